@@ -1,0 +1,21 @@
+"""Errors the harness raises for a user to act on."""
+
+
+class HarnessError(Exception):
+    """Base class: the CLI prints the message and exits non-zero."""
+
+
+class StoreError(HarnessError):
+    """A results file that is missing, malformed or inconsistent."""
+
+
+class ImportFormatError(HarnessError):
+    """A raw result file that cannot be read; names the file and the line."""
+
+
+class EvaluationError(HarnessError):
+    """Results that cannot be scored under the chosen profile (e.g. wrong frame count)."""
+
+
+class ShardFailedError(HarnessError):
+    """One or more shards raised; the others' results were kept."""
