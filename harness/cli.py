@@ -1,0 +1,97 @@
+"""`harness`: run trackers on benchmarks through Ray, import published results, score them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from benchmarks import BenchmarkError
+from harness.errors import HarnessError
+from trackers import TrackerError
+
+EPILOG = """\
+examples:
+  harness run --trackers all --bench synthetic            the embedded default, local Ray
+  harness run --trackers opencv-nano --bench otb --root ~/data/OTB100
+  harness import --format pysot --bench otb --root ~/data/OTB100 --tracker SiamRPN++ raw/SiamRPN++
+  harness eval --bench otb --profile pysot
+  harness list
+
+Results go to results/ (one parquet file per tracker x sequence), reports to reports/.
+Every metric is printed with its profile: the reference toolkit whose conventions it reproduces
+(pysot, pytracking, pytracking_exclude_invalid, got10k, trackingnet, lasot_matlab).
+"""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results", type=Path, default=Path("results"), help="results store folder (default: results/)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+
+
+def _bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bench", required=True, help="benchmark name (see `harness list`)")
+    p.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT)")
+    p.add_argument("--profile", help="metric profile (default: the benchmark's official kit)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Benchmark evaluation for single-object visual tracking.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run trackers over a benchmark, store per-frame results, print metrics",
+                         description="Shards (tracker x sequence) run on Ray worker actors; complete shards are skipped, so an interrupted run resumes.")
+    run.add_argument("--trackers", default="all", help="comma list of tracker names, or `all` (those whose weights are found)")
+    _bench(run)
+    run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
+    run.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
+    run.add_argument("--repetitions", type=int, default=1, help="runs per sequence (default 1)")
+    run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
+    run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    _common(run)
+
+    imp = sub.add_parser("import", help="load published raw results (one x,y,w,h file per sequence) into the store")
+    imp.add_argument("--format", default="pysot", choices=["pysot"], help="raw result format (default: pysot)")
+    imp.add_argument("--tracker", required=True, help="name to store the results under")
+    imp.add_argument("directory", type=Path, help="folder of <sequence>.txt files")
+    _bench(imp)
+    _common(imp)
+
+    ev = sub.add_parser("eval", help="score stored results under a named profile")
+    ev.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
+    _bench(ev)
+    _common(ev)
+
+    ls = sub.add_parser("list", help="trackers and benchmarks known here, and why any is unavailable")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.add_argument("--weights", type=Path, help="folder holding tracker weights")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from harness import commands
+
+    handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_}
+    try:
+        return handler[args.command](args)
+    except (HarnessError, BenchmarkError, TrackerError) as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
+        else:
+            print(f"harness: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("harness: interrupted; complete shards are kept and the next run resumes", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

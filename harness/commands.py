@@ -1,0 +1,117 @@
+"""The CLI's sub-commands: parse nothing, print results, return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from benchmarks.registry import BENCHMARKS, load_benchmark, unavailable_reason
+from harness.errors import ShardFailedError
+from harness.evaluate import score_trackers
+from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
+from harness.report import format_table, scores_json, write_report
+from trackers.registry import get_plugin, plugin_names, resolve_trackers
+
+
+def _profile(args: argparse.Namespace) -> str:
+    name = args.profile or DEFAULT_PROFILE.get(args.bench, "got10k")
+    return get_profile(name).name
+
+
+def _use_weights(args: argparse.Namespace) -> None:
+    if getattr(args, "weights", None):
+        os.environ["HARNESS_WEIGHTS"] = str(args.weights.resolve())
+
+
+def _print_scores(args: argparse.Namespace, scores, profile: str, extra: dict | None = None) -> None:
+    if args.json:
+        print(json.dumps({**scores_json(scores, args.bench, profile), **(extra or {})}, indent=2))
+    else:
+        print(format_table(scores, args.bench, profile))
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.runner.dispatch import run_shards
+
+    _use_weights(args)
+    profile = _profile(args)
+    plugins, unavailable = resolve_trackers(args.trackers)
+    for name, reason in sorted(unavailable.items()):
+        print(f"harness: skipping {name}: {reason}", file=sys.stderr)
+    if not plugins:
+        raise ShardFailedError("no tracker can run here; `harness list` says why each is unavailable")
+    sequences = load_benchmark(args.bench, args.root)
+    progress = not args.no_progress and not args.json and sys.stderr.isatty()
+    summary = run_shards(
+        plugins, args.bench, sequences, args.results,
+        repetitions=args.repetitions, workers=args.workers, address=args.address, progress=progress,
+    )
+    ran = [p.name for p in plugins]
+    ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
+    scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers) if ok_trackers else []
+    if scores:
+        write_report(args.reports, scores, args.bench, profile)
+    run_info = {
+        "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
+        "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
+        "workers": summary.workers,
+        "device": summary.device,
+    }
+    _print_scores(args, scores, profile, {"run": run_info})
+    if not args.json:
+        print(
+            f"\n{len(summary.completed)} shards run, {len(summary.skipped)} already complete, "
+            f"{len(summary.failed)} failed; results in {args.results}/, report in {args.reports}/",
+            file=sys.stderr,
+        )
+    for outcome in summary.failed:
+        print(f"harness: shard {outcome.key} failed: {outcome.error}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    from harness.importer import import_results
+
+    sequences = load_benchmark(args.bench, args.root)
+    report = import_results(args.directory, args.tracker, args.bench, sequences, args.results, args.format)
+    if args.json:
+        print(json.dumps(report.__dict__, indent=2, default=list))
+        return 0
+    print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{args.bench}/")
+    for name in report.unplaced:
+        print(f"  could not place {args.directory / (name + '.txt')}: no {args.bench} sequence of that name")
+    if report.missing:
+        print(f"  no result file for {len(report.missing)} sequences: {', '.join(report.missing)}")
+    for name, (got, want) in sorted(report.length_mismatch.items()):
+        print(f"  {name}: {got} lines for {want} annotated frames (each profile applies its toolkit's rule)")
+    return 0
+
+
+def eval_(args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    sequences = load_benchmark(args.bench, args.root)
+    trackers = args.trackers.split(",") if args.trackers else None
+    scores = score_trackers(args.results, args.bench, sequences, profile, trackers)
+    _print_scores(args, scores, profile)
+    return 0
+
+
+def list_(args: argparse.Namespace) -> int:
+    _use_weights(args)
+    trackers = {}
+    for name in plugin_names():
+        try:
+            trackers[name] = get_plugin(name).unavailable_reason()
+        except Exception as exc:  # a broken third-party plugin is reported, not fatal to the listing
+            trackers[name] = f"cannot be loaded: {exc}"
+    benches = {name: unavailable_reason(name) for name in BENCHMARKS}
+    if args.json:
+        print(json.dumps({"trackers": trackers, "benchmarks": benches}, indent=2))
+        return 0
+    for title, items in (("trackers", trackers), ("benchmarks", benches)):
+        print(f"{title}:")
+        for name, reason in items.items():
+            print(f"  {name:<14} {'available' if reason is None else 'unavailable: ' + reason}")
+    return 0

@@ -1,0 +1,87 @@
+"""Stored results joined with ground truth and scored under a named profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from benchmarks import Sequence
+from benchmarks.vot import axis_aligned_boxes
+from harness.errors import EvaluationError
+from harness.metrics.ope import OPEResult, SequenceInput, evaluate
+from harness.store import ShardKey, read_provenance, read_results, shard_path
+
+
+@dataclass(frozen=True)
+class TrackerScore:
+    tracker: str
+    result: OPEResult
+    fps: float  # frames per second from per-frame latencies; NaN for imported results
+
+
+def _ope_ground_truth(sequence: Sequence) -> np.ndarray:
+    gt = sequence.ground_truth
+    return axis_aligned_boxes(gt) if gt.shape[1] == 8 else gt
+
+
+def _split_by_sequence(table: pa.Table) -> dict[str, dict[str, np.ndarray]]:
+    """Rows of one tracker grouped per sequence, in frame order, as numpy arrays."""
+    table = table.sort_by([("sequence", "ascending"), ("frame", "ascending")])
+    names = np.asarray(pc.cast(table["sequence"], pa.string()).to_numpy(zero_copy_only=False))
+    cols = {c: table[c].to_numpy() for c in ("x", "y", "w", "h", "latency_ms")}
+    boxes = np.column_stack([cols["x"], cols["y"], cols["w"], cols["h"]])
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else np.array([], int)
+    ends = np.r_[starts[1:], len(names)]
+    return {
+        names[a]: {"boxes": boxes[a:b], "latency_ms": cols["latency_ms"][a:b]} for a, b in zip(starts, ends)
+    }
+
+
+def _source(results_root: Path, key: ShardKey) -> str:
+    """The file a user would recognise: the imported result file, else the shard itself."""
+    path = shard_path(results_root, key)
+    origin = read_provenance(path).source
+    return origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
+
+
+def score_trackers(
+    results_root: Path,
+    benchmark: str,
+    sequences: list[Sequence],
+    profile: str,
+    trackers: list[str] | None = None,
+) -> list[TrackerScore]:
+    """Score every stored tracker (repetition 1) on every sequence of the benchmark."""
+    table = read_results(results_root, benchmark, trackers, columns=["tracker", "sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"])
+    table = table.filter(pc.equal(table["repetition"], 1))
+    tracker_col = pc.cast(table["tracker"], pa.string())
+    names = sorted(set(tracker_col.to_pylist())) if trackers is None else list(trackers)
+    scores = []
+    for name in names:
+        rows = table.filter(pc.equal(tracker_col, name))
+        by_seq = _split_by_sequence(rows)
+        missing = [s.name for s in sequences if s.name not in by_seq]
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise EvaluationError(
+                f"tracker {name!r} has no results on {len(missing)} of {len(sequences)} {benchmark} sequences "
+                f"({shown}); run or import them first"
+            )
+        inputs = [
+            SequenceInput(
+                name=s.name,
+                pred=by_seq[s.name]["boxes"],
+                gt=_ope_ground_truth(s),
+                absent=s.absent,
+                source=_source(results_root, ShardKey(name, benchmark, s.name, 1)),
+            )
+            for s in sequences
+        ]
+        latency = np.concatenate([by_seq[s.name]["latency_ms"][1:] for s in sequences])
+        fps = 1e3 / np.mean(latency) if latency.size and np.isfinite(latency).all() else float("nan")
+        scores.append(TrackerScore(name, evaluate(inputs, profile), float(fps)))
+    return scores

@@ -1,0 +1,57 @@
+"""Tables for people and JSON for machines; a metric is never shown without its profile."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from harness.evaluate import TrackerScore
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> str:
+    header = f"{benchmark} · one-pass · profile {profile}"
+    cols = ["tracker", "success AUC", "precision@20px", "norm. precision", "fps"]
+    rows = [
+        [s.tracker, _fmt(s.result.auc), _fmt(s.result.precision), _fmt(s.result.norm_precision), _fmt(s.fps, 1)]
+        for s in sorted(scores, key=lambda s: -s.result.auc)
+    ]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def scores_json(scores: list[TrackerScore], benchmark: str, profile: str) -> dict[str, Any]:
+    return {
+        "benchmark": benchmark,
+        "protocol": "one-pass",
+        "profile": profile,
+        "trackers": {
+            s.tracker: {
+                "success_auc": s.result.auc,
+                "precision": s.result.precision,
+                "norm_precision": s.result.norm_precision,
+                "ao": s.result.ao,
+                "sr50": s.result.sr50,
+                "sr75": s.result.sr75,
+                "fps": None if math.isnan(s.fps) else s.fps,
+                "per_sequence_auc": s.result.per_sequence_auc,
+            }
+            for s in scores
+        },
+    }
+
+
+def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, profile: str) -> Path:
+    """reports/<benchmark>-<profile>.{md,json}; returns the markdown path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = directory / f"{benchmark}-{profile}"
+    stem.with_suffix(".json").write_text(json.dumps(scores_json(scores, benchmark, profile), indent=2))
+    md = stem.with_suffix(".md")
+    md.write_text("```\n" + format_table(scores, benchmark, profile) + "\n```\n")
+    return md

@@ -1,0 +1,142 @@
+"""Dynamic dispatch of shards over Ray worker actors, longest sequences first."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ray
+from ray.exceptions import RayActorError
+from tqdm import tqdm
+
+from benchmarks import Sequence
+from harness.version import code_version
+from harness.runner.worker import PluginSpec, ShardOutcome, Worker
+from harness.store import ShardKey, is_complete, remove_stale_temporaries, write_error
+from trackers import TrackerPlugin
+
+# Two shards in flight per actor hide the round trip between one shard's end and the next start.
+IN_FLIGHT_PER_WORKER = 2
+
+
+@dataclass
+class RunSummary:
+    completed: list[ShardOutcome] = field(default_factory=list)
+    failed: list[ShardOutcome] = field(default_factory=list)
+    skipped: list[ShardKey] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 0
+    device: str = "cpu"
+
+    @property
+    def frames(self) -> int:
+        return sum(o.frames for o in self.completed)
+
+
+def plan_shards(
+    plugins: list[TrackerPlugin], benchmark: str, sequences: list[Sequence], repetitions: int = 1
+) -> list[tuple[ShardKey, Sequence]]:
+    """Every (tracker, sequence, repetition), longest sequences first so the tail of a run is short."""
+    shards = [
+        (ShardKey(p.name, benchmark, s.name, r), s)
+        for s in sequences
+        for p in plugins
+        for r in range(1, repetitions + 1)
+    ]
+    return sorted(shards, key=lambda item: -len(item[1]))
+
+
+def _connect(address: str | None) -> bool:
+    """Join a cluster (or start a local one); True when this call started Ray and must stop it."""
+    if ray.is_initialized():
+        return False
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    return True
+
+
+def _worker_layout(plugins: list[TrackerPlugin], workers: int | None) -> tuple[int, str, float]:
+    """(count, device, gpus per actor): one actor per GPU when a tracker wants one, else CPU slots."""
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    if gpus and any(p.wants_gpu for p in plugins):
+        return (workers or gpus), "cuda", 1.0
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    return (workers or max(1, cpus)), "cpu", 0.0
+
+
+def run_shards(
+    plugins: list[TrackerPlugin],
+    benchmark: str,
+    sequences: list[Sequence],
+    results_root: Path,
+    *,
+    repetitions: int = 1,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: bool = False,
+) -> RunSummary:
+    """Run every incomplete shard; complete ones are skipped, failures are recorded and reported."""
+    results_root = Path(results_root).resolve()
+    results_root.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(results_root)
+    summary = RunSummary()
+    todo = []
+    for key, seq in plan_shards(plugins, benchmark, sequences, repetitions):
+        (summary.skipped.append(key) if is_complete(results_root, key) else todo.append((key, seq)))
+    if not todo:
+        return summary
+
+    started_ray = _connect(address)
+    try:
+        _dispatch(plugins, todo, results_root, workers, progress, summary)
+    finally:
+        if started_ray:
+            ray.shutdown()
+    return summary
+
+
+def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummary) -> None:
+    count, device, gpus = _worker_layout(plugins, workers)
+    count = min(count, len(todo))
+    specs = {p.name: PluginSpec(p, p.config_hash(), p.weights_checksum()) for p in plugins}
+    actor_class = ray.remote(num_cpus=1, num_gpus=gpus)(Worker)
+    version = code_version()
+
+    def spawn():
+        return actor_class.remote(str(results_root), specs, device, version)
+
+    actors = [spawn() for _ in range(count)]
+    summary.workers, summary.device = count, device
+    queue = list(reversed(todo))  # pop() from the end takes the longest first
+    pending: dict[ray.ObjectRef, tuple[int, ShardKey, object]] = {}
+    t0 = time.perf_counter()
+
+    def submit(slot: int) -> None:
+        key, seq = queue.pop()
+        pending[actors[slot].run_shard.remote(key, seq)] = (slot, key, actors[slot])
+
+    for slot in range(count):
+        for _ in range(IN_FLIGHT_PER_WORKER):
+            if queue:
+                submit(slot)
+
+    with tqdm(total=len(todo), unit="shard", disable=not progress, dynamic_ncols=True) as bar:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            slot, key, actor = pending.pop(ready[0])
+            try:
+                outcome: ShardOutcome = ray.get(ready[0])
+            except RayActorError as exc:
+                # The actor process died (out of memory, segfault in native code): record, replace, go on.
+                message = f"worker process died: {exc}"
+                write_error(results_root, key, message, str(exc))
+                outcome = ShardOutcome(key, False, 0, 0.0, error=message)
+                if actors[slot] is actor:
+                    actors[slot] = spawn()
+            (summary.completed if outcome.ok else summary.failed).append(outcome)
+            if queue:
+                submit(slot)
+            bar.update(1)
+            elapsed = time.perf_counter() - t0
+            bar.set_postfix(fps=f"{summary.frames / max(elapsed, 1e-9):.0f}", failed=len(summary.failed))
+    summary.seconds = time.perf_counter() - t0

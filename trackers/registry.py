@@ -1,0 +1,114 @@
+"""Tracker plugins, found through the ``harness.trackers`` entry-point group.
+
+Any installed distribution can add a tracker by declaring, in its pyproject.toml::
+
+    [project.entry-points."harness.trackers"]
+    my-tracker = "my_package.module:MyPlugin"
+
+where ``MyPlugin`` is a frozen-dataclass subclass of `TrackerPlugin`; the registry builds it as
+``MyPlugin(name="my-tracker", config=options)``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from trackers.base import TrackerError, TrackerPlugin, WeightsMissingError
+
+GROUP = "harness.trackers"
+
+
+def _entry_points() -> dict[str, list[EntryPoint]]:
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in entry_points(group=GROUP):
+        if all(other.value != ep.value for other in found.get(ep.name, [])):
+            found.setdefault(ep.name, []).append(ep)
+    return found
+
+
+def _unknown(name: str, known: list[str]) -> TrackerError:
+    return TrackerError(
+        f"unknown tracker {name!r}; known trackers: {', '.join(known) or 'none'} "
+        f"(packages add trackers under the {GROUP!r} entry-point group)"
+    )
+
+
+def plugin_names() -> list[str]:
+    """Names of every registered tracker, sorted."""
+    return sorted(_entry_points())
+
+
+def get_plugin(name: str, options: dict[str, Any] | None = None) -> TrackerPlugin:
+    """Load the plugin registered as `name` and configure it with `options`."""
+    eps = _entry_points()
+    if name not in eps:
+        raise _unknown(name, sorted(eps))
+    if len(eps[name]) > 1:
+        # Two packages claim the name; picking one silently would make results ambiguous.
+        sources = ", ".join(f"{ep.value} (from {ep.dist.name if ep.dist else '?'})" for ep in eps[name])
+        raise TrackerError(f"tracker {name!r} is registered more than once: {sources}; uninstall one")
+    ep = eps[name][0]
+    # A third-party module can fail to import in any way; report which plugin and why.
+    try:
+        cls = ep.load()
+    except Exception as exc:
+        raise TrackerError(
+            f"tracker plugin {name!r} (entry point {ep.value}) failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, TrackerPlugin)):
+        raise TrackerError(f"tracker plugin {name!r}: {ep.value} is not a TrackerPlugin subclass")
+    return cls(name=name, config=dict(options or {}))
+
+
+def _unavailable_error(plugin: TrackerPlugin, reason: str) -> TrackerError:
+    message = f"tracker {plugin.name!r} cannot run here: {reason}"
+    if any(not path.is_file() for path in plugin.weights_files()):
+        return WeightsMissingError(message)
+    return TrackerError(message)
+
+
+def resolve_trackers(
+    spec: str, options_by_tracker: dict[str, dict[str, Any]] | None = None
+) -> tuple[list[TrackerPlugin], dict[str, str]]:
+    """Plugins for a comma list of names, or for ``all``.
+
+    Returns the plugins to run and, for ``all`` only, the skipped ones as name -> reason. A
+    tracker named explicitly that cannot run raises instead (WeightsMissingError when its
+    weight files are absent), since the user asked for it.
+    """
+    options_by_tracker = options_by_tracker or {}
+    known = plugin_names()
+    for name in options_by_tracker:
+        if name not in known:
+            raise TrackerError(f"options given for tracker {name!r}, which is not registered; known: {', '.join(known)}")
+    names = list(dict.fromkeys(part.strip() for part in spec.split(",") if part.strip()))
+    if not names:
+        raise TrackerError("no tracker named; give a comma-separated list of trackers, or 'all'")
+    if "all" in names and names != ["all"]:
+        raise TrackerError("'all' cannot be combined with tracker names")
+
+    if names == ["all"]:
+        plugins: list[TrackerPlugin] = []
+        skipped: dict[str, str] = {}
+        for name in known:
+            try:
+                plugin = get_plugin(name, options_by_tracker.get(name))
+            except TrackerError as exc:
+                skipped[name] = str(exc)
+                continue
+            reason = plugin.unavailable_reason()
+            if reason is None:
+                plugins.append(plugin)
+            else:
+                skipped[name] = reason
+        return plugins, skipped
+
+    plugins = []
+    for name in names:
+        plugin = get_plugin(name, options_by_tracker.get(name))
+        reason = plugin.unavailable_reason()
+        if reason is not None:
+            raise _unavailable_error(plugin, reason)
+        plugins.append(plugin)
+    return plugins, {}
