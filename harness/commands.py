@@ -21,8 +21,11 @@ def _profile(args: argparse.Namespace) -> str:
 
 
 def _use_weights(args: argparse.Namespace) -> None:
+    """Pin the weights folder to an absolute path: worker processes may start in another folder."""
     if getattr(args, "weights", None):
         os.environ["HARNESS_WEIGHTS"] = str(args.weights.resolve())
+    elif "HARNESS_WEIGHTS" not in os.environ:
+        os.environ["HARNESS_WEIGHTS"] = os.path.abspath("weights")
 
 
 def _print_scores(args: argparse.Namespace, scores, profile: str, extra: dict | None = None) -> None:

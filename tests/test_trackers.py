@@ -34,7 +34,8 @@ def nano_dir() -> Path:
 
 @pytest.fixture
 def toy_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """An installed-looking third-party distribution adding `toy` and a `broken` tracker."""
+    """An installed-looking third-party distribution adding `toy`, a `broken` tracker, and a
+    second `opencv-mil` that clashes with the built-in one."""
     (tmp_path / f"{TOY_MODULE}.py").write_text(textwrap.dedent("""
         from dataclasses import dataclass
         from trackers.base import TrackerPlugin
@@ -56,6 +57,7 @@ def toy_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-tracker\nVersion: 0.1\n")
     (dist_info / "entry_points.txt").write_text(
         f"[harness.trackers]\ntoy = {TOY_MODULE}:ToyPlugin\nbroken = harness_no_such_module:Plugin\n"
+        f"opencv-mil = {TOY_MODULE}:ToyPlugin\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield
@@ -127,14 +129,17 @@ def test_nano_weights_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_third_party_plugin_joins_the_registry(toy_distribution):
-    assert {"toy", "broken", "opencv-mil"} <= set(plugin_names())
+    assert {"toy", "broken", "opencv-mil", "opencv-nano"} <= set(plugin_names())
     toy = get_plugin("toy", {"k": 1})
     assert type(toy).__name__ == "ToyPlugin" and toy.name == "toy" and toy.config == {"k": 1}
     with pytest.raises(TrackerError, match="'broken'.*harness_no_such_module.*ModuleNotFoundError"):
         get_plugin("broken")
+    with pytest.raises(TrackerError, match="registered more than once.*toy-tracker"):
+        get_plugin("opencv-mil")
     plugins, skipped = resolve_trackers("all")
     assert "toy" in [p.name for p in plugins]
     assert "ModuleNotFoundError" in skipped["broken"]
+    assert "more than once" in skipped["opencv-mil"]
 
 
 def test_checksum_and_config_hash(nano_dir: Path, tmp_path: Path):
@@ -179,3 +184,8 @@ def test_mil_on_crossing_is_finite_and_repeatable():
     if plugin.deterministic:
         second = run_tracker(plugin, frames, init_box)
         assert [p.box.tolist() for p in first] == [p.box.tolist() for p in second]
+
+
+def test_cpu_trackers_accept_a_gpu_worker():
+    tracker = get_plugin("opencv-mil").create("cuda")
+    assert tracker.info.device == "cpu" and tracker.info.deterministic == OpenCVMIL("m").deterministic

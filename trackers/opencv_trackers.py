@@ -102,7 +102,8 @@ class _MILTracker(_OpenCVTracker):
 
 class _NanoTracker(_OpenCVTracker):
     def _score(self) -> float:
-        # The peak of the penalised, cosine-windowed classification map at the chosen box.
+        # OpenCV's value at the chosen box: target probability after the scale/ratio penalty,
+        # blended with a Hann window (0..1); it is not a calibrated confidence.
         return float(self._cv.getTrackingScore())
 
 
@@ -117,8 +118,8 @@ class OpenCVMIL(TrackerPlugin):
         return None if hasattr(cv2, "TrackerMIL") else f"this OpenCV {cv2.__version__} has no TrackerMIL"
 
     def create(self, device: str = "cpu") -> Tracker:
-        if device != "cpu":
-            raise TrackerError(f"{self.name} runs on the CPU only, not on {device!r}")
+        # CPU only, whatever `device` says: a worker placed on a GPU for another tracker
+        # still runs this one, and TrackerInfo.device records where it really ran.
         cv2.setNumThreads(1)
         info = TrackerInfo(name=self.name, version=f"opencv-{cv2.__version__}", deterministic=self.deterministic)
         return _MILTracker(cv2.TrackerMIL.create(), info, seed=int(self.config.get("seed", 0)))
@@ -164,8 +165,7 @@ class OpenCVNano(TrackerPlugin):
         )
 
     def create(self, device: str = "cpu") -> Tracker:
-        if device != "cpu":
-            raise TrackerError(f"{self.name} runs on the CPU only, not on {device!r}")
+        # CPU only, as for MIL: OpenCV 5's new dnn engine has no GPU targets.
         reason = self.unavailable_reason()
         if reason is not None:
             raise WeightsMissingError(reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,9 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
     count, device, gpus = _worker_layout(plugins, workers)
     count = min(count, len(todo))
     specs = {p.name: PluginSpec(p, p.config_hash(), p.weights_checksum()) for p in plugins}
-    actor_class = ray.remote(num_cpus=1, num_gpus=gpus)(Worker)
+    # Plugins find weights and data through HARNESS_* variables; workers may not inherit the driver's.
+    env = {k: v for k, v in os.environ.items() if k.startswith("HARNESS_")}
+    actor_class = ray.remote(num_cpus=1, num_gpus=gpus)(Worker).options(runtime_env={"env_vars": env})
     version = code_version()
 
     def spawn():

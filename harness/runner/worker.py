@@ -58,19 +58,20 @@ class Worker:
         """Run one shard to a complete file, or record why it failed; never raises."""
         started, t0 = _now(), time.perf_counter()
         try:
-            frames = run_one_pass(self._tracker(key.tracker), sequence, key.tracker)
+            tracker = self._tracker(key.tracker)
+            frames = run_one_pass(tracker, sequence, key.tracker)
             spec = self.specs[key.tracker]
             provenance = Provenance(
                 code_version=self.code_version,
                 config_hash=spec.config_hash,
                 weights_sha256=spec.weights_sha256,
-                device=self.device,
+                device=tracker.info.device,
                 host=self.host,
                 started=started,
                 finished=_now(),
             )
             write_shard(self.root, key, frames, provenance)
-            return ShardOutcome(key, True, len(frames.boxes), time.perf_counter() - t0, device=self.device)
+            return ShardOutcome(key, True, len(frames.boxes), time.perf_counter() - t0, device=tracker.info.device)
         except Exception as exc:
             # A tracker that raised may hold a half-initialised state: rebuild it for the next shard.
             self._trackers.pop(key.tracker, None)
