@@ -1,0 +1,66 @@
+"""Matching sequence names to files whose names were spelled by someone else.
+
+Toolkits and result archives disagree on case and on the character that separates a target
+index (``Human4-2``, ``human4_2``, ``Human4.2``, ``Blurcar4``); comparing names with those
+differences removed matches all of them without a table of aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from benchmarks.errors import BenchmarkError
+
+_DROPPED = str.maketrans("", "", "-_.")
+
+
+def normalize_name(name: str) -> str:
+    """Lowercase and drop '-', '_' and '.', so spelling variants of one sequence compare equal."""
+    return name.lower().translate(_DROPPED)
+
+
+def file_key(path: Path | str) -> str:
+    """The normalized sequence name a file stands for.
+
+    The extension is dropped only when it is not a number: in ``Skating2.1.txt`` the ``.txt``
+    goes, but in ``Human4.2`` the ``.2`` is the target index.
+    """
+    name = Path(path).name
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and not suffix.isdigit():
+        name = stem
+    return normalize_name(name)
+
+
+def listing(names: list[str], limit: int = 8) -> str:
+    """``a, b, c and 5 more``: names for an error message, not a wall of them."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def match_names(
+    files: Iterable[Path | str], sequence_names: Iterable[str]
+) -> tuple[dict[str, Path], list[Path]]:
+    """Pair each sequence with the file that names it.
+
+    Returns ``(mapping, unplaced)``: `mapping` goes from sequence name (as given) to its file;
+    `unplaced` lists the files that match no sequence, in the order given. Sequences without a
+    file are simply absent from `mapping`. Two files naming the same sequence raise
+    BenchmarkError, since either could be the intended one.
+    """
+    by_key = {normalize_name(name): name for name in sequence_names}
+    mapping: dict[str, Path] = {}
+    unplaced: list[Path] = []
+    for file in map(Path, files):
+        name = by_key.get(file_key(file))
+        if name is None:
+            unplaced.append(file)
+        elif name in mapping:
+            raise BenchmarkError(
+                f"both {mapping[name]} and {file} name sequence {name!r} "
+                "(names are compared ignoring case, '-', '_' and '.'); remove one of them"
+            )
+        else:
+            mapping[name] = file
+    return mapping, unplaced

@@ -1,0 +1,269 @@
+"""The embedded default benchmark: 12 procedurally drawn sequences, the same for the same seed.
+
+Textured targets move over textured (sometimes panning, sometimes flickering) backgrounds,
+change scale and aspect, pass behind occluders, leave the view and come back, next to
+look-alike distractors. The frames are written once, in the GOT-10k layout, under
+``$HARNESS_CACHE`` (default ``~/.cache/harness``) as ``synthetic-v1-seed<seed>/val/...`` and
+read back with the GOT-10k loader, so no code path is special to this benchmark.
+
+Ground truth is the target's box cut to the image, in whole pixels (the box it is drawn in).
+A frame is absent when less than 5% of the target is visible (behind an occluder or out of
+view); its row still holds the uncut box, as in GOT-10k. Attribute codes are UAV123's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.got10k import load_got10k
+from benchmarks.sequence import Sequence
+
+VERSION = "v1"
+WIDTH, HEIGHT = 320, 240
+ABSENT_BELOW = 0.05  # visible fraction under which a frame counts as absent
+
+
+@dataclass(frozen=True)
+class Scenario:
+    scale: bool = False
+    aspect: bool = False
+    occluder: str = ""  # "", "partial" or "full"
+    leaves_view: bool = False
+    distractors: int = 0
+    fast: bool = False
+    camera: bool = False
+    light: bool = False
+
+
+SCENARIOS = (
+    Scenario(),
+    Scenario(scale=True),
+    Scenario(aspect=True, scale=True),
+    Scenario(occluder="partial"),
+    Scenario(occluder="full"),
+    Scenario(leaves_view=True),
+    Scenario(distractors=2),
+    Scenario(fast=True),
+    Scenario(camera=True, light=True),
+    Scenario(scale=True, occluder="full"),
+    Scenario(distractors=3, occluder="partial", camera=True),
+    Scenario(leaves_view=True, distractors=1, fast=True, scale=True, light=True),
+)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("HARNESS_CACHE") or Path.home() / ".cache" / "harness").expanduser()
+
+
+def synthetic_root(seed: int = 0, cache: Path | None = None) -> Path:
+    """The dataset root for `seed` (holding ``val/``), generated on first use.
+
+    Generation goes to a temporary folder that is renamed into place, so concurrent callers
+    never see a half-written benchmark; the loser of a race discards its copy.
+    """
+    parent = Path(cache) if cache is not None else cache_dir()
+    final = parent / f"synthetic-{VERSION}-seed{seed}"
+    if final.is_dir():
+        return final
+    parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=parent))
+    try:
+        generate(temporary, seed)
+        os.rename(temporary, final)
+    except OSError:
+        if not final.is_dir():
+            raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return final
+
+
+def load_synthetic(seed: int = 0, cache: Path | None = None) -> list[Sequence]:
+    return load_got10k(synthetic_root(seed, cache), "val", benchmark="synthetic")
+
+
+def generate(destination: Path, seed: int) -> None:
+    """Write all sequences for `seed` into ``destination/val`` in the GOT-10k layout."""
+    split = Path(destination) / "val"
+    names = [f"synthetic_{i + 1:03d}" for i in range(len(SCENARIOS))]
+    for index, (name, scenario) in enumerate(zip(names, SCENARIOS, strict=True)):
+        _write_sequence(split / name, scenario, np.random.default_rng([seed, index]), seed)
+    (split / "list.txt").write_text("\n".join(names) + "\n")
+
+
+def _texture(rng: np.random.Generator, height: int, width: int, shapes: int, grain: int) -> np.ndarray:
+    """Colour noise with blobs about `grain` px wide, random rectangles and discs drawn over it."""
+    small = rng.integers(0, 256, (height // grain + 2, width // grain + 2, 3)).astype(np.uint8)
+    image = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    for _ in range(shapes):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        size = int(rng.integers(2, max(3, min(width, height) // 3)))
+        if rng.random() < 0.5:
+            cv2.rectangle(image, (x, y), (x + size, y + size // 2 + 1), colour, -1)
+        else:
+            cv2.circle(image, (x, y), size // 2 + 1, colour, -1)
+    return image
+
+
+def _wander(rng: np.random.Generator, n: int, amplitude: float, speed: float) -> np.ndarray:
+    """A smooth 1-D path: three sines whose peak velocity is about `speed` px/frame."""
+    t = np.arange(n)
+    path = np.zeros(n)
+    for weight in (0.6, 0.3, 0.1):
+        frequency = speed * rng.uniform(0.7, 1.3) / (2 * np.pi * amplitude)
+        path += weight * amplitude * np.sin(2 * np.pi * frequency * t + rng.uniform(0, 2 * np.pi))
+    return path
+
+
+def _paste(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, WIDTH), min(y + h, HEIGHT)
+    if x0 < x1 and y0 < y1:
+        frame[y0:y1, x0:x1] = image[y0 - y:y1 - y, x0 - x:x1 - x]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection areas of (N, 4) x,y,w,h boxes a and b, row by row."""
+    w = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+    h = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
+
+
+def _target_boxes(rng: np.random.Generator, n: int, s: Scenario) -> np.ndarray:
+    """Integer x,y,w,h boxes of the target, uncut (they may leave the image)."""
+    speed = rng.uniform(28, 36) if s.fast else rng.uniform(1.5, 3.5)
+    cx = WIDTH / 2 + _wander(rng, n, WIDTH * 0.3, speed)
+    cy = HEIGHT / 2 + _wander(rng, n, HEIGHT * 0.3, speed * 0.7)
+    scale = np.exp(_wander(rng, n, np.log(3.0), 0.05)) if s.scale else np.ones(n)
+    aspect = np.exp(_wander(rng, n, np.log(3.0), 0.05)) if s.aspect else np.ones(n)
+    base_w, base_h = rng.uniform(28, 50), rng.uniform(28, 50)
+    w, h = base_w * scale * np.sqrt(aspect), base_h * scale / np.sqrt(aspect)
+    if s.leaves_view:
+        start, length = int(rng.integers(n // 4, n // 2)), int(rng.integers(25, 45))
+        t = np.arange(n) - start
+        bump = np.where((t >= 0) & (t < length), np.sin(np.pi * t / length) ** 2, 0.0)
+        along_x, sign = rng.random() < 0.5, 1 if rng.random() < 0.5 else -1
+        # Far enough that even from the opposite side of its path the target is fully out.
+        offset = sign * bump * (0.8 * (WIDTH if along_x else HEIGHT) + max(w.max(), h.max()) + 20)
+        cx, cy = (cx + offset, cy) if along_x else (cx, cy + offset)
+    w, h = np.maximum(np.round(w), 6), np.maximum(np.round(h), 6)
+    return np.stack([np.round(cx - w / 2), np.round(cy - h / 2), w, h], axis=1)
+
+
+def _occluder_boxes(rng: np.random.Generator, boxes: np.ndarray, kind: str) -> np.ndarray:
+    """A rectangle sliding across the image so that it crosses the target mid-sequence."""
+    n = len(boxes)
+    when = int(rng.integers(int(0.3 * n), int(0.7 * n)))
+    x, y, w, h = boxes[when]
+    if kind == "full":
+        ow, oh, dy = 2.5 * w + 20, 1.6 * h + 16, 0.0
+    else:
+        ow, oh, dy = 0.9 * w, 1.2 * h, (0.55 if rng.random() < 0.5 else -0.55) * h
+    velocity = rng.uniform(1.5, 3.0) * (1 if rng.random() < 0.5 else -1)
+    cx = x + w / 2 + velocity * (np.arange(n) - when)
+    cy = np.full(n, y + h / 2 + dy)
+    return np.round(np.stack([cx - ow / 2, cy - oh / 2, np.full(n, ow), np.full(n, oh)], axis=1))
+
+
+def _write_sequence(folder: Path, s: Scenario, rng: np.random.Generator, seed: int) -> None:
+    n = int(rng.integers(100, 301))
+    boxes = _target_boxes(rng, n, s)
+    occluders = _occluder_boxes(rng, boxes, s.occluder) if s.occluder else np.zeros((n, 4))
+    folder.mkdir(parents=True)
+    _draw_frames(folder, s, rng, boxes, occluders)
+    _annotate(folder, s, boxes, occluders, seed)
+
+
+def _draw_frames(folder: Path, s: Scenario, rng: np.random.Generator, boxes: np.ndarray,
+                 occluders: np.ndarray) -> None:
+    n = len(boxes)
+    margin = 60 if s.camera else 0
+    # Smooth, muted background; busy, saturated target: trackers have something to hold on to.
+    background = _texture(rng, HEIGHT + 2 * margin, WIDTH + 2 * margin, 30, 40) // 2 + 64
+    pan_x = margin + (_wander(rng, n, margin * 0.9, 1.5) if s.camera else np.zeros(n))
+    pan_y = margin + (_wander(rng, n, margin * 0.9, 1.0) if s.camera else np.zeros(n))
+    gain = 1 + 0.35 * np.sin(2 * np.pi * np.arange(n) / rng.uniform(40, 90)) if s.light else np.ones(n)
+    look = _texture(rng, 48, 48, 10, 6)
+    occluder_look = _texture(rng, int(occluders[:, 3].max()) + 1, int(occluders[:, 2].max()) + 1, 8, 16)
+    lookalikes = []
+    for _ in range(s.distractors):
+        tint = np.clip(look * rng.uniform(0.85, 1.15, 3), 0, 255).astype(np.uint8)
+        size = (int(boxes[0, 2] * rng.uniform(0.8, 1.2)), int(boxes[0, 3] * rng.uniform(0.8, 1.2)))
+        centre = np.stack([WIDTH / 2 + _wander(rng, n, WIDTH * 0.35, 3),
+                           HEIGHT / 2 + _wander(rng, n, HEIGHT * 0.35, 2)], axis=1)
+        lookalikes.append((cv2.resize(tint, size), (centre - np.array(size) / 2).astype(int)))
+    for i in range(n):
+        top, left = int(pan_y[i]), int(pan_x[i])
+        frame = background[top:top + HEIGHT, left:left + WIDTH].copy()
+        for image, corner in lookalikes:  # drawn first: the target passes in front of them
+            _paste(frame, image, *corner[i])
+        x, y, w, h = boxes[i].astype(int)
+        _paste(frame, cv2.resize(look, (w, h), interpolation=cv2.INTER_LINEAR), x, y)
+        if s.occluder:
+            ox, oy, ow, oh = occluders[i].astype(int)
+            _paste(frame, occluder_look[:oh, :ow], ox, oy)
+        if s.light:
+            frame = cv2.convertScaleAbs(frame, alpha=float(gain[i]))
+        cv2.imwrite(str(folder / f"{i + 1:08d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+def _annotate(folder: Path, s: Scenario, boxes: np.ndarray, occluders: np.ndarray, seed: int) -> None:
+    """Ground truth, labels and meta_info from the boxes the target and occluder were drawn in."""
+    area = boxes[:, 2] * boxes[:, 3]
+    corners = np.concatenate([np.maximum(boxes[:, :2], 0),
+                              np.minimum(boxes[:, :2] + boxes[:, 2:], (WIDTH, HEIGHT))], axis=1)
+    cut = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
+    inside = _overlap(boxes, np.tile([0.0, 0.0, WIDTH, HEIGHT], (len(boxes), 1)))
+    hidden = _overlap(cut, occluders)  # a cut box fully outside has negative size: no overlap
+    visible = (inside - hidden) / area
+    absent = visible < ABSENT_BELOW
+    truth = np.where(absent[:, None], boxes, cut)
+    cover = np.where(absent, 0, np.clip(np.ceil(visible * 8), 1, 8)).astype(int)
+    _write_labels(folder, truth, absent, cover, inside < area)
+    _write_meta(folder, _attributes(s, boxes, absent, inside / area, hidden / area), seed)
+
+
+def _write_labels(folder: Path, truth: np.ndarray, absent: np.ndarray, cover: np.ndarray,
+                  cut_by_image: np.ndarray) -> None:
+    rows = "".join(",".join(str(int(v)) for v in row) + "\n" for row in truth)
+    (folder / "groundtruth.txt").write_text(rows)
+    for name, values in (("absence", absent), ("cover", cover), ("cut_by_image", cut_by_image)):
+        (folder / f"{name}.label").write_text("".join(f"{int(v)}\n" for v in values))
+
+
+def _attributes(s: Scenario, boxes: np.ndarray, absent: np.ndarray, inside: np.ndarray,
+                hidden: np.ndarray) -> list[str]:
+    """UAV123 codes for what actually happened in the drawn frames (not what was planned)."""
+    size = np.sqrt(boxes[:, 2] * boxes[:, 3] / (boxes[0, 2] * boxes[0, 3]))
+    aspect = (boxes[:, 2] / boxes[:, 3]) / (boxes[0, 2] / boxes[0, 3])
+    centre = boxes[:, :2] + boxes[:, 2:] / 2
+    checks = {
+        "ARC": bool(((aspect < 0.5) | (aspect > 2)).any()),
+        "CM": s.camera,
+        "FM": bool((np.linalg.norm(np.diff(centre, axis=0), axis=1) > 20).any()),
+        "FOC": bool((absent & (hidden > 0)).any()),
+        "IV": s.light,
+        "OV": bool((inside < ABSENT_BELOW).any()),
+        "POC": bool(((hidden > 0) & ~absent).any()),
+        "SOB": s.distractors > 0,
+        "SV": bool(((size < 0.5) | (size > 2)).any()),
+    }
+    return [code for code, present in checks.items() if present]
+
+
+def _write_meta(folder: Path, attributes: list[str], seed: int) -> None:
+    (folder / "meta_info.ini").write_text(
+        "[METAINFO]\n"
+        f"generator: synthetic-{VERSION} seed {seed}\n"
+        "object_class: textured patch\n"
+        f"attributes: {', '.join(attributes)}\n"
+        f"resolution: ({WIDTH}, {HEIGHT})\n"
+    )

@@ -1,0 +1,140 @@
+"""VOT short-term sequences in the VOT2018 layout.
+
+``<root>/list.txt`` names sequence folders; each holds ``groundtruth.txt`` (8-value polygons or
+4-value rectangles, one per frame), per-frame ``<tag>.tag`` files (0/1 lines, trailing zeros
+may be left out), a ``sequence`` metadata file (``channels.color=color/%08d.jpg``, optional
+``width``/``height``) and the frames. Ground truth is kept as (N, 8) polygons; a one-pass (OPE)
+run initialises from and is scored against `axis_aligned_boxes` of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.sequence import FrameList, Sequence
+from benchmarks.textio import read_flags, read_table
+
+DEFAULT_CHANNEL = "color/%08d.jpg"
+_PRINTF = re.compile(r"%0?(\d*)d")
+
+
+def axis_aligned_boxes(polygons: np.ndarray) -> np.ndarray:
+    """(N, 8) polygons to (N, 4) ``x, y, w, h``: the smallest upright rectangle holding each.
+
+    NaN rows stay NaN.
+    """
+    polygons = np.asarray(polygons, dtype=np.float64).reshape(-1, 8)
+    xs, ys = polygons[:, 0::2], polygons[:, 1::2]
+    left, top = xs.min(axis=1), ys.min(axis=1)
+    return np.stack([left, top, xs.max(axis=1) - left, ys.max(axis=1) - top], axis=1)
+
+
+def rectangles_to_polygons(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) ``x, y, w, h`` to (N, 8) corners, clockwise from the top-left (as the VOT toolkit)."""
+    x, y, w, h = np.asarray(boxes, dtype=np.float64).T
+    return np.stack([x, y, x + w, y, x + w, y + h, x, y + h], axis=1)
+
+
+def sequences_folder(root: Path | str) -> Path:
+    """The folder holding list.txt: `root`, or ``<root>/sequences`` of a VOT workspace."""
+    root = Path(root).expanduser()
+    for folder in (root, root / "sequences"):
+        if (folder / "list.txt").is_file():
+            return folder
+    raise MissingDataError(
+        f"{root} is not a VOT sequences folder: looked for {root / 'list.txt'} "
+        f"and {root / 'sequences' / 'list.txt'}"
+    )
+
+
+def load_vot(root: Path | str, benchmark: str = "vot2018") -> list[Sequence]:
+    """Load every sequence named in list.txt."""
+    folder = sequences_folder(root)
+    list_file = folder / "list.txt"
+    names = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
+    if not names:
+        raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
+    return [load_vot_sequence(folder / name, benchmark) for name in names]
+
+
+def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
+    groundtruth = folder / "groundtruth.txt"
+    if not groundtruth.is_file():
+        raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
+    regions = read_table(groundtruth, columns=(4, 8))
+    polygons = rectangles_to_polygons(regions) if regions.shape[1] == 4 else regions
+    metadata = read_properties(folder / "sequence")
+    frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
+    return Sequence(
+        name=folder.name,
+        benchmark=benchmark,
+        ground_truth=polygons,
+        frames=frames,
+        frame_tags=_read_tags(folder, len(polygons)),
+        image_size=_image_size(folder / "sequence", metadata, frames),
+    )
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    """``key=value`` lines of a VOT ``sequence`` file ({} when the file is absent)."""
+    if not path.is_file():
+        return {}
+    properties = {}
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, equals, value = line.partition("=")
+        if not equals or not key.strip():
+            raise AnnotationError(path, number, f"expected 'key=value'; got {line[:40]!r}")
+        properties[key.strip()] = value.strip()
+    return properties
+
+
+def _frame_list(folder: Path, channel: str, count: int) -> FrameList:
+    """A printf pattern such as ``color/%08d.jpg`` as a FrameList starting at frame 1."""
+    relative = Path(channel)
+    match = _PRINTF.search(relative.name)
+    if match is None:
+        raise AnnotationError(folder / "sequence", None,
+                              f"expected channels.color like color/%08d.jpg; got {channel!r}")
+    def literal(text: str) -> str:
+        return text.replace("{", "{{").replace("}", "}}")
+
+    number = f"{{:0{match[1]}d}}" if match[1] else "{:d}"
+    pattern = literal(relative.name[:match.start()]) + number + literal(relative.name[match.end():])
+    return FrameList(folder / relative.parent, pattern, 1, count)
+
+
+def _read_tags(folder: Path, length: int) -> dict[str, np.ndarray]:
+    with os.scandir(folder) as scan:
+        paths = sorted(Path(entry.path) for entry in scan if entry.name.endswith(".tag"))
+    tags = {}
+    for path in paths:
+        flags = read_flags(path)
+        if len(flags) > length:
+            raise AnnotationError(path, length + 1, f"{len(flags)} lines, but the sequence has "
+                                  f"{length} frames (groundtruth.txt lines)")
+        # Tag files may stop at their last 1; the rest of the frames are untagged.
+        tags[path.stem] = np.concatenate([flags, np.zeros(length - len(flags), dtype=bool)])
+    return tags
+
+
+def _image_size(properties_file: Path, metadata: dict[str, str], frames: FrameList) -> tuple[int, int]:
+    """(width, height) from the metadata, else from decoding the first frame."""
+    if "width" in metadata and "height" in metadata:
+        try:
+            return int(metadata["width"]), int(metadata["height"])
+        except ValueError:
+            raise AnnotationError(properties_file, None, "width and height must be integers; got "
+                                  f"{metadata['width']!r} and {metadata['height']!r}") from None
+    first = frames[0]
+    image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise MissingDataError(f"{first}: first frame missing or unreadable (needed for the image size)")
+    return image.shape[1], image.shape[0]
