@@ -83,8 +83,8 @@ def import_(args: argparse.Namespace) -> int:
         print(json.dumps(report.__dict__, indent=2, default=list))
         return 0
     print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{args.bench}/")
-    for name in report.unplaced:
-        print(f"  could not place {args.directory / (name + '.txt')}: no {args.bench} sequence of that name")
+    for path in report.unplaced:
+        print(f"  could not place {path}: no {args.bench} sequence of that name")
     if report.missing:
         print(f"  no result file for {len(report.missing)} sequences: {', '.join(report.missing)}")
     for name, (got, want) in sorted(report.length_mismatch.items()):

@@ -30,15 +30,14 @@ def _ope_ground_truth(sequence: Sequence) -> np.ndarray:
 
 def _split_by_sequence(table: pa.Table) -> dict[str, dict[str, np.ndarray]]:
     """Rows of one tracker grouped per sequence, in frame order, as numpy arrays."""
-    table = table.sort_by([("sequence", "ascending"), ("frame", "ascending")])
     names = np.asarray(pc.cast(table["sequence"], pa.string()).to_numpy(zero_copy_only=False))
-    cols = {c: table[c].to_numpy() for c in ("x", "y", "w", "h", "latency_ms")}
-    boxes = np.column_stack([cols["x"], cols["y"], cols["w"], cols["h"]])
+    order = np.lexsort((table["frame"].to_numpy(), names))
+    names = names[order]
+    boxes = np.column_stack([table[c].to_numpy()[order] for c in ("x", "y", "w", "h")])
+    latency = table["latency_ms"].to_numpy()[order]
     starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else np.array([], int)
     ends = np.r_[starts[1:], len(names)]
-    return {
-        names[a]: {"boxes": boxes[a:b], "latency_ms": cols["latency_ms"][a:b]} for a, b in zip(starts, ends)
-    }
+    return {names[a]: {"boxes": boxes[a:b], "latency_ms": latency[a:b]} for a, b in zip(starts, ends)}
 
 
 def _source(results_root: Path, key: ShardKey) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 
 from benchmarks import Sequence
 from benchmarks.names import match_names
-from benchmarks.textio import read_boxes
+from benchmarks.textio import read_table
 from harness.errors import ImportFormatError
 from harness.version import code_version
 from harness.store import Provenance, ShardFrames, ShardKey, write_shard
@@ -47,13 +47,11 @@ def import_results(
     if not files:
         raise ImportFormatError(f"{directory}: no .txt result files found (expected one x,y,w,h file per sequence)")
     by_name = {s.name: s for s in sequences}
-    mapping, unplaced = match_names([p.stem for p in files], list(by_name))
-    report = ImportReport(tracker, benchmark, unplaced=sorted(unplaced))
-    stem_to_file = {p.stem: p for p in files}
+    mapping, unplaced = match_names(files, list(by_name))
+    report = ImportReport(tracker, benchmark, unplaced=[str(p) for p in unplaced])
     version, host = code_version(), socket.gethostname()
-    for stem, seq_name in sorted(mapping.items(), key=lambda kv: kv[1]):
-        path = stem_to_file[stem]
-        boxes = read_boxes(path)
+    for seq_name, path in sorted(mapping.items()):
+        boxes = read_table(path)
         n_gt = len(by_name[seq_name])
         if len(boxes) != n_gt:
             report.length_mismatch[seq_name] = (len(boxes), n_gt)

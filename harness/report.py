@@ -26,6 +26,19 @@ def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> st
     return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
+def _curves(score: TrackerScore) -> dict[str, list[float] | None]:
+    r = score.result
+    as_list = lambda a: None if a is None else [float(v) for v in a]
+    return {
+        "success_curve": as_list(r.success_curve),
+        "success_thresholds": as_list(r.success_thresholds),
+        "precision_curve": as_list(r.precision_curve),
+        "precision_thresholds": as_list(r.precision_thresholds),
+        "norm_precision_curve": as_list(r.norm_precision_curve),
+        "norm_precision_thresholds": as_list(r.norm_precision_thresholds),
+    }
+
+
 def scores_json(scores: list[TrackerScore], benchmark: str, profile: str) -> dict[str, Any]:
     return {
         "benchmark": benchmark,
@@ -40,7 +53,10 @@ def scores_json(scores: list[TrackerScore], benchmark: str, profile: str) -> dic
                 "sr50": s.result.sr50,
                 "sr75": s.result.sr75,
                 "fps": None if math.isnan(s.fps) else s.fps,
+                **_curves(s),
                 "per_sequence_auc": s.result.per_sequence_auc,
+                "per_sequence_precision": s.result.per_sequence_precision,
+                **s.result.extras,
             }
             for s in scores
         },

@@ -15,7 +15,7 @@ from trackers import Tracker
 
 
 class TrackerOutputError(HarnessError):
-    """A tracker returned something that is not a finite x, y, w, h box."""
+    """A tracker raised, or returned something that is not a finite x, y, w, h box."""
 
 
 def init_box(sequence: Sequence) -> np.ndarray:
@@ -40,14 +40,19 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> Sha
     scores = np.full(n, np.nan)
     latency = np.empty(n, np.float64)
     paths = [sequence.frames[i] for i in range(n)]
+    first = init_box(sequence)
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
         start = time.perf_counter()
+        try:
+            prediction = tracker.initialize(image, first.copy()) if i == 0 else tracker.track(image)
+        except Exception as exc:
+            raise TrackerOutputError(
+                f"tracker {tracker_name!r} raised at frame {i + 1} of sequence {sequence.name!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         if i == 0:
-            box = init_box(sequence)
-            tracker.initialize(image, box.copy())
-            boxes[0] = box
+            boxes[0] = first
         else:
-            prediction = tracker.track(image)
             box = np.asarray(prediction.box, np.float64).reshape(-1)
             if box.shape != (4,) or not np.isfinite(box).all():
                 raise TrackerOutputError(
