@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.synthetic import load_synthetic
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, realdata_path
 
 pytestmark = pytest.mark.slow
 
@@ -38,10 +38,11 @@ def _wait_until_quiet(root: Path, quiet_s: float = 3.0, limit_s: float = 60.0) -
 
 def test_killed_driver_then_resume(tmp_path, ray_address):
     cache, results = tmp_path / "cache", tmp_path / "results"
-    env = {**os.environ, "HARNESS_CACHE": str(cache)}
+    weights = realdata_path("models", "nanotrack-v2")
+    env = {**os.environ, "HARNESS_CACHE": str(cache), "HARNESS_NANOTRACK_DIR": str(weights)}
     sequences = load_synthetic(cache=cache)
     cmd = [
-        sys.executable, "-m", "harness.cli", "run", "--trackers", "opencv-mil", "--bench", "synthetic",
+        sys.executable, "-m", "harness.cli", "run", "--trackers", "opencv-nano", "--bench", "synthetic",
         "--address", ray_address, "--results", str(results), "--reports", str(tmp_path / "reports"),
         "--workers", "2", "--json",
     ]

@@ -1,0 +1,169 @@
+"""Crafted sequences that isolate each convention on which the profiles differ (docs/metrics.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from harness.errors import EvaluationError
+from harness.metrics.ope import OPEResult, SequenceInput, evaluate
+from harness.metrics.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+
+BOX = [10.0, 10.0, 20.0, 20.0]
+
+
+def run(profile: str, pred: list, gt: list, absent: list | None = None) -> OPEResult:
+    gt_arr = np.array(gt, float)
+    flags = np.zeros(len(gt_arr), bool) if absent is None else np.array(absent)
+    return evaluate([SequenceInput("seq", np.array(pred, float).reshape(-1, 4), gt_arr, flags, "res/seq.txt")], profile)
+
+
+def test_strict_and_inclusive_success_threshold() -> None:
+    # frame 2 has IoU exactly 0.5 in both the continuous and the '+1 pixel' forms
+    gt, pred = [[1, 1, 10, 10]] * 2, [[1, 1, 10, 10], [1, 1, 10, 20]]
+    for profile in ("pysot", "pytracking", "got10k", "lasot_matlab"):
+        assert run(profile, pred, gt).success_curve[10] == 0.5, profile  # iou > 0.5 fails
+    assert run("trackingnet", pred, gt).success_curve[10] == 1.0  # iou >= 0.5 passes
+    missed = [[1, 1, 10, 10], [500, 500, 10, 10]]
+    assert run("trackingnet", missed, gt).success_curve[0] == 1.0  # IoU 0 >= 0
+    assert run("got10k", missed, gt).success_curve[0] == 0.5
+
+
+def test_first_frame_is_scored_only_by_pysot() -> None:
+    gt, pred = [BOX] * 4, [[200, 200, 5, 5]] + [BOX] * 3
+    assert run("pysot", pred, gt).success_curve[0] == 0.75
+    for profile in ("pytracking", "got10k", "trackingnet", "lasot_matlab"):
+        assert run(profile, pred, gt).success_curve[0] == 1.0, profile
+
+
+@pytest.mark.parametrize(
+    "profile, expected",
+    [  # (success at IoU 0, precision at 20 px, normalized precision at 0.20) for frames 2 and 3 below
+        ("pysot", (2 / 3, 1.0, 1.0)),  # only w, h <= 0 masks IoU; the 0-box centre is <= 0: distance -1, precise
+        ("pytracking", (1 / 3, 1 / 3, 1.0)),  # any value <= 0 invalid: IoU fails, centre Inf, normalized -1
+        ("pytracking_exclude_invalid", (1.0, 1.0, 3.0)),  # same numerators over 1 valid frame
+        ("got10k", (2 / 3, 1.0, None)),  # no mask: 0-box IoU is 0, centres still compared
+        ("lasot_matlab", (1 / 3, 1.0, 1.0)),  # IoU -1 fails, centre -1 is precise
+    ],
+)
+def test_invalid_ground_truth(profile: str, expected: tuple) -> None:
+    gt = [BOX, [10, -5, 20, 20], [0, 0, 0, 0]]
+    r = run(profile, gt, gt)  # perfect predictions
+    norm = None if r.norm_precision_curve is None else r.norm_precision_curve[20]
+    assert (r.success_curve[0], r.precision_curve[20], norm) == pytest.approx(expected, abs=1e-7)
+
+
+def test_trackingnet_integrates_with_trapezoids() -> None:
+    r = run("trackingnet", [[0, 0, 10, 10], [0, 0, 10, 20]], [[0, 0, 10, 10]] * 2)
+    np.testing.assert_array_equal(r.success_curve, [1.0] * 11 + [0.5] * 10)
+    assert r.auc == pytest.approx(0.05 * (10 + 0.75 + 4.5))  # end points weigh half
+    assert r.auc != pytest.approx(r.success_curve.mean())
+    assert r.precision == pytest.approx(float(np.trapezoid(r.precision_curve, np.linspace(0, 1, 21))))
+    assert r.extras["precision_at_20px"] == r.precision_curve[8]
+    assert run("got10k", [[0, 0, 10, 10]] * 2, [[0, 0, 10, 10]] * 2).auc == pytest.approx(20 / 21)
+
+
+def test_trackingnet_rounds_boxes() -> None:
+    r = run("trackingnet", [BOX, [10.4, 10.4, 19.6, 19.6]], [BOX, BOX])
+    assert r.success_curve[-1] == 1.0  # both frames are exactly BOX once rounded
+
+
+@pytest.mark.parametrize("profile", ["pysot", "lasot_matlab"])
+def test_toolkits_that_fail_on_a_short_result_raise(profile: str) -> None:
+    with pytest.raises(EvaluationError, match=r"res/seq\.txt.*seq.* 2 predicted boxes for 3"):
+        run(profile, [BOX] * 2, [BOX] * 3)
+
+
+def test_length_rules() -> None:
+    gt = [BOX] * 3
+    with pytest.raises(EvaluationError, match="4 predicted boxes for 3"):
+        run("pysot", [BOX] * 4, gt)
+    assert run("lasot_matlab", [BOX] * 3 + [[0, 0, 1, 1]], gt).success_curve[0] == 1.0  # truncated
+    assert run("pytracking", [BOX] * 2, gt).success_curve[0] == pytest.approx(2 / 3)  # zero row pads
+    assert run("got10k", [BOX] * 2, gt).success_curve[0] == 1.0  # both cut to 2 frames
+    assert run("trackingnet", [BOX] * 2, gt).success_curve[0] == pytest.approx(2 / 3)  # NaN row fails
+    assert run("trackingnet", [BOX] * 5, gt).success_curve[0] == 1.0
+
+
+def test_prediction_repairs() -> None:
+    gt = [BOX] * 3
+    zero_width = [BOX, BOX, [50, 50, 0, 10]]
+    assert run("pytracking", zero_width, gt).success_curve[0] == 1.0  # copies frame 2
+    assert run("got10k", zero_width, gt).success_curve[0] == pytest.approx(2 / 3)
+    for broken in ([np.nan] * 4, [10, 10, -20, 20]):
+        assert run("lasot_matlab", [BOX, BOX, broken], gt).success_curve[0] == 1.0
+        with pytest.raises(EvaluationError, match=r"res/seq\.txt.*box 3"):
+            run("pytracking", [BOX, BOX, broken], gt)
+    assert run("pysot", [BOX, BOX, [np.nan] * 4], gt).success_curve[0] == pytest.approx(2 / 3)
+
+
+def test_absent_frames() -> None:
+    gt, absent = [BOX] * 4, [False, False, True, True]
+    for profile in ("pysot", "pytracking", "lasot_matlab"):
+        assert run(profile, gt, gt, absent).success_curve[0] == 0.5, profile  # fail, still counted
+    assert run("pytracking_exclude_invalid", gt, gt, absent).success_curve[0] == 1.0  # not counted
+    for profile in ("got10k", "trackingnet"):
+        assert run(profile, gt, gt, absent).success_curve[0] == 1.0, profile  # ignored: scored as usual
+
+
+def test_unannotated_rows() -> None:
+    gt = [BOX, [np.nan] * 4, BOX, BOX]
+    assert run("got10k", gt, gt).success_curve[0] == 1.0  # row left out, denominator 3
+    pysot = run("pysot", gt, gt)
+    assert (pysot.success_curve[0], pysot.precision_curve[0]) == (0.75, 1.0)  # IoU fails; distance -1
+    with pytest.raises(EvaluationError, match="no frame"):
+        run("got10k", [BOX], [[np.nan] * 4])
+
+
+def test_lasot_drops_sequences_that_never_succeed() -> None:
+    a = SequenceInput("a", np.array([BOX, [0, 0, 10, 10]]), np.array([BOX, BOX]), np.zeros(2, bool))
+    b = SequenceInput("b", np.array([BOX] * 2), np.array([BOX] * 2), np.ones(2, bool))
+    lasot, pysot = evaluate([a, b], "lasot_matlab"), evaluate([a, b], "pysot")
+    assert lasot.success_curve[0] == 0.5 and lasot.extras["n_sequences_kept_success"] == 1
+    assert pysot.success_curve[0] == 0.25 and lasot.per_sequence_auc["b"] == 0.0
+
+
+def test_pytracking_keeps_float32_rates() -> None:
+    r = run("pytracking", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3)
+    assert r.per_sequence_precision["seq"] == float(np.float32(2) / np.float32(3))
+    assert run("pysot", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3).per_sequence_precision["seq"] == 2 / 3
+
+
+def test_inputs_are_not_modified() -> None:
+    pred, gt = np.array([[0, 0, 1, 1], BOX, [5, 5, 0, 3]]), np.array([BOX] * 3)
+    for profile in PROFILES:
+        evaluate([SequenceInput("s", pred, gt, np.zeros(3, bool))], profile)
+    np.testing.assert_array_equal(pred, [[0, 0, 1, 1], BOX, [5, 5, 0, 3]])
+
+
+def test_registry() -> None:
+    with pytest.raises(EvaluationError, match="pysot.*trackingnet"):
+        get_profile("otb-official")
+    assert {DEFAULT_PROFILE[b] for b in ("otb", "otb100", "uav123", "nfs", "lasot")} == {"lasot_matlab"}
+    assert (DEFAULT_PROFILE["got10k"], DEFAULT_PROFILE["trackingnet"], DEFAULT_PROFILE["synthetic"]) == (
+        "got10k",
+        "trackingnet",
+        "got10k",
+    )
+    assert all(name == p.name for name, p in PROFILES.items()) and set(DEFAULT_PROFILE.values()) <= set(PROFILES)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PROFILES["pysot"].first_frame = "gt"  # type: ignore[misc]
+    custom = dataclasses.replace(PROFILES["pysot"], name="pysot_gt_first", first_frame="gt")
+    assert run_profile(custom).success_curve[0] == 1.0
+
+
+def run_profile(profile: object) -> OPEResult:
+    seq = SequenceInput("s", np.array([[200, 200, 5, 5], BOX]), np.array([BOX] * 2), np.zeros(2, bool))
+    return evaluate([seq], profile)  # type: ignore[arg-type]
+
+
+def test_bad_inputs() -> None:
+    seq = SequenceInput("s", np.array([BOX]), np.array([BOX]), np.zeros(1, bool))
+    with pytest.raises(EvaluationError, match="duplicate"):
+        evaluate([seq, seq], "got10k")
+    with pytest.raises(EvaluationError, match="no sequences"):
+        evaluate([], "got10k")
+    with pytest.raises(EvaluationError, match=r"\(M, 4\)"):
+        evaluate([dataclasses.replace(seq, pred=np.zeros((1, 5)))], "got10k")
