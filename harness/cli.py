@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_}
     try:
+        if getattr(args, "bench", None):
+            from benchmarks.registry import benchmark_info
+
+            # Aliases (otb100, OTB2015) share one store folder and one default profile.
+            args.bench = benchmark_info(args.bench).name
         return handler[args.command](args)
     except (HarnessError, BenchmarkError, TrackerError) as exc:
         if getattr(args, "json", False):

@@ -8,7 +8,7 @@ import os
 import sys
 
 from benchmarks.registry import BENCHMARKS, load_benchmark, unavailable_reason
-from harness.errors import ShardFailedError
+from harness.errors import EvaluationError, ShardFailedError
 from harness.evaluate import score_trackers
 from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
 from harness.report import format_table, scores_json, write_report
@@ -16,7 +16,9 @@ from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
 def _profile(args: argparse.Namespace) -> str:
-    name = args.profile or DEFAULT_PROFILE.get(args.bench, "got10k")
+    name = args.profile or DEFAULT_PROFILE.get(args.bench)
+    if name is None:
+        raise EvaluationError(f"benchmark {args.bench!r} has no default metric profile; choose one with --profile")
     return get_profile(name).name
 
 

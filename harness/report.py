@@ -16,13 +16,23 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> str:
     header = f"{benchmark} · one-pass · profile {profile}"
-    cols = ["tracker", "success AUC", "precision@20px", "norm. precision", "fps"]
-    rows = [
-        [s.tracker, _fmt(s.result.auc), _fmt(s.result.precision), _fmt(s.result.norm_precision), _fmt(s.fps, 1)]
-        for s in sorted(scores, key=lambda s: -s.result.auc)
-    ]
+    cols = ["tracker", "success AUC", "precision@20px", "norm. precision"]
+    # AO and SR are GOT-10k's figures: shown only under the profile that reproduces its toolkit.
+    if profile == "got10k":
+        cols += ["AO", "SR0.5", "SR0.75"]
+    cols.append("fps")
+    rows = []
+    for s in sorted(scores, key=lambda s: -s.result.auc):
+        r = s.result
+        row = [s.tracker, _fmt(r.auc), _fmt(r.precision), _fmt(r.norm_precision)]
+        if profile == "got10k":
+            row += [_fmt(r.ao), _fmt(r.sr50), _fmt(r.sr75)]
+        rows.append(row + [_fmt(s.fps, 1)])
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
@@ -49,9 +59,7 @@ def scores_json(scores: list[TrackerScore], benchmark: str, profile: str) -> dic
                 "success_auc": s.result.auc,
                 "precision": s.result.precision,
                 "norm_precision": s.result.norm_precision,
-                "ao": s.result.ao,
-                "sr50": s.result.sr50,
-                "sr75": s.result.sr75,
+                **({"ao": s.result.ao, "sr50": s.result.sr50, "sr75": s.result.sr75} if profile == "got10k" else {}),
                 "fps": None if math.isnan(s.fps) else s.fps,
                 **_curves(s),
                 "per_sequence_auc": s.result.per_sequence_auc,

@@ -145,7 +145,7 @@ def test_registry() -> None:
     assert (DEFAULT_PROFILE["got10k"], DEFAULT_PROFILE["trackingnet"], DEFAULT_PROFILE["synthetic"]) == (
         "got10k",
         "trackingnet",
-        "got10k",
+        "lasot_matlab",
     )
     assert all(name == p.name for name, p in PROFILES.items()) and set(DEFAULT_PROFILE.values()) <= set(PROFILES)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -188,10 +188,11 @@ PROFILES: dict[str, Profile] = {
 }
 
 DEFAULT_PROFILE: dict[str, str] = {
-    **dict.fromkeys(("otb", "otb2013", "otb2015", "otb100", "uav123", "uav20l", "nfs", "lasot"), "lasot_matlab"),
+    **dict.fromkeys(("otb", "otb2013", "otb2015", "otb100", "otb50", "uav123", "uav20l", "nfs", "lasot"), "lasot_matlab"),
     "got10k": "got10k",
     "trackingnet": "trackingnet",
-    "synthetic": "got10k",  # the synthetic benchmark is written in GOT-10k layout
+    # All three OPE figures, and absent frames (the synthetic targets leave the view) scored as LaSOT does.
+    "synthetic": "lasot_matlab",
 }
 
 

@@ -52,6 +52,9 @@ def _connect(address: str | None) -> bool:
     """Join a cluster (or start a local one); True when this call started Ray and must stop it."""
     if ray.is_initialized():
         return False
+    if address is None:
+        # A new local cluster uses token auth either way; saying so explicitly keeps Ray from warning.
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     return True
 
