@@ -18,7 +18,7 @@ import numpy as np
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_labels, read_table
+from benchmarks.textio import read_key_values, read_labels, read_table
 
 FRAME_PATTERN = "{:08d}.jpg"
 _FRAME_NAME = re.compile(r"\d{8}\.jpg")
@@ -105,18 +105,7 @@ def _labels(path: Path, length: int, max_value: int) -> np.ndarray | None:
 
 def read_meta_info(path: Path) -> dict[str, str]:
     """The ``key: value`` lines of a meta_info.ini ({} when there is none)."""
-    if not path.is_file():
-        return {}
-    meta = {}
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("["):
-            continue
-        key, colon, value = line.partition(":")
-        if not colon or not key.strip():
-            raise AnnotationError(path, number, f"expected 'key: value'; got {line[:40]!r}")
-        meta[key.strip()] = value.strip()
-    return meta
+    return read_key_values(path, ":")
 
 
 def _resolution(path: Path, meta: dict[str, str]) -> tuple[int, int] | None:

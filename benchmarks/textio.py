@@ -130,3 +130,19 @@ def read_labels(path: Path | str, max_value: int = 1) -> np.ndarray:
 def read_flags(path: Path | str) -> np.ndarray:
     """Read a one-flag-per-line 0/1 file as a bool array."""
     return read_labels(path, max_value=1).astype(bool)
+
+
+def read_key_values(path: Path, separator: str) -> dict[str, str]:
+    """``key<separator>value`` lines ({} when the file is absent); ``[section]`` lines are skipped."""
+    if not path.is_file():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("["):
+            continue
+        key, found, value = line.partition(separator)
+        if not found or not key.strip():
+            raise AnnotationError(path, number, f"expected 'key{separator}value'; got {line[:40]!r}")
+        values[key.strip()] = value.strip()
+    return values

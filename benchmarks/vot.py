@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_flags, read_table
+from benchmarks.textio import read_key_values, read_flags, read_table
 
 DEFAULT_CHANNEL = "color/%08d.jpg"
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -83,17 +83,7 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
 
 def read_properties(path: Path) -> dict[str, str]:
     """``key=value`` lines of a VOT ``sequence`` file ({} when the file is absent)."""
-    if not path.is_file():
-        return {}
-    properties = {}
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        key, equals, value = line.partition("=")
-        if not equals or not key.strip():
-            raise AnnotationError(path, number, f"expected 'key=value'; got {line[:40]!r}")
-        properties[key.strip()] = value.strip()
-    return properties
+    return read_key_values(path, "=")
 
 
 def _frame_list(folder: Path, channel: str, count: int) -> FrameList:

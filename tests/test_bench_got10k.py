@@ -112,5 +112,5 @@ def test_meta_info(tmp_path: Path) -> None:
     assert meta["object_class"] == "ctenophore" and meta["url"] == "https://youtu.be/example"
     assert meta["attributes"] == "SV, FOC"
     path.write_text("[METAINFO]\nno colon here\n")
-    with pytest.raises(AnnotationError, match=r"meta_info.ini:2: expected 'key: value'"):
+    with pytest.raises(AnnotationError, match=r"meta_info.ini:2: expected 'key:value'"):
         read_meta_info(path)
