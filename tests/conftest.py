@@ -21,11 +21,8 @@ def realdata_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def ray_address():
     """Start one local Ray for the session (no dashboard) and yield its address."""
-    import os
-
     import ray
 
-    os.environ.setdefault("RAY_AUTH_MODE", "token")
     context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         yield context.address_info["address"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -52,9 +53,9 @@ def _connect(address: str | None) -> bool:
     """Join a cluster (or start a local one); True when this call started Ray and must stop it."""
     if ray.is_initialized():
         return False
-    if address is None:
-        # A new local cluster uses token auth either way; saying so explicitly keeps Ray from warning.
-        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    # Ray announces on every start that it enabled token auth (its default, which we keep); the CLI
+    # is quiet by default, and Ray's own RAY_AUTH_MODE switch must be set before ray is imported.
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     return True
 
