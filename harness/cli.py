@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Shards (tracker x sequence) run on Ray worker actors; complete shards are skipped, so an interrupted run resumes.")
     run.add_argument("--trackers", default="all", help="comma list of tracker names, or `all` (those whose weights are found)")
     _bench(run)
+    run.add_argument("--sequences", help="comma list: run only these sequences (any spelling of their names)")
     run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
     run.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
     run.add_argument("--repetitions", type=int, default=1, help="runs per sequence (default 1)")

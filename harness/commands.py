@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"harness: skipping {name}: {reason}", file=sys.stderr)
     if not plugins:
         raise ShardFailedError("no tracker can run here; `harness list` says why each is unavailable")
-    sequences = load_benchmark(args.bench, args.root)
+    names = args.sequences.split(",") if args.sequences else None
+    sequences = load_benchmark(args.bench, args.root, names)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
     summary = run_shards(
         plugins, args.bench, sequences, args.results,
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         "workers": summary.workers,
         "device": summary.device,
     }
-    _print_scores(args, scores, profile, {"run": run_info})
+    if scores or args.json:
+        _print_scores(args, scores, profile, {"run": run_info})
     if not args.json:
         print(
             f"\n{len(summary.completed)} shards run, {len(summary.skipped)} already complete, "

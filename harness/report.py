@@ -28,7 +28,7 @@ def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> st
         if profile == "got10k":
             row += [_fmt(r.ao), _fmt(r.sr50), _fmt(r.sr75)]
         rows.append(row + [_fmt(s.fps, 1)])
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
