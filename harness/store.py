@@ -1,6 +1,6 @@
 """The results store: one parquet file per shard, written atomically; read back as one dataset scan.
 
-Layout: ``<results>/<benchmark>/<tracker>/<sequence>/rep<NNN>.parquet``. A file is complete or
+Layout: ``<results>/<benchmark>/<protocol>/<tracker>/<sequence>/rep<NNN>.parquet``. A file is complete or
 absent: writers write ``.<name>.tmp-<pid>`` beside it and rename. A shard that raised leaves
 ``_rep<NNN>.error.json`` with its traceback instead. The schema is documented in docs/store.md.
 """
@@ -31,6 +31,7 @@ SCHEMA = pa.schema(
         pa.field("tracker", pa.dictionary(pa.int32(), pa.string()), nullable=False),
         pa.field("benchmark", pa.dictionary(pa.int32(), pa.string()), nullable=False),
         pa.field("sequence", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("protocol", pa.dictionary(pa.int32(), pa.string()), nullable=False),
         pa.field("repetition", pa.int16(), nullable=False),
         pa.field("frame", pa.int32(), nullable=False),
         pa.field("x", pa.float64()),
@@ -52,13 +53,15 @@ class ShardKey:
     benchmark: str
     sequence: str
     repetition: int = 1
+    protocol: str = "ope"  # ope (one pass), baseline (VOT supervised, with resets), realtime
 
     def relpath(self, suffix: str = ".parquet", prefix: str = "") -> Path:
         name = f"{prefix}rep{self.repetition:03d}{suffix}"
-        return Path(_safe(self.benchmark), _safe(self.tracker), _safe(self.sequence), name)
+        return Path(_safe(self.benchmark), _safe(self.protocol), _safe(self.tracker), _safe(self.sequence), name)
 
     def __str__(self) -> str:
-        return f"{self.tracker}/{self.benchmark}/{self.sequence}#{self.repetition}"
+        protocol = "" if self.protocol == "ope" else f"{self.protocol}/"
+        return f"{self.tracker}/{self.benchmark}/{protocol}{self.sequence}#{self.repetition}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def to_table(key: ShardKey, frames: ShardFrames) -> pa.Table:
         constant(key.tracker),
         constant(key.benchmark),
         constant(key.sequence),
+        constant(key.protocol),
         pa.array(np.full(n, key.repetition, np.int16)),
         pa.array(np.arange(n, dtype=np.int32)),
         *(pa.array(boxes[:, i]) for i in range(4)),
@@ -169,15 +173,20 @@ def read_provenance(path: Path) -> Provenance:
 
 
 def read_results(
-    root: Path, benchmark: str, trackers: Iterable[str] | None = None, columns: list[str] | None = None
+    root: Path,
+    benchmark: str,
+    trackers: Iterable[str] | None = None,
+    columns: list[str] | None = None,
+    protocol: str = "ope",
 ) -> pa.Table:
-    """All stored rows of one benchmark (optionally some trackers) in one dataset scan."""
-    folder = Path(root) / _safe(benchmark)
+    """All stored rows of one benchmark and protocol (optionally some trackers) in one dataset scan."""
+    folder = Path(root) / _safe(benchmark) / _safe(protocol)
+    where = f"benchmark {benchmark!r} ({protocol})"
     if not folder.is_dir():
-        raise StoreError(f"no results for benchmark {benchmark!r} under {Path(root).resolve()}")
+        raise StoreError(f"no results for {where} under {Path(root).resolve()}")
     dataset = ds.dataset(folder, schema=SCHEMA, format="parquet")
     if not dataset.files:
-        raise StoreError(f"no results for benchmark {benchmark!r} under {folder.resolve()}")
+        raise StoreError(f"no results for {where} under {folder.resolve()}")
     filt = None
     if trackers is not None:
         filt = ds.field("tracker").isin(list(trackers))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ray
@@ -13,10 +13,16 @@ from ray.exceptions import RayActorError
 from tqdm import tqdm
 
 from benchmarks import Sequence
+from harness.errors import HarnessError
 from harness.version import code_version
+from harness.runner.repetitions import EARLY_STOP_AFTER, needs_more
+from harness.runner.supervised import SupervisedConfig
 from harness.runner.worker import PluginSpec, ShardOutcome, Worker
 from harness.store import ShardKey, is_complete, remove_stale_temporaries, write_error
 from trackers import TrackerPlugin
+
+PROTOCOLS = ("ope", "baseline", "realtime")
+DEFAULT_REALTIME_FPS = 20.0  # the VOT toolkit's default when a sequence states no frame rate
 
 # Two shards in flight per actor hide the round trip between one shard's end and the next start.
 IN_FLIGHT_PER_WORKER = 2
@@ -37,16 +43,38 @@ class RunSummary:
 
 
 def plan_shards(
-    plugins: list[TrackerPlugin], benchmark: str, sequences: list[Sequence], repetitions: int = 1
+    plugins: list[TrackerPlugin],
+    benchmark: str,
+    sequences: list[Sequence],
+    repetitions: int = 1,
+    protocol: str = "ope",
 ) -> list[tuple[ShardKey, Sequence]]:
-    """Every (tracker, sequence, repetition), longest sequences first so the tail of a run is short."""
+    """The shards to start with, longest sequences first so the tail of a run is short.
+
+    Supervised protocols start with at most three repetitions: the rest follow only for a tracker
+    whose first three differ (see repetitions.py).
+    """
+    first = repetitions if protocol == "ope" else min(repetitions, EARLY_STOP_AFTER)
     shards = [
-        (ShardKey(p.name, benchmark, s.name, r), s)
+        (ShardKey(p.name, benchmark, s.name, r, protocol), s)
         for s in sequences
         for p in plugins
-        for r in range(1, repetitions + 1)
+        for r in range(1, first + 1)
     ]
     return sorted(shards, key=lambda item: -len(item[1]))
+
+
+def _follow_ups(
+    results_root: Path, key: ShardKey, sequence: Sequence, repetitions: int, settled: set[ShardKey]
+) -> list[tuple[ShardKey, Sequence]]:
+    """Repetitions 4..N of a group once its first three are settled and turned out to differ."""
+    if key.protocol == "ope" or key.repetition > EARLY_STOP_AFTER or repetitions <= EARLY_STOP_AFTER:
+        return []
+    group = [replace(key, repetition=r) for r in range(1, EARLY_STOP_AFTER + 1)]
+    if not all(k in settled for k in group) or not needs_more(results_root, key, repetitions):
+        return []
+    rest = [replace(key, repetition=r) for r in range(EARLY_STOP_AFTER + 1, repetitions + 1)]
+    return [(k, sequence) for k in rest if not is_complete(results_root, k)]
 
 
 def _connect(address: str | None) -> bool:
@@ -76,31 +104,49 @@ def run_shards(
     results_root: Path,
     *,
     repetitions: int = 1,
+    protocol: str = "ope",
+    supervised: SupervisedConfig | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = False,
 ) -> RunSummary:
-    """Run every incomplete shard; complete ones are skipped, failures are recorded and reported."""
+    """Run every incomplete shard; complete ones are skipped, failures are recorded and reported.
+
+    `protocol` is ``ope`` (one pass), ``baseline`` (VOT supervised) or ``realtime`` (supervised,
+    frames at `supervised.realtime_fps`).
+    """
+    if protocol not in PROTOCOLS:
+        raise HarnessError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
+    supervised = supervised or SupervisedConfig()
+    if protocol == "realtime" and supervised.realtime_fps is None:
+        supervised = replace(supervised, realtime_fps=DEFAULT_REALTIME_FPS)
+    elif protocol == "baseline":
+        supervised = replace(supervised, realtime_fps=None)
     results_root = Path(results_root).resolve()
     results_root.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(results_root)
     summary = RunSummary()
     todo = []
-    for key, seq in plan_shards(plugins, benchmark, sequences, repetitions):
-        (summary.skipped.append(key) if is_complete(results_root, key) else todo.append((key, seq)))
+    for key, seq in plan_shards(plugins, benchmark, sequences, repetitions, protocol):
+        if is_complete(results_root, key):
+            summary.skipped.append(key)
+            todo += _follow_ups(results_root, key, seq, repetitions, set(summary.skipped))
+        else:
+            todo.append((key, seq))
+    todo = [t for t in todo if not is_complete(results_root, t[0])]
     if not todo:
         return summary
 
     started_ray = _connect(address)
     try:
-        _dispatch(plugins, todo, results_root, workers, progress, summary)
+        _dispatch(plugins, todo, results_root, workers, progress, summary, repetitions, supervised)
     finally:
         if started_ray:
             ray.shutdown()
     return summary
 
 
-def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummary) -> None:
+def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummary, repetitions, supervised) -> None:
     count, device, gpus = _worker_layout(plugins, workers)
     count = min(count, len(todo))
     specs = {p.name: PluginSpec(p, p.config_hash(), p.weights_checksum()) for p in plugins}
@@ -110,7 +156,7 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
     version = code_version()
 
     def spawn():
-        return actor_class.remote(str(results_root), specs, device, version)
+        return actor_class.remote(str(results_root), specs, device, version, supervised)
 
     actors = [spawn() for _ in range(count)]
     summary.workers, summary.device = count, device
@@ -127,6 +173,8 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
             if queue:
                 submit(slot)
 
+    sequences = {key: seq for key, seq in todo}
+    settled = set(summary.skipped)
     with tqdm(total=len(todo), unit="shard", disable=not progress, dynamic_ncols=True) as bar:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -141,6 +189,12 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
                 if actors[slot] is actor:
                     actors[slot] = spawn()
             (summary.completed if outcome.ok else summary.failed).append(outcome)
+            settled.add(key)
+            more = _follow_ups(results_root, key, sequences[key], repetitions, settled)
+            if more:
+                sequences.update(more)
+                queue.extend(more)
+                bar.total += len(more)
             if queue:
                 submit(slot)
             bar.update(1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from benchmarks import Sequence
 from harness.runner.one_pass import run_one_pass
+from harness.runner.supervised import SupervisedConfig, run_supervised
 from harness.store import Provenance, ShardKey, write_error, write_shard
 from trackers import Tracker, TrackerPlugin
 
@@ -41,8 +42,16 @@ def _now() -> str:
 class Worker:
     """One per GPU (or per CPU worker slot); Ray wraps it as an actor in dispatch.py."""
 
-    def __init__(self, results_root: str, specs: dict[str, PluginSpec], device: str, code_version: str) -> None:
+    def __init__(
+        self,
+        results_root: str,
+        specs: dict[str, PluginSpec],
+        device: str,
+        code_version: str,
+        supervised: SupervisedConfig = SupervisedConfig(),
+    ) -> None:
         self.root = Path(results_root)
+        self.supervised = supervised
         self.specs = specs
         self.device = device
         self.code_version = code_version
@@ -59,7 +68,12 @@ class Worker:
         started, t0 = _now(), time.perf_counter()
         try:
             tracker = self._tracker(key.tracker)
-            frames = run_one_pass(tracker, sequence, key.tracker)
+            if key.protocol == "ope":
+                frames = run_one_pass(tracker, sequence, key.tracker)
+            else:
+                from harness.metrics.vot_regions import toolkit_overlap
+
+                frames = run_supervised(tracker, sequence, key.tracker, toolkit_overlap, self.supervised)
             spec = self.specs[key.tracker]
             provenance = Provenance(
                 code_version=self.code_version,

@@ -1,0 +1,142 @@
+"""VOT's supervised protocol (baseline): reset after each failure; optionally in real time.
+
+The loop mirrors the VOT toolkit's SupervisedExperiment (vot-toolkit 0.9.0): initialise on the
+first frame; at every later frame score the output against the ground truth, bounded by the
+image; an overlap at or below `failure_overlap` (0) is a failure, after which the tracker is
+re-initialised `skip_initialize` (5) frames later, the frames in between being skipped. Real time
+wraps the tracker as the toolkit's RealtimeTrackerRuntime does (see `RealtimeClock`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks import Sequence
+from benchmarks.vot import axis_aligned_boxes
+from harness.errors import HarnessError
+from harness.runner.frames import prefetch_frames
+from harness.runner.one_pass import TrackerOutputError
+from harness.store import ShardFrames
+from trackers import Tracker
+
+# (boxes (M,4), ground truth (M,4|8), (width, height)) -> overlaps (M,)
+OverlapFn = Callable[[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray]
+# (frame index, measured seconds) -> seconds the protocol accounts for that call
+LatencyModel = Callable[[int, float], float]
+
+
+@dataclass(frozen=True)
+class SupervisedConfig:
+    skip_initialize: int = 5
+    failure_overlap: float = 0.0
+    realtime_fps: float | None = None  # None: every frame waits for the tracker
+    grace: int = 3  # slow calls forgiven after each (re)initialisation, in real time
+
+
+class RealtimeClock:
+    """Frames arrive every `interval` seconds; a slow call makes the tracker miss the next ones.
+
+    As in the toolkit: a call longer than the interval (beyond the `grace` calls forgiven after
+    each initialisation) leaves a debt of its excess; while the debt exceeds one interval, a frame
+    is answered with the last output without calling the tracker, and the debt shrinks by one
+    interval.
+    """
+
+    def __init__(self, interval: float, grace: int) -> None:
+        self.interval, self.grace = interval, grace
+        self.countdown, self.debt = grace, 0.0
+
+    def reset(self) -> None:
+        self.countdown, self.debt = self.grace, 0.0
+
+    def missed(self) -> bool:
+        """True when this frame arrives while the tracker is still busy."""
+        if self.debt > self.interval:
+            self.debt -= self.interval
+            return True
+        self.debt = 0.0
+        return False
+
+    def spent(self, seconds: float) -> None:
+        if seconds > self.interval:
+            if self.countdown > 0:
+                self.countdown -= 1
+                self.debt = 0.0
+            else:
+                self.debt = seconds - self.interval
+
+
+def _usable(box: np.ndarray) -> bool:
+    return bool(np.isfinite(box).all() and box[2] > 0 and box[3] > 0)
+
+
+def run_supervised(
+    tracker: Tracker,
+    sequence: Sequence,
+    tracker_name: str,
+    overlap: OverlapFn,
+    config: SupervisedConfig = SupervisedConfig(),
+    latency_model: LatencyModel | None = None,
+) -> ShardFrames:
+    if sequence.frames is None:
+        raise HarnessError(f"sequence {sequence.name!r} has annotations only (no frames); it cannot be run")
+    n = len(sequence)
+    gt = sequence.ground_truth
+    init_boxes = axis_aligned_boxes(gt) if gt.shape[1] == 8 else gt
+    boxes = np.full((n, 4), np.nan)
+    scores = np.full(n, np.nan)
+    latency = np.full(n, np.nan)
+    statuses = np.full(n, "skipped", dtype=object)
+    clock = RealtimeClock(1.0 / config.realtime_fps, config.grace) if config.realtime_fps else None
+    tracking, next_init, last = False, 0, None
+
+    def call(i: int, fn: Callable[[], object]) -> tuple[object, float]:
+        start = time.perf_counter()
+        try:
+            result = fn()
+        except Exception as exc:
+            raise TrackerOutputError(
+                f"tracker {tracker_name!r} raised at frame {i + 1} of sequence {sequence.name!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        seconds = time.perf_counter() - start
+        return result, latency_model(i, seconds) if latency_model else seconds
+
+    for i, image in enumerate(prefetch_frames([sequence.frames[k] for k in range(n)], sequence.name)):
+        if not tracking:
+            if i < next_init:
+                continue
+            if not _usable(init_boxes[i]):
+                next_init = i + 1  # re-initialise on the next frame whose ground truth is usable
+                continue
+            _, seconds = call(i, lambda: tracker.initialize(image, init_boxes[i].copy()))
+            boxes[i], statuses[i], latency[i], last = init_boxes[i], "initialized", seconds * 1e3, init_boxes[i]
+            if clock:
+                clock.reset()
+                clock.spent(seconds)
+            tracking = True
+            continue
+        if clock and clock.missed():
+            box, seconds = last, 0.0
+        else:
+            prediction, seconds = call(i, lambda: tracker.track(image))
+            box = np.asarray(prediction.box, np.float64).reshape(-1)
+            if box.shape != (4,) or not np.isfinite(box).all():
+                raise TrackerOutputError(
+                    f"tracker {tracker_name!r} returned {box.tolist()} at frame {i + 1} of sequence "
+                    f"{sequence.name!r}; expected 4 finite numbers x, y, w, h"
+                )
+            scores[i] = prediction.score
+            if clock:
+                clock.spent(seconds)
+        boxes[i], latency[i], last = box, seconds * 1e3, box
+        size = (image.shape[1], image.shape[0])
+        if overlap(box[None], gt[i : i + 1], size)[0] <= config.failure_overlap:
+            statuses[i], tracking, next_init = "failed", False, i + config.skip_initialize
+        else:
+            statuses[i] = "tracked"
+    return ShardFrames(boxes=boxes, scores=scores, statuses=statuses.astype(str), latency_ms=latency)
