@@ -52,7 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sequences", help="comma list: run only these sequences (any spelling of their names)")
     run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
     run.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
-    run.add_argument("--repetitions", type=int, default=1, help="runs per sequence (default 1)")
+    run.add_argument("--protocol", default="ope", choices=["ope", "baseline", "realtime"],
+                     help="ope: one pass (VOT's unsupervised); baseline: VOT supervised, re-initialised 5 frames "
+                          "after each failure; realtime: baseline with frames arriving at --fps")
+    run.add_argument("--repetitions", type=int,
+                     help="runs per sequence (default 15 for baseline, stopping after 3 identical runs as the VOT "
+                          "toolkit does; 1 otherwise)")
+    run.add_argument("--fps", type=float, default=20.0, help="frame rate of the realtime protocol (default 20)")
+    run.add_argument("--grace", type=int, default=3, help="slow calls forgiven after each initialisation in realtime (default 3)")
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")

@@ -39,6 +39,7 @@ def _print_scores(args: argparse.Namespace, scores, profile: str, extra: dict | 
 
 def run(args: argparse.Namespace) -> int:
     from harness.runner.dispatch import run_shards
+    from harness.runner.supervised import SupervisedConfig
 
     _use_weights(args)
     profile = _profile(args)
@@ -50,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
     names = args.sequences.split(",") if args.sequences else None
     sequences = load_benchmark(args.bench, args.root, names)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
+    repetitions = args.repetitions or (15 if args.protocol == "baseline" else 1)
+    supervised = SupervisedConfig(realtime_fps=args.fps if args.protocol == "realtime" else None, grace=args.grace)
     summary = run_shards(
-        plugins, args.bench, sequences, args.results,
-        repetitions=args.repetitions, workers=args.workers, address=args.address, progress=progress,
+        plugins, args.bench, sequences, args.results, repetitions=repetitions, protocol=args.protocol,
+        supervised=supervised, workers=args.workers, address=args.address, progress=progress,
     )
     ran = [p.name for p in plugins]
     ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
