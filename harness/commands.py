@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     )
     ran = [p.name for p in plugins]
     ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
-    scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers) if ok_trackers else []
+    scores = []
+    if ok_trackers and args.protocol == "ope":
+        scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers)
     if scores:
         write_report(args.reports, scores, args.bench, profile)
     run_info = {
