@@ -17,6 +17,8 @@ examples:
   harness run --trackers opencv-nano --bench otb --root ~/data/OTB100
   harness import --format pysot --bench otb --root ~/data/OTB100 --tracker SiamRPN++ raw/SiamRPN++
   harness eval --bench otb --profile pysot
+  harness bench check --bench lasot --root ~/data/LaSOT
+  harness export --submission --bench got10k_test --tracker opencv-nano
   harness list
 
 Results go to results/ (one parquet file per tracker x sequence), reports to reports/.
@@ -80,6 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="trackers and benchmarks known here, and why any is unavailable")
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.add_argument("--weights", type=Path, help="folder holding tracker weights")
+
+    bench = sub.add_parser("bench", help="benchmark data tools").add_subparsers(dest="bench_command", required=True)
+    check = bench.add_parser("check", help="validate a benchmark copy on disk; every problem with file and line",
+                             description="Missing frames, annotation length against frame count, malformed lines, "
+                                         "list.txt names without a folder. Exit code 1 if any problem is found.")
+    check.add_argument("--bench", required=True, help="benchmark name (see `harness list`)")
+    check.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
+    check.add_argument("--json", action="store_true", help="print the problems as JSON")
+
+    exp = sub.add_parser("export", help="write stored results as a benchmark server's submission archive")
+    exp.add_argument("--submission", action="store_true", required=True,
+                     help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
+    exp.add_argument("--tracker", required=True, help="stored tracker to export")
+    exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip)")
+    exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
+    exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
+    _common(exp)
     return parser
 
 
@@ -87,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from harness import commands
 
-    handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_}
+    handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
+               "bench": commands.bench_check, "export": commands.export}
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_info

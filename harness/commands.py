@@ -6,8 +6,12 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
-from benchmarks.registry import BENCHMARKS, load_benchmark, unavailable_reason
+import numpy as np
+
+from benchmarks import Sequence
+from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unavailable_reason
 from harness.errors import EvaluationError, ShardFailedError
 from harness.evaluate import score_trackers
 from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
@@ -20,6 +24,19 @@ def _profile(args: argparse.Namespace) -> str:
     if name is None:
         raise EvaluationError(f"benchmark {args.bench!r} has no default metric profile; choose one with --profile")
     return get_profile(name).name
+
+
+def _server_scored(bench: str, sequences: list[Sequence]) -> EvaluationError | None:
+    """The error to show when `bench` withholds its ground truth (only the first frame is annotated)."""
+    if not benchmark_info(bench).server_scored:
+        return None
+    if not any(len(s) > 1 and np.isnan(s.ground_truth[1:]).all() for s in sequences):
+        return None
+    return EvaluationError(
+        f"{bench} is scored by the benchmark's server: its ground truth is withheld after the first frame, "
+        f"so no metric can be computed here. Write the archive the server accepts with "
+        f"`harness export --submission --bench {bench} --tracker <name>` and upload it"
+    )
 
 
 def _use_weights(args: argparse.Namespace) -> None:
@@ -60,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
     ran = [p.name for p in plugins]
     ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
     scores = []
-    if ok_trackers and args.protocol == "ope":
+    server = _server_scored(args.bench, sequences)
+    if server is not None:
+        print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
+    elif ok_trackers and args.protocol == "ope":
         scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers)
     if scores:
         write_report(args.reports, scores, args.bench, profile)
@@ -104,6 +124,9 @@ def import_(args: argparse.Namespace) -> int:
 def eval_(args: argparse.Namespace) -> int:
     profile = _profile(args)
     sequences = load_benchmark(args.bench, args.root)
+    server = _server_scored(args.bench, sequences)
+    if server is not None:
+        raise server
     trackers = args.trackers.split(",") if args.trackers else None
     scores = score_trackers(args.results, args.bench, sequences, profile, trackers)
     _print_scores(args, scores, profile)
@@ -125,5 +148,35 @@ def list_(args: argparse.Namespace) -> int:
     for title, items in (("trackers", trackers), ("benchmarks", benches)):
         print(f"{title}:")
         for name, reason in items.items():
-            print(f"  {name:<14} {'available' if reason is None else 'unavailable: ' + reason}")
+            print(f"  {name:<17} {'available' if reason is None else 'unavailable: ' + reason}")
+    return 0
+
+
+def bench_check(args: argparse.Namespace) -> int:
+    """`harness bench check`: every problem of a benchmark copy, one `file:line: message` each."""
+    from benchmarks.check import check_benchmark
+
+    problems = check_benchmark(args.bench, args.root)
+    if args.json:
+        print(json.dumps([{"file": str(p.file), "line": p.line, "message": p.message} for p in problems], indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        print(f"{args.bench}: {len(problems)} problem(s)" if problems else f"{args.bench}: no problems found",
+              file=sys.stderr)
+    return 1 if problems else 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """`harness export --submission`: the archive the benchmark's server accepts."""
+    from harness.export import export_submission, submission_format
+
+    submission_format(args.bench)  # refuse an unsupported benchmark before loading anything
+    sequences = load_benchmark(args.bench, args.root)
+    output = args.output or Path(f"{args.tracker}_{args.bench}_submission.zip")
+    path = export_submission(args.results, args.bench, args.tracker, sequences, output)
+    if args.json:
+        print(json.dumps({"archive": str(path), "sequences": len(sequences)}))
+    else:
+        print(f"wrote {path}: {len(sequences)} {args.bench} sequences of {args.tracker}")
     return 0

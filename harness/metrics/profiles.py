@@ -188,9 +188,10 @@ PROFILES: dict[str, Profile] = {
 }
 
 DEFAULT_PROFILE: dict[str, str] = {
-    **dict.fromkeys(("otb", "otb2013", "otb2015", "otb100", "otb50", "uav123", "uav20l", "nfs", "lasot"), "lasot_matlab"),
-    "got10k": "got10k",
-    "trackingnet": "trackingnet",
+    **dict.fromkeys(("otb", "otb2013", "otb2015", "otb100", "otb50", "uav123", "uav20l", "nfs", "nfs30", "nfs240",
+                     "lasot", "lasot_full", "lasot_ext"), "lasot_matlab"),
+    **dict.fromkeys(("got10k", "got10k_test", "got10k_train"), "got10k"),
+    **dict.fromkeys(("trackingnet", "trackingnet_train"), "trackingnet"),
     # All three OPE figures, and absent frames (the synthetic targets leave the view) scored as LaSOT does.
     "synthetic": "lasot_matlab",
 }

@@ -1,0 +1,109 @@
+"""LaSOT: the 280-sequence test set (protocol II), all 1,400 (protocol I) and the 150-sequence
+extension, in the dataset layout.
+
+``<root>/<class>/<class>-<n>/`` (or ``<root>/<class>-<n>/``) holds ``groundtruth.txt`` (``x,y,w,h``
+per frame), ``full_occlusion.txt`` and ``out_of_view.txt`` (one line of comma-separated 0/1, one
+per frame; their union makes a frame absent), ``nlp.txt`` (a sentence describing the target) and
+``img/00000001.jpg...``. Attribute flags are not part of the dataset download: copy the evaluation
+toolkit's ``annos/att`` folder to ``<root>/att`` to get them.
+
+Indexing reads the three annotation files of each sequence and nothing else (3.5 million frames
+are never listed); the sequences are read on a small thread pool, since pyarrow's parser releases
+the GIL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
+from benchmarks.fastread import read_boxes, read_flag_row
+from benchmarks.names import listing
+from benchmarks.sequence import FrameList, Sequence
+from benchmarks.textio import read_table
+from benchmarks.lasot_table import ATTRIBUTES, lasot_names
+
+FRAME_PATTERN = "{:08d}.jpg"
+_BENCHMARK = {"test": "lasot", "full": "lasot_full", "ext": "lasot_ext"}
+
+
+def load_lasot(root: Path | str, subset: str = "test", names: Iterable[str] | None = None) -> list[Sequence]:
+    """Load a LaSOT subset; `names` restricts loading to those sequences (exact names, any case)."""
+    root = Path(root).expanduser()
+    selected = _select(lasot_names(subset), names)
+    if not root.is_dir():
+        raise MissingDataError(f"LaSOT root {root} does not exist or is not a folder")
+    folders = {name: sequence_folder(root, name) for name in selected}
+    missing = [n for n, folder in folders.items() if not (folder / "groundtruth.txt").is_file()]
+    if missing:
+        raise MissingDataError(
+            f"{root}: {len(missing)} of {len(selected)} LaSOT {subset} sequences are missing: "
+            f"{listing(missing)} (looked for {folders[missing[0]] / 'groundtruth.txt'}); "
+            "name the sequences you have to load only those"
+        )
+    attributes = root / "att"
+    benchmark = _BENCHMARK[subset]
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda f: lasot_sequence(f, benchmark, attributes), folders.values()))
+
+
+def sequence_folder(root: Path, name: str) -> Path:
+    """``<root>/<class>/<name>``, or ``<root>/<name>`` where the download has no class folders."""
+    nested = root / name.rpartition("-")[0] / name
+    return nested if nested.is_dir() or not (root / name).is_dir() else root / name
+
+
+def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None) -> Sequence:
+    boxes = read_boxes(folder / "groundtruth.txt")
+    occluded = read_flag_row(folder / "full_occlusion.txt", len(boxes))
+    out_of_view = read_flag_row(folder / "out_of_view.txt", len(boxes))
+    codes = read_attributes(attributes / f"{folder.name}.txt") if attributes is not None else ()
+    return Sequence(
+        name=folder.name,
+        benchmark=benchmark,
+        ground_truth=boxes,
+        frames=FrameList(folder / "img", FRAME_PATTERN, 1, len(boxes)),
+        absent=occluded | out_of_view,
+        attributes=codes,
+        frame_tags={"full_occlusion": occluded, "out_of_view": out_of_view},
+    )
+
+
+def read_attributes(path: Path) -> tuple[str, ...]:
+    """The codes flagged in a toolkit ``att/<seq>.txt`` file; () when there is none."""
+    if not path.is_file():
+        return ()
+    flags = read_table(path, columns=(len(ATTRIBUTES),))
+    if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
+        raise AnnotationError(path, None, f"expected one line of {len(ATTRIBUTES)} flags 0 or 1 "
+                              f"({','.join(ATTRIBUTES)})")
+    return tuple(code for code, flag in zip(ATTRIBUTES, flags[0], strict=True) if flag)
+
+
+def read_nlp(folder: Path) -> str:
+    """The sentence describing the target (``nlp.txt``); AnnotationError when empty."""
+    path = folder / "nlp.txt"
+    try:
+        text = path.read_text(errors="replace").strip()
+    except FileNotFoundError:
+        raise MissingDataError(f"{path}: not found; expected one sentence describing the target") from None
+    if not text:
+        raise AnnotationError(path, None, "empty; expected one sentence describing the target")
+    return text
+
+
+def _select(known: tuple[str, ...], names: Iterable[str] | None) -> tuple[str, ...]:
+    if names is None:
+        return known
+    wanted = {n.strip().lower(): n for n in names}
+    by_key = {n.lower() for n in known}
+    unknown = [n for key, n in wanted.items() if key not in by_key]
+    if unknown:
+        raise BenchmarkError(f"not sequences of this LaSOT subset: {', '.join(unknown)} "
+                             f"(names look like {', '.join(known[:3])}, ...)")
+    return tuple(n for n in known if n.lower() in wanted)

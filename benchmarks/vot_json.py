@@ -1,0 +1,80 @@
+"""A pysot-style dataset json (``VOT2018.json``) as an annotation-only VOT source.
+
+One object per sequence: ``gt_rect`` (one region per frame: 8-value polygon, 4-value ``x,y,w,h``
+rectangle as in conduction1, or ``[]`` for an unannotated frame), ``img_names``, ``width``,
+``height``, and one 0/1 list per tag (``camera_motion``, ``occlusion``, ...). An empty tag list
+means the sequence has no such tag file (ball1 and car1 ``occlusion``, matrix ``camera_motion``
+in VOT2018); it is left out, as the folder readers leave out a tag file that is not there.
+Sequences have no frames: they score imported results but cannot be run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
+from benchmarks.sequence import Sequence
+from benchmarks.vot import rectangles_to_polygons
+
+_NOT_TAGS = {"video_dir", "init_rect", "img_names", "gt_rect", "width", "height", "attr"}
+
+
+def read_dataset_json(path: Path) -> dict[str, Any]:
+    """The decoded json; AnnotationError with the line of a syntax error or a wrong top level."""
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise MissingDataError(f"{path}: dataset json not found") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AnnotationError(path, error.lineno, f"not valid JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(data, dict) or not data:
+        raise AnnotationError(path, 1, "expected an object mapping sequence names to their annotations")
+    return data
+
+
+def load_vot_json(path: Path | str, benchmark: str, names: Iterable[str] | None = None) -> list[Sequence]:
+    path = Path(path).expanduser()
+    data = read_dataset_json(path)
+    selected = list(data) if names is None else list(names)
+    unknown = [n for n in selected if n not in data]
+    if unknown:
+        raise BenchmarkError(f"{path} has no sequence named {', '.join(unknown)}")
+    return [json_sequence(path, name, data[name], benchmark) for name in selected]
+
+
+def json_sequence(path: Path, name: str, entry: Any, benchmark: str) -> Sequence:
+    """One entry as a Sequence; errors name the json, the line of the entry and the field."""
+    def fail(problem: str) -> AnnotationError:
+        text = path.read_text(errors="replace")
+        line = text.count("\n", 0, max(text.find(json.dumps(name)), 0)) + 1
+        return AnnotationError(path, line, f"sequence {name!r}: {problem}")
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("gt_rect"), list) or not entry["gt_rect"]:
+        raise fail("expected an object with a non-empty gt_rect list")
+    rows = []
+    for index, region in enumerate(entry["gt_rect"], start=1):
+        if not isinstance(region, list) or len(region) not in (0, 4, 8) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in region):
+            raise fail(f"gt_rect frame {index}: expected [] or 4 or 8 numbers, got {str(region)[:40]}")
+        if len(region) == 4:
+            region = rectangles_to_polygons(np.array([region], dtype=np.float64))[0].tolist()
+        rows.append(region or [np.nan] * 8)
+    polygons = np.array(rows, dtype=np.float64)
+    tags = {}
+    for key, flags in entry.items():
+        if key in _NOT_TAGS or not isinstance(flags, list) or not flags:
+            continue
+        if len(flags) != len(rows) or any(f not in (0, 1) or isinstance(f, float) for f in flags):
+            raise fail(f"tag {key!r}: expected {len(rows)} values 0 or 1 (one per frame), or none")
+        tags[key] = np.array(flags, dtype=bool)
+    width, height = entry.get("width"), entry.get("height")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
+        raise fail(f"expected positive integers width and height, got {width!r} and {height!r}")
+    return Sequence(name, benchmark, polygons, frame_tags=tags, image_size=(width, height))

@@ -1,0 +1,78 @@
+"""VOT short-term folders of every year: the VOT2016/VOT2017 layout beside VOT2018's.
+
+VOT2016 and VOT2017 were shipped with the frames flat in the sequence folder
+(``<seq>/00000001.jpg``), no ``sequence`` metadata file, and per-frame tags in ``<tag>.label``
+files (VOT2017: ``.tag``). The vot-toolkit reads such a folder with ``read_sequence_legacy``:
+frames ``%08d.jpg``, tags from ``*.tag`` and ``*.label``, image size from the first frame; this
+module reads it the same way. A folder with a ``sequence`` file or a ``color/`` folder is the
+VOT2018 layout and goes to `benchmarks.vot.load_vot_sequence`, with any ``.label`` tags added, as
+the toolkit reads those in every layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.sequence import FrameList, Sequence
+from benchmarks.textio import read_flags, read_table
+from benchmarks.vot import load_vot_sequence, rectangles_to_polygons, sequences_folder
+
+FLAT_PATTERN = "{:08d}.jpg"
+
+
+def list_file_names(list_file: Path) -> list[str]:
+    """The sequence names of a VOT/GOT-10k ``list.txt``, blank lines skipped."""
+    names = [line.strip() for line in list_file.read_text(errors="replace").splitlines() if line.strip()]
+    if not names:
+        raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
+    return names
+
+
+def load_vot_folders(root: Path | str, benchmark: str) -> list[Sequence]:
+    """Every sequence named in list.txt, whichever layout each folder has."""
+    folder = sequences_folder(root)
+    return [vot_folder_sequence(folder / name, benchmark) for name in list_file_names(folder / "list.txt")]
+
+
+def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
+    if (folder / "sequence").is_file() or (folder / "color").is_dir():
+        sequence = load_vot_sequence(folder, benchmark)
+        labels = read_tags(folder, len(sequence), (".label",))
+        return dataclasses.replace(sequence, frame_tags={**labels, **sequence.frame_tags}) if labels else sequence
+    groundtruth = folder / "groundtruth.txt"
+    if not groundtruth.is_file():
+        raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
+    regions = read_table(groundtruth, columns=(4, 8))
+    polygons = rectangles_to_polygons(regions) if regions.shape[1] == 4 else regions
+    frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
+    return Sequence(folder.name, benchmark, polygons, frames=frames,
+                    frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),
+                    image_size=first_frame_size(frames))
+
+
+def read_tags(folder: Path, length: int, suffixes: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per-frame 0/1 tag files; a file may stop at its last 1 (the rest are untagged)."""
+    with os.scandir(folder) as scan:
+        paths = sorted(Path(e.path) for e in scan if e.name.endswith(suffixes) and e.is_file())
+    tags = {}
+    for path in paths:
+        flags = read_flags(path)
+        if len(flags) > length:
+            raise AnnotationError(path, length + 1, f"{len(flags)} lines, but the sequence has "
+                                  f"{length} frames (groundtruth.txt lines)")
+        tags[path.stem] = np.concatenate([flags, np.zeros(length - len(flags), dtype=bool)])
+    return tags
+
+
+def first_frame_size(frames: FrameList) -> tuple[int, int]:
+    """(width, height) of the first frame, which the legacy layout has no metadata for."""
+    image = cv2.imread(str(frames[0]), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise MissingDataError(f"{frames[0]}: first frame missing or unreadable (needed for the image size)")
+    return image.shape[1], image.shape[0]

@@ -1,0 +1,97 @@
+"""Submission archives for the benchmark servers that score the splits with withheld ground truth.
+
+* GOT-10k (the got10k toolkit's ``ExperimentGOT10k.report`` archive): ``<seq>/<seq>_001.txt``,
+  ``_002.txt``, ... one per repetition, ``x,y,w,h`` per frame with 3 decimals, and
+  ``<seq>/<seq>_time.txt``: one line per frame, one column per repetition, seconds with 8
+  decimals (NaN for imported results, which the server ignores).
+* TrackingNet (as pytracking's packer writes it): ``<seq>.txt`` at the top of the archive,
+  ``x,y,w,h`` per frame with 2 decimals, repetition 1.
+
+Every sequence of the split must have a complete repetition 1; the archive is written to a
+temporary name and renamed, so a failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+
+from benchmarks import Sequence
+from harness.errors import HarnessError
+from harness.store import read_results
+
+FORMATS = ("got10k", "trackingnet")
+
+
+def submission_format(benchmark: str) -> str:
+    """The server format of a benchmark family (got10k, got10k_test, ... -> got10k)."""
+    for name in FORMATS:
+        if benchmark == name or benchmark.startswith(f"{name}_"):
+            return name
+    raise HarnessError(f"no server submission format for benchmark {benchmark!r}; "
+                       "submissions exist for got10k* (GOT-10k) and trackingnet* (TrackingNet)")
+
+
+def _text(rows: np.ndarray, fmt: str) -> bytes:
+    buffer = io.StringIO()
+    np.savetxt(buffer, rows, fmt=fmt, delimiter=",")
+    return buffer.getvalue().encode()
+
+
+def _runs(results_root: Path, benchmark: str, tracker: str) -> dict[str, dict[int, dict[str, np.ndarray]]]:
+    """sequence -> repetition -> {"boxes": (N, 4), "seconds": (N,)} in frame order."""
+    table = read_results(results_root, benchmark, [tracker],
+                         columns=["sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"])
+    names = np.asarray(pc.cast(table["sequence"], "string").to_numpy(zero_copy_only=False))
+    reps, frames = table["repetition"].to_numpy(), table["frame"].to_numpy()
+    order = np.lexsort((frames, reps, names))
+    boxes = np.column_stack([table[c].to_numpy()[order] for c in ("x", "y", "w", "h")])
+    seconds = table["latency_ms"].to_numpy()[order] / 1e3
+    names, reps = names[order], reps[order]
+    runs: dict[str, dict[int, dict[str, np.ndarray]]] = {}
+    starts = np.flatnonzero(np.r_[True, (names[1:] != names[:-1]) | (reps[1:] != reps[:-1])]) if len(names) else []
+    for a, b in zip(starts, [*starts[1:], len(names)]):
+        runs.setdefault(str(names[a]), {})[int(reps[a])] = {"boxes": boxes[a:b], "seconds": seconds[a:b]}
+    return runs
+
+
+def export_submission(results_root: Path, benchmark: str, tracker: str, sequences: list[Sequence],
+                      output: Path) -> Path:
+    """Write `tracker`'s stored results on `sequences` as the server's archive at `output`."""
+    kind = submission_format(benchmark)
+    runs = _runs(results_root, benchmark, tracker)
+    incomplete = [s.name for s in sequences
+                  if 1 not in runs.get(s.name, {}) or len(runs[s.name][1]["boxes"]) != len(s)]
+    if incomplete:
+        shown = ", ".join(incomplete[:5]) + (f" and {len(incomplete) - 5} more" if len(incomplete) > 5 else "")
+        raise HarnessError(f"tracker {tracker!r} has no complete result (repetition 1, every frame) on "
+                           f"{len(incomplete)} of {len(sequences)} {benchmark} sequences ({shown}); "
+                           "run them first: the server needs every sequence")
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for sequence in sequences:
+                _write(archive, kind, sequence, runs[sequence.name])
+        os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return output
+
+
+def _write(archive: zipfile.ZipFile, kind: str, sequence: Sequence, reps: dict[int, dict[str, np.ndarray]]) -> None:
+    name, n = sequence.name, len(sequence)
+    if kind == "trackingnet":
+        archive.writestr(f"{name}.txt", _text(reps[1]["boxes"], "%.2f"))
+        return
+    complete = [r for r in sorted(reps) if len(reps[r]["boxes"]) == n]
+    for rep in complete:
+        archive.writestr(f"{name}/{name}_{rep:03d}.txt", _text(reps[rep]["boxes"], "%.3f"))
+    times = np.column_stack([reps[rep]["seconds"] for rep in complete])
+    archive.writestr(f"{name}/{name}_time.txt", _text(times, "%.8f"))
