@@ -7,6 +7,7 @@ differences removed matches all of them without a table of aliases.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,16 +45,23 @@ def match_names(
 ) -> tuple[dict[str, Path], list[Path]]:
     """Pair each sequence with the file that names it.
 
+    A file whose name equals a sequence's (ignoring case) is that sequence's. Otherwise names are
+    compared ignoring case, '-', '_' and '.', but only where that spelling names one sequence:
+    UAV123's ``car1_1`` and ``car11`` are different sequences and must be spelled as they are.
     Returns ``(mapping, unplaced)``: `mapping` goes from sequence name (as given) to its file;
     `unplaced` lists the files that match no sequence, in the order given. Sequences without a
     file are simply absent from `mapping`. Two files naming the same sequence raise
     BenchmarkError, since either could be the intended one.
     """
-    by_key = {normalize_name(name): name for name in sequence_names}
+    names = list(sequence_names)
+    exact = {name.lower(): name for name in names}
+    keys = Counter(normalize_name(name) for name in names)
+    loose = {normalize_name(name): name for name in names if keys[normalize_name(name)] == 1}
     mapping: dict[str, Path] = {}
     unplaced: list[Path] = []
     for file in map(Path, files):
-        name = by_key.get(file_key(file))
+        stem = file.name[: -len(file.suffix)] if file.suffix and not file.suffix[1:].isdigit() else file.name
+        name = exact.get(stem.lower()) or loose.get(file_key(file))
         if name is None:
             unplaced.append(file)
         elif name in mapping:
