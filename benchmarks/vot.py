@@ -24,12 +24,15 @@ DEFAULT_CHANNEL = "color/%08d.jpg"
 _PRINTF = re.compile(r"%0?(\d*)d")
 
 
-def axis_aligned_boxes(polygons: np.ndarray) -> np.ndarray:
+def axis_aligned_boxes(regions: np.ndarray) -> np.ndarray:
     """(N, 8) polygons to (N, 4) ``x, y, w, h``: the smallest upright rectangle holding each.
 
-    NaN rows stay NaN.
+    (N, 4) rectangles are returned as they are; NaN rows stay NaN.
     """
-    polygons = np.asarray(polygons, dtype=np.float64).reshape(-1, 8)
+    regions = np.asarray(regions, dtype=np.float64)
+    if regions.ndim == 2 and regions.shape[1] == 4:
+        return regions.copy()
+    polygons = regions.reshape(-1, 8)
     xs, ys = polygons[:, 0::2], polygons[:, 1::2]
     left, top = xs.min(axis=1), ys.min(axis=1)
     return np.stack([left, top, xs.max(axis=1) - left, ys.max(axis=1) - top], axis=1)
@@ -67,8 +70,8 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    regions = read_table(groundtruth, columns=(4, 8))
-    polygons = rectangles_to_polygons(regions) if regions.shape[1] == 4 else regions
+    # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
+    polygons = read_table(groundtruth, columns=(4, 8))
     metadata = read_properties(folder / "sequence")
     frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
     return Sequence(

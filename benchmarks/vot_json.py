@@ -63,10 +63,8 @@ def json_sequence(path: Path, name: str, entry: Any, benchmark: str) -> Sequence
         if not isinstance(region, list) or len(region) not in (0, 4, 8) or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in region):
             raise fail(f"gt_rect frame {index}: expected [] or 4 or 8 numbers, got {str(region)[:40]}")
-        if len(region) == 4:
-            region = rectangles_to_polygons(np.array([region], dtype=np.float64))[0].tolist()
-        rows.append(region or [np.nan] * 8)
-    polygons = np.array(rows, dtype=np.float64)
+        rows.append(region)
+    polygons = _regions(rows)
     tags = {}
     for key, flags in entry.items():
         if key in _NOT_TAGS or not isinstance(flags, list) or not flags:
@@ -78,3 +76,19 @@ def json_sequence(path: Path, name: str, entry: Any, benchmark: str) -> Sequence
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
         raise fail(f"expected positive integers width and height, got {width!r} and {height!r}")
     return Sequence(name, benchmark, polygons, frame_tags=tags, image_size=(width, height))
+
+
+def _regions(rows: list[list[float]]) -> np.ndarray:
+    """(N, 4) when every annotated frame is a rectangle, else (N, 8) polygons.
+
+    A rectangle stays a rectangle: the VOT toolkit rasterises an x,y,w,h region over w pixels but
+    the polygon of its corners over w + 1, so converting would change every overlap.
+    """
+    width = 4 if all(len(r) in (0, 4) for r in rows) else 8
+    out = np.full((len(rows), width), np.nan)
+    for i, region in enumerate(rows):
+        if len(region) == 4 and width == 8:
+            region = rectangles_to_polygons(np.array([region], dtype=np.float64))[0].tolist()
+        if region:
+            out[i] = region
+    return out

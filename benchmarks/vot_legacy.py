@@ -21,7 +21,7 @@ import numpy as np
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_flags, read_table
-from benchmarks.vot import load_vot_sequence, rectangles_to_polygons, sequences_folder
+from benchmarks.vot import load_vot_sequence, sequences_folder
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -48,8 +48,8 @@ def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    regions = read_table(groundtruth, columns=(4, 8))
-    polygons = rectangles_to_polygons(regions) if regions.shape[1] == 4 else regions
+    # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
+    polygons = read_table(groundtruth, columns=(4, 8))
     frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
     return Sequence(folder.name, benchmark, polygons, frames=frames,
                     frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),

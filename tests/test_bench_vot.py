@@ -54,10 +54,10 @@ def sequences(tmp_path: Path) -> Path:
     return folder
 
 
-def test_rectangles_become_corners(sequences: Path) -> None:
+def test_rectangles_stay_rectangles(sequences: Path) -> None:
     (seq,) = load_vot(sequences.parent.parent)  # workspace root
-    assert seq.ground_truth.shape == (3, 8)
-    assert seq.ground_truth[0].tolist() == [10, 20, 40, 20, 40, 60, 10, 60]
+    assert seq.ground_truth.shape == (3, 4)
+    assert seq.ground_truth[0].tolist() == [10, 20, 30, 40]
     assert seq.absent.tolist() == [False, False, True]
     assert seq.frame_tags["occlusion"].tolist() == [False, True, False]
     boxes = axis_aligned_boxes(seq.ground_truth)
