@@ -67,8 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     _common(run)
 
-    imp = sub.add_parser("import", help="load published raw results (one x,y,w,h file per sequence) into the store")
-    imp.add_argument("--format", default="pysot", choices=["pysot"], help="raw result format (default: pysot)")
+    imp = sub.add_parser("import", help="load published raw results into the store",
+                         description="pysot: one x,y,w,h file per sequence (one pass). vot: the VOT toolkit's and "
+                                     "pysot's supervised layout, <seq>/<seq>_001.txt with 1 (initialised), 2 (failure), "
+                                     "0 (skipped) or x,y,w,h per line (stored as --protocol, default baseline).")
+    imp.add_argument("--format", default="pysot", choices=["pysot", "vot"], help="raw result format (default: pysot)")
+    imp.add_argument("--protocol", choices=["baseline", "realtime"], default="baseline",
+                     help="for --format vot: the protocol the results were produced under (default baseline)")
     imp.add_argument("--tracker", required=True, help="name to store the results under")
     imp.add_argument("directory", type=Path, help="folder of <sequence>.txt files")
     _bench(imp)
@@ -76,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score stored results under a named profile")
     ev.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
+    ev.add_argument("--protocol", choices=["ope", "baseline", "realtime"],
+                    help="which stored runs to score (default: baseline for VOT benchmarks, else ope); "
+                         "baseline/realtime are scored with the VOT profiles vot_toolkit, pysot, got10k")
     _bench(ev)
     _common(ev)
 

@@ -15,11 +15,18 @@ from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unav
 from harness.errors import EvaluationError, ShardFailedError
 from harness.evaluate import score_trackers
 from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
-from harness.report import format_table, scores_json, write_report
+from harness.metrics.vot_profiles import get_vot_profile
+from harness.report import format_table, format_vot_table, scores_json, vot_json, write_report
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
+def _protocol(args: argparse.Namespace) -> str:
+    return getattr(args, "protocol", None) or ("baseline" if args.bench.startswith("vot") else "ope")
+
+
 def _profile(args: argparse.Namespace) -> str:
+    if _protocol(args) != "ope":
+        return get_vot_profile(args.profile or "vot_toolkit").name
     name = args.profile or DEFAULT_PROFILE.get(args.bench)
     if name is None:
         raise EvaluationError(f"benchmark {args.bench!r} has no default metric profile; choose one with --profile")
@@ -76,12 +83,16 @@ def run(args: argparse.Namespace) -> int:
     )
     ran = [p.name for p in plugins]
     ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
-    scores = []
+    scores, vot_results = [], {}
     server = _server_scored(args.bench, sequences)
     if server is not None:
         print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
     elif ok_trackers and args.protocol == "ope":
         scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers)
+    elif ok_trackers:
+        from harness.vot_eval import score_vot
+
+        vot_results = score_vot(args.results, args.bench, args.protocol, sequences, profile, ok_trackers)
     if scores:
         write_report(args.reports, scores, args.bench, profile)
     run_info = {
@@ -90,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
         "workers": summary.workers,
         "device": summary.device,
     }
-    if scores or args.json:
+    if vot_results:
+        print(json.dumps({**vot_json(vot_results, args.bench, args.protocol), "run": run_info}, indent=2) if args.json
+              else format_vot_table(vot_results, args.bench, args.protocol))
+    elif scores or args.json:
         _print_scores(args, scores, profile, {"run": run_info})
     if not args.json:
         print(
@@ -107,6 +121,20 @@ def import_(args: argparse.Namespace) -> int:
     from harness.importer import import_results
 
     sequences = load_benchmark(args.bench, args.root)
+    if args.format == "vot":
+        from harness.vot_eval import import_vot_results
+
+        imported, unplaced = import_vot_results(args.directory, args.tracker, args.bench, sequences, args.results, args.protocol)
+        missing = sorted({s.name for s in sequences} - set(imported))
+        if args.json:
+            print(json.dumps({"imported": imported, "unplaced": unplaced, "missing": missing}, indent=2))
+            return 0
+        print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{args.bench}/{args.protocol}/")
+        for path in unplaced:
+            print(f"  could not place {path}: no {args.bench} sequence of that name, or no <seq>_001.txt inside")
+        if missing:
+            print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
+        return 0
     report = import_results(args.directory, args.tracker, args.bench, sequences, args.results, args.format)
     if args.json:
         print(json.dumps(report.__dict__, indent=2, default=list))
@@ -128,6 +156,14 @@ def eval_(args: argparse.Namespace) -> int:
     if server is not None:
         raise server
     trackers = args.trackers.split(",") if args.trackers else None
+    protocol = _protocol(args)
+    if protocol != "ope":
+        from harness.vot_eval import score_vot
+
+        results = score_vot(args.results, args.bench, protocol, sequences, profile, trackers)
+        print(json.dumps(vot_json(results, args.bench, protocol), indent=2) if args.json
+              else format_vot_table(results, args.bench, protocol))
+        return 0
     scores = score_trackers(args.results, args.bench, sequences, profile, trackers)
     _print_scores(args, scores, profile)
     return 0

@@ -79,3 +79,35 @@ def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, pr
     md = stem.with_suffix(".md")
     md.write_text("```\n" + format_table(scores, benchmark, profile) + "\n```\n")
     return md
+
+
+def format_vot_table(results: dict, benchmark: str, protocol: str) -> str:
+    """EAO, accuracy, robustness in the profile's own form, and the failure count."""
+    profile = next(iter(results.values())).profile if results else "-"
+    cols = ["tracker", "EAO", "accuracy", "robustness", "failures"]
+    rows = [[name, _fmt(r.eao), _fmt(r.accuracy), _fmt(r.robustness), _fmt(r.failures, 1)]
+            for name, r in sorted(results.items(), key=lambda kv: -(kv[1].eao or 0.0))]
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    header = f"{benchmark} · {protocol} · profile {profile}"
+    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def vot_json(results: dict, benchmark: str, protocol: str) -> dict[str, Any]:
+    as_list = lambda a: None if a is None else [float(v) for v in a]
+    return {
+        "benchmark": benchmark,
+        "protocol": protocol,
+        "profile": next(iter(results.values())).profile if results else None,
+        "trackers": {
+            name: {
+                "eao": r.eao, "eao_curve": as_list(r.eao_curve), "accuracy": r.accuracy,
+                "robustness": r.robustness, "failures": r.failures, "per_sequence": r.per_sequence,
+                "per_tag": r.per_tag, **r.extras,
+            }
+            for name, r in results.items()
+        },
+    }

@@ -148,3 +148,14 @@ def test_realtime_run_repeats_the_last_output_while_the_tracker_is_busy(bag):
     # A missed frame repeats the previous frame's output exactly.
     idx = np.flatnonzero(missed)
     np.testing.assert_array_equal(frames.boxes[idx], frames.boxes[idx - 1])
+
+
+def test_runner_failure_test_is_the_toolkits_overlap():
+    from harness.runner.supervised import toolkit_overlap as ours
+
+    rng = np.random.default_rng(7)
+    for i in range(400):
+        size = tuple(int(v) for v in rng.integers(50, 400, 2))
+        box = np.r_[rng.uniform(-20, 300, 2), rng.uniform(0, 120, 2)]
+        gt = rng.uniform(-20, 400, 8) if i % 2 else np.r_[rng.uniform(-20, 300, 2), rng.uniform(0, 120, 2)]
+        assert ours(box[None], gt[None], size)[0] == pytest.approx(toolkit_overlap(box[None], gt[None], size)[0], abs=1e-12)

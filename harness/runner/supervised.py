@@ -70,6 +70,19 @@ class RealtimeClock:
                 self.debt = seconds - self.interval
 
 
+def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The VOT toolkit's failure test: rasterised overlap, bounded by the image's pixels."""
+    from harness.metrics.vot_regions import prepare_raster, raster_overlaps
+
+    gt = np.asarray(gt, np.float64)
+    if gt.shape[1] == 4:  # a rectangle: x, y, w, h with NaN in the polygon columns
+        gt = np.pad(gt, ((0, 0), (0, 4)), constant_values=np.nan)
+    m = len(gt)
+    width, height = np.full(m, size[0]), np.full(m, size[1])
+    truth = prepare_raster(gt, width, height, pysot=False, bound=-1)
+    return raster_overlaps(truth, np.arange(m), np.asarray(boxes, np.float64), np.ones(m, bool))
+
+
 def _usable(box: np.ndarray) -> bool:
     return bool(np.isfinite(box).all() and box[2] > 0 and box[3] > 0)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from benchmarks import Sequence
 from harness.runner.one_pass import run_one_pass
-from harness.runner.supervised import SupervisedConfig, run_supervised
+from harness.runner.supervised import SupervisedConfig, run_supervised, toolkit_overlap
 from harness.store import Provenance, ShardKey, write_error, write_shard
 from trackers import Tracker, TrackerPlugin
 
@@ -71,8 +71,6 @@ class Worker:
             if key.protocol == "ope":
                 frames = run_one_pass(tracker, sequence, key.tracker)
             else:
-                from harness.metrics.vot_regions import toolkit_overlap
-
                 frames = run_supervised(tracker, sequence, key.tracker, toolkit_overlap, self.supervised)
             spec = self.specs[key.tracker]
             provenance = Provenance(

@@ -1,0 +1,160 @@
+"""VOT supervised (reset-based) evaluation: accuracy, robustness and EAO under a named profile.
+
+Every repetition of every sequence is concatenated into one frame array; overlaps are computed for all
+frames at once (`vot_frames.py`, `vot_regions.py`, `vot_exact.py`), then reduced per profile
+(`vot_scores.py`, `vot_eao.py`). See docs/vot.md for each profile's conventions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harness.errors import EvaluationError
+from harness.metrics import vot_scores
+from harness.metrics.vot_frames import Frames
+from harness.metrics.vot_profiles import VOTProfile, eao_interval, get_vot_profile
+from harness.metrics.vot_text import FAILED, INITIALISED, SKIPPED, TRACKED
+
+
+@dataclass(frozen=True)
+class VOTTrajectory:
+    """One repetition of one sequence under the supervised protocol."""
+
+    sequence: str
+    repetition: int
+    status: np.ndarray  # (N,) int8: 1 initialised, 2 failed, 0 skipped, 3 tracked (a region present)
+    # (N, 4) x, y, w, h or (N, 8) polygons (x, y, w, h then NaN x 4: a rectangle); NaN where there is no region
+    boxes: np.ndarray
+    source: str = ""  # file the trajectory came from, for error messages
+
+
+@dataclass(frozen=True)
+class VOTSequenceTruth:
+    name: str
+    gt: np.ndarray  # (N, 8) polygons or (N, 4) rectangles x, y, w, h
+    tags: dict[str, np.ndarray]  # per-frame flags (N,); an empty array: no annotation file for that tag
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class VOTResult:
+    profile: str
+    year: str
+    eao: float | None  # None where the toolkit has no EAO (got10k)
+    eao_curve: np.ndarray | None
+    accuracy: float
+    robustness: float  # the profile's form: exp(-30 F / L), failures per 100 frames, or tag-weighted failures
+    failures: float  # total, averaged over repetitions
+    per_sequence: dict[str, dict[str, float]]
+    per_tag: dict[str, dict[str, float]]
+    extras: dict[str, float] = field(default_factory=dict)  # profile-specific figures (docs/vot.md)
+
+
+def evaluate_vot(
+    trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], profile: str, year: str = "vot2018"
+) -> VOTResult:
+    """Score supervised-protocol trajectories under a profile named in VOT_PROFILES; `year` picks the EAO
+    interval (vot2016 .. vot2019).
+
+    Sequences are taken in the order of `truth`, repetitions in increasing order (the order the toolkits
+    accumulate in). Raises EvaluationError for what the profile's toolkit cannot score: a sequence without
+    results, a length mismatch, markers out of protocol.
+    """
+    prof = get_vot_profile(profile)
+    low, high = eao_interval(year)
+    frames = assemble(trajectories, truth, prof)
+    score = {"vot_toolkit": vot_scores.vot_toolkit, "pysot": vot_scores.pysot, "got10k": vot_scores.got10k}
+    return VOTResult(profile=prof.name, year=year, **score[prof.name](frames, truth, prof, low, high))
+
+
+def assemble(trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], prof: VOTProfile) -> Frames:
+    """Concatenate the trajectories each sequence is scored with, checked for what the toolkits assume."""
+    names = [t.name for t in truth]
+    if not names:
+        raise EvaluationError(f"nothing to evaluate under profile {prof.name}: no sequences given")
+    if len(set(names)) != len(names):
+        raise EvaluationError("duplicate sequence names in the ground truth")
+    for seq in truth:
+        for tag, flags in seq.tags.items():
+            if np.shape(flags) not in ((len(seq.gt),), (0,)):
+                raise EvaluationError(f"tag {tag!r} of {seq.name}: {np.shape(flags)} flags for {len(seq.gt)} frames")
+    index = {name: i for i, name in enumerate(names)}
+    by_sequence: list[dict[int, VOTTrajectory]] = [{} for _ in truth]
+    for t in trajectories:
+        if t.sequence not in index:
+            raise EvaluationError(f"{t.source or t.sequence}: sequence {t.sequence!r} is not in the ground truth")
+        if t.repetition in by_sequence[index[t.sequence]]:
+            raise EvaluationError(f"{t.source or t.sequence}: repetition {t.repetition} of {t.sequence} given twice")
+        by_sequence[index[t.sequence]][t.repetition] = t
+    chosen: list[VOTTrajectory] = []
+    for seq, reps in zip(truth, by_sequence):
+        if not reps:
+            raise EvaluationError(f"no results for sequence {seq.name} under profile {prof.name}")
+        ordered = [reps[r] for r in sorted(reps)]
+        if prof.repetitions_rule == "fifteen_or_first" and len(ordered) != 15:
+            ordered = ordered[:1]  # pysot reads all repetitions only when there are exactly 15
+        for t in ordered:
+            _check_shapes(t, len(seq.gt))
+        chosen += ordered
+    lengths = np.array([len(t.status) for t in chosen], dtype=np.int64)
+    width = max(np.shape(t.boxes)[1] for t in chosen)
+    boxes = [np.asarray(t.boxes, dtype=np.float64) for t in chosen]
+    if any(b.shape[1] != width for b in boxes):  # rectangles among polygons: NaN in the last four columns
+        boxes = [np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=np.nan) for b in boxes]
+    seq_of = np.array([index[t.sequence] for t in chosen], dtype=np.int64)
+    gt_start = np.concatenate([[0], np.cumsum([len(s.gt) for s in truth])[:-1]]).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    local = np.arange(lengths.sum()) - np.repeat(start, lengths)
+    frames = Frames(
+        status=np.concatenate([np.asarray(t.status) for t in chosen]),
+        boxes=np.concatenate(boxes),
+        gt_frame=np.repeat(gt_start[seq_of], lengths) + local,
+        traj_sequence=seq_of,
+        start=start,
+        length=lengths,
+        n_repetitions=np.bincount(seq_of, minlength=len(truth)),
+    )
+    _check_protocol(frames, chosen, local)
+    return frames
+
+
+def _where(t: VOTTrajectory) -> str:
+    return f"{t.source or t.sequence} (sequence {t.sequence}, repetition {t.repetition})"
+
+
+def _check_shapes(t: VOTTrajectory, n: int) -> None:
+    status, boxes = np.shape(t.status), np.shape(t.boxes)
+    if status != (n,) or len(boxes) != 2 or boxes[0] != n or boxes[1] not in (4, 8):
+        raise EvaluationError(
+            f"{_where(t)}: expected status ({n},) and boxes ({n}, 4) or ({n}, 8) for {n} ground-truth frames, "
+            f"got {status} and {boxes}"
+        )
+
+
+def _check_protocol(frames: Frames, chosen: list[VOTTrajectory], local: np.ndarray) -> None:
+    """Status values, regions of tracked frames, and the markers: the toolkits pair the k-th failure with
+    the k-th initialisation, so every trajectory starts with 1 and failures and re-initialisations alternate."""
+    status, boxes = frames.status, frames.boxes
+    finite = np.isfinite(boxes[:, :4]).all(axis=1)
+    if boxes.shape[1] == 8:  # a polygon, or a rectangle with NaN in the last four columns
+        finite &= np.isfinite(boxes[:, 4:]).all(axis=1) | np.isnan(boxes[:, 4:]).all(axis=1)
+    markers = np.flatnonzero((status == INITIALISED) | (status == FAILED))
+    traj = frames.traj
+    restarts = np.concatenate([[True], traj[markers[1:]] != traj[markers[:-1]]])
+    repeated = ~restarts & (status[markers] == np.roll(status[markers], 1))
+    problems = [
+        (np.flatnonzero(~np.isin(status, (SKIPPED, INITIALISED, FAILED, TRACKED))), "has status {}, not 0, 1, 2 or 3"),
+        (np.flatnonzero((status == TRACKED) & ~finite), "is tracked (status {}) but its region is not finite"),
+        (
+            np.sort(np.concatenate([frames.start[status[frames.start] != INITIALISED], markers[repeated]])),
+            "(status {}) breaks the supervised protocol: the first frame is 1, then failures (2) and "
+            "re-initialisations (1) alternate",
+        ),
+    ]
+    for bad, message in problems:
+        if len(bad):
+            i = bad[0]
+            raise EvaluationError(f"{_where(chosen[traj[i]])}: frame {local[i] + 1} " + message.format(status[i]))

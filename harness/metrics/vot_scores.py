@@ -1,0 +1,186 @@
+"""Reduction of per-frame overlaps to accuracy, robustness, EAO, per-sequence and per-tag figures, as each
+VOT profile's toolkit does it. Each function returns the fields of a `vot.VOTResult`."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from harness.errors import EvaluationError
+from harness.metrics import vot_eao
+from harness.metrics.vot_exact import exact_overlaps
+from harness.metrics.vot_frames import Frames, by_kind, raster, raster_truth, truth_arrays
+from harness.metrics.vot_profiles import VOTProfile
+from harness.metrics.vot_text import FAILED, INITIALISED, TRACKED
+
+if TYPE_CHECKING:
+    from harness.metrics.vot import VOTSequenceTruth
+
+def _per_trajectory(frames: Frames, values: np.ndarray) -> np.ndarray:
+    return np.bincount(frames.traj, weights=values, minlength=len(frames.start))
+
+
+def _per_sequence_mean(frames: Frames, per_traj: np.ndarray) -> np.ndarray:
+    """Mean over repetitions: summed in repetition order, then divided (as the toolkits accumulate)."""
+    total = np.bincount(frames.traj_sequence, weights=per_traj, minlength=len(frames.n_repetitions))
+    return total / frames.n_repetitions
+
+
+def vot_toolkit(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: int, high: int) -> dict:
+    """AverageAccuracyRobustness, EAOCurve and EAOScore of the supervised experiment."""
+    overlaps = raster(frames, raster_truth(truth, False, prof.eao_bound))
+    valid = (frames.status == TRACKED) & ~frames.burn_in(prof.burnin)
+    n_valid = _per_trajectory(frames, valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        traj_accuracy = np.where(n_valid > 0, _per_trajectory(frames, overlaps * valid) / n_valid, 0.0)
+    accuracy = _per_sequence_mean(frames, traj_accuracy)
+    failures = _per_sequence_mean(frames, _per_trajectory(frames, frames.status == FAILED))
+    length = np.array([len(s.gt) for s in truth], dtype=np.float64)
+    total = float(length.sum())
+    # Python's order of accumulation: a running sum over sequences, then one division
+    weighted_failures = float(np.cumsum(failures * length)[-1]) / total
+    mean_length = total / len(truth)
+    # a fragment runs from each (re)initialisation to the frame before the next failure, or to the end
+    inits = np.flatnonzero(frames.status == INITIALISED)
+    fails = np.append(np.flatnonzero(frames.status == FAILED), len(frames.status))
+    next_fail = fails[np.searchsorted(fails, inits)]
+    traj_end = (frames.start + frames.length)[frames.traj[inits]]
+    failed = next_fail < traj_end
+    end = np.minimum(next_fail, traj_end)
+    curve = vot_eao.vot_toolkit_curve(overlaps, inits, end - inits, ~failed)
+    return dict(
+        eao=vot_eao.vot_toolkit_score(curve, low + prof.eao_index_offset, high + prof.eao_index_offset),
+        eao_curve=curve,
+        accuracy=float(np.cumsum(accuracy * length)[-1]) / total,
+        robustness=math.exp(-(weighted_failures / mean_length) * prof.sensitivity),
+        failures=float(failures.sum()),
+        per_sequence={
+            s.name: {
+                "accuracy": float(a),
+                "failures": float(f),
+                "ar_robustness_exp": math.exp(-(float(f) / n) * prof.sensitivity),
+                "length": float(n),
+                "n_valid_frames": float(v),
+            }
+            for s, a, f, n, v in zip(truth, accuracy, failures, length, _per_sequence_mean(frames, n_valid))
+        },
+        per_tag={},
+        extras={
+            "weighted_failures": weighted_failures,
+            "mean_sequence_length": mean_length,
+            "n_eao_fragments": float(len(inits)),
+            "n_success_fragments": float(np.count_nonzero(~failed)),
+        },
+    )
+
+
+def _frame_means(frames: Frames, values: np.ndarray, n_gt: int) -> np.ndarray:
+    """Per ground-truth frame, the mean over repetitions of the non-NaN values (NaN if none): nanmean."""
+    ok = ~np.isnan(values)
+    total = np.bincount(frames.gt_frame, weights=np.where(ok, values, 0.0), minlength=n_gt)
+    count = np.bincount(frames.gt_frame, weights=ok, minlength=n_gt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
+
+
+def _nanmean(values: np.ndarray) -> float:
+    """np.nanmean, NaN without a warning when nothing is valid (a tracker that never tracks a frame)."""
+    ok = ~np.isnan(values)
+    return float(values[ok].mean()) if ok.any() else float("nan")
+
+
+def _sequence_nanmean(values: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    seq = np.repeat(np.arange(len(sizes)), sizes)
+    ok = ~np.isnan(values)
+    count = np.bincount(seq, weights=ok, minlength=len(sizes))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(seq, weights=np.where(ok, values, 0.0), minlength=len(sizes)) / count, count
+
+
+def pysot(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: int, high: int) -> dict:
+    """AccuracyRobustnessBenchmark and EAOBenchmark (with the dataset's tags) of pysot's toolkit."""
+    reps = frames.n_repetitions
+    if (reps != reps[0]).any():
+        counts = sorted(set(reps.tolist()))
+        raise EvaluationError(f"profile pysot needs as many repetitions of every sequence, got {counts}")
+    sizes = [len(s.gt) for s in truth]
+    accuracy_overlaps = raster(frames, raster_truth(truth, True, prof.accuracy_bound))
+    per_frame = _frame_means(frames, np.where(frames.burn_in(prof.burnin), np.nan, accuracy_overlaps), sum(sizes))
+    seq_accuracy, n_valid = _sequence_nanmean(per_frame, sizes)
+    traj_failures = _per_trajectory(frames, frames.status == FAILED)
+    repetition = np.arange(len(frames.start)) - np.repeat(np.cumsum(reps) - reps, reps)
+    per_repetition = np.bincount(repetition, weights=traj_failures)
+    eao_overlaps = raster(frames, raster_truth(truth, True, prof.eao_bound))
+    fragments, weights = vot_eao.pysot_fragments(frames, eao_overlaps, truth, prof, reps[-1])
+    curves = vot_eao.pysot_curves(fragments, weights)
+    eao = {tag: vot_eao.pysot_score(c, low, high) for tag, c in zip(prof.tags, curves)}
+    lost = float(np.mean(per_repetition))
+    return dict(
+        eao=eao["all"],
+        eao_curve=curves[0].astype(np.float64),
+        accuracy=_nanmean(per_frame),
+        robustness=float(np.mean(per_repetition / sum(sizes)) * 100),
+        failures=lost,
+        per_sequence={
+            s.name: {"accuracy": float(a), "failures": float(f), "n_valid_frames": float(v)}
+            for s, a, f, v in zip(truth, seq_accuracy, _per_sequence_mean(frames, traj_failures), n_valid)
+        },
+        per_tag={tag: {"eao": value} for tag, value in eao.items()},
+        extras={
+            "lost_number": lost,
+            "n_accuracy_frames": float(np.count_nonzero(~np.isnan(per_frame))),
+            "total_frames": float(sum(sizes)),
+        },
+    )
+
+
+def got10k(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: int, high: int) -> dict:
+    """ExperimentVOT.report of got10k 0.1.3: tag-weighted accuracy and failures, no EAO."""
+    gt, width, height = truth_arrays(truth)
+    scored = (frames.status == TRACKED) & ~frames.burn_in(prof.burnin)
+
+    def iou(rows: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        g = frames.gt_frame[rows]
+        return np.where(scored[rows], exact_overlaps(np.nan_to_num(regions), gt[g], width[g], height[g]), np.nan)
+
+    ious = by_kind(iou, frames.boxes, scored)
+    sizes = [len(s.gt) for s in truth]
+    per_frame = _frame_means(frames, ious, len(gt))
+    failures = _frame_means(frames, (frames.status == FAILED).astype(np.float64), len(gt))
+    masks = _got10k_masks(truth, prof.tags)
+    tag_ious = np.nan_to_num(np.array([_nanmean(per_frame[m]) for m in masks]), nan=0.0)
+    tag_failures = np.array([np.nansum(failures[m]) for m in masks])
+    tag_frames = masks.sum(axis=1)
+    tag_weights = tag_frames / tag_frames.sum()
+    seq_accuracy, _ = _sequence_nanmean(per_frame, sizes)
+    seq = np.repeat(np.arange(len(truth)), sizes)
+    return dict(
+        eao=None,
+        eao_curve=None,
+        accuracy=float(np.sum(tag_ious * tag_weights)),
+        robustness=float(np.sum(tag_failures * tag_weights)),
+        failures=float(failures.sum()),
+        per_sequence={
+            s.name: {"accuracy": float(a), "failures": float(f)}
+            for s, a, f in zip(truth, seq_accuracy, np.bincount(seq, weights=failures, minlength=len(truth)))
+        },
+        per_tag={
+            tag: {"accuracy": float(a), "failures": float(f), "frames": float(n)}
+            for tag, a, f, n in zip(prof.tags, tag_ious, tag_failures, tag_frames)
+        },
+        extras={"frame_pooled_accuracy": _nanmean(per_frame)},
+    )
+
+
+def _got10k_masks(truth: list[VOTSequenceTruth], tags: tuple[str, ...]) -> np.ndarray:
+    """(T, F) frame masks per tag; 'empty' marks frames with no tag at all (among every tag annotated)."""
+    rows = []
+    for seq in truth:
+        n = len(seq.gt)
+        present = {k: np.asarray(v, dtype=bool) for k, v in seq.tags.items() if len(v)}
+        any_tag = np.logical_or.reduce(list(present.values())) if present else np.zeros(n, dtype=bool)
+        rows.append([~any_tag if t == "empty" else present.get(t, np.zeros(n, dtype=bool)) for t in tags])
+    return np.concatenate([np.array(r, dtype=bool).reshape(len(tags), -1) for r in rows], axis=1)
+

@@ -1,0 +1,66 @@
+"""Reader for VOT supervised result files (`<seq>_001.txt`): one line per frame, `1` (initialised),
+`2` (failure), `0` (skipped), or a region `x,y,w,h` / `x1,y1,...,x4,y4`. As in the VOT toolkit, a region
+with a NaN value is an unknown frame (status 0)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from harness.errors import ImportFormatError
+
+SKIPPED, INITIALISED, FAILED, TRACKED = 0, 1, 2, 3  # per-frame status; 3 (a region) is ours, the file writes the region
+
+
+def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """(status (N,) int8, boxes (N, 4) or (N, 8) with NaN rows where there is no region).
+
+    Parsed with numpy over the whole file; an error names the file and the 1-based line."""
+    path = Path(path)
+    text = path.read_bytes().replace(b"\r", b"").rstrip(b"\n")
+    if not text.strip():
+        raise ImportFormatError(f"{path}: empty result file")
+    buf = np.frombuffer(text, dtype=np.uint8)
+    newline = np.flatnonzero(buf == ord("\n"))
+    n_lines = len(newline) + 1
+    line_start = np.concatenate([[0], newline + 1])
+    line_end = np.append(newline, len(buf))
+    blank = np.flatnonzero(line_end <= line_start)
+    if len(blank):
+        raise ImportFormatError(f"{path}:{blank[0] + 1}: empty line")
+    per_line = np.bincount(np.searchsorted(newline, np.flatnonzero(buf == ord(","))), minlength=n_lines) + 1
+    tokens = np.array(text.replace(b"\n", b",").split(b","))
+    try:
+        values = tokens.astype(np.float64)
+    except ValueError:
+        bad = next(i for i, t in enumerate(tokens) if not _is_number(t))  # error path only
+        line = int(np.searchsorted(np.cumsum(per_line), bad, side="right")) + 1
+        raise ImportFormatError(f"{path}:{line}: {tokens[bad].decode(errors='replace')!r} is not a number") from None
+    odd = np.flatnonzero(~np.isin(per_line, (1, 4, 8)))
+    if len(odd):
+        line = odd[0]
+        raise ImportFormatError(f"{path}:{line + 1}: {per_line[line]} values; expected 1 (a status), 4 or 8 (a region)")
+    width = 8 if per_line.max() == 8 else 4  # rectangles among polygons keep NaN in the last four columns
+    first = np.cumsum(per_line) - per_line
+    region = per_line > 1
+    code = values[first]
+    bad_code = np.flatnonzero(~region & ~np.isin(code, (0, 1, 2)))
+    if len(bad_code):
+        raise ImportFormatError(f"{path}:{bad_code[0] + 1}: status {code[bad_code[0]]:g}; expected 0, 1 or 2")
+    boxes = np.full((n_lines, width), np.nan)
+    for size in sorted({4, width}):
+        rows = per_line == size
+        boxes[rows, :size] = values[first[rows][:, None] + np.arange(size)]
+    known = region & ~np.isnan(boxes[:, :4]).any(axis=1) & ~(np.isnan(boxes[:, 4:]).any(axis=1) & (per_line == 8))
+    status = np.where(known, TRACKED, np.where(region, SKIPPED, code)).astype(np.int8)
+    boxes[~known] = np.nan
+    return status, boxes
+
+
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True

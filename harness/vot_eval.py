@@ -1,0 +1,107 @@
+"""Supervised (VOT) results: stored shards to trajectories, sequences to truth, raw files to shards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import socket
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+
+from benchmarks import Sequence
+from benchmarks.names import match_names
+from harness.errors import EvaluationError, ImportFormatError
+from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot_text import TRACKED, read_vot_result_file
+from harness.store import Provenance, ShardFrames, ShardKey, read_results, write_shard
+from harness.version import code_version
+
+STATUS_CODES = {"skipped": 0, "initialized": 1, "failed": 2, "tracked": TRACKED}
+_NAMES = {code: name for name, code in STATUS_CODES.items()}
+_REPETITION = re.compile(r"^(?P<seq>.+)_(?P<rep>\d{3})\.txt$")
+
+
+def vot_truth(sequences: list[Sequence]) -> list[VOTSequenceTruth]:
+    truth = []
+    for s in sequences:
+        if s.image_size is None:
+            raise EvaluationError(f"sequence {s.name!r} has no image size; VOT overlaps are bounded by the image")
+        width, height = s.image_size
+        tags = {name: np.asarray(flags, bool) for name, flags in s.frame_tags.items()}
+        truth.append(VOTSequenceTruth(s.name, s.ground_truth, tags, int(width), int(height)))
+    return truth
+
+
+def stored_trajectories(
+    results_root: Path, benchmark: str, protocol: str, trackers: list[str] | None = None
+) -> dict[str, list[VOTTrajectory]]:
+    """Every stored repetition, per tracker, in frame order."""
+    table = read_results(results_root, benchmark, trackers, protocol=protocol)
+    tracker = pc.cast(table["tracker"], "string").to_numpy(zero_copy_only=False)
+    sequence = pc.cast(table["sequence"], "string").to_numpy(zero_copy_only=False)
+    repetition = table["repetition"].to_numpy()
+    order = np.lexsort((table["frame"].to_numpy(), repetition, sequence, tracker))
+    tracker, sequence, repetition = tracker[order], sequence[order], repetition[order]
+    status_names = pc.cast(table["status"], "string").to_numpy(zero_copy_only=False)[order]
+    codes = np.array([STATUS_CODES[s] for s in status_names], np.int8)
+    boxes = np.column_stack([table[c].to_numpy()[order] for c in "xywh"])
+    boxes[codes != TRACKED] = np.nan
+    change = (tracker[1:] != tracker[:-1]) | (sequence[1:] != sequence[:-1]) | (repetition[1:] != repetition[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
+    out: dict[str, list[VOTTrajectory]] = {}
+    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
+        trajectory = VOTTrajectory(sequence[a], int(repetition[a]), codes[a:b], boxes[a:b])
+        out.setdefault(tracker[a], []).append(trajectory)
+    return out
+
+
+def score_vot(
+    results_root: Path,
+    benchmark: str,
+    protocol: str,
+    sequences: list[Sequence],
+    profile: str,
+    trackers: list[str] | None = None,
+) -> dict[str, VOTResult]:
+    year = benchmark if benchmark.startswith("vot20") else "vot2018"
+    truth = vot_truth(sequences)
+    return {
+        name: evaluate_vot(trajectories, truth, profile, year)
+        for name, trajectories in sorted(stored_trajectories(results_root, benchmark, protocol, trackers).items())
+    }
+
+
+def import_vot_results(
+    directory: Path, tracker: str, benchmark: str, sequences: list[Sequence], results_root: Path, protocol: str = "baseline"
+) -> tuple[list[str], list[str]]:
+    """Load ``<dir>/<seq>/<seq>_<rep>.txt`` files (pysot's and the VOT toolkit's layout) as shards.
+
+    Returns (sequences imported, files that could not be placed).
+    """
+    directory = Path(directory)
+    folders = sorted(p for p in directory.iterdir() if p.is_dir()) if directory.is_dir() else []
+    if not folders:
+        raise ImportFormatError(f"{directory}: expected one folder per sequence holding <sequence>_001.txt ...")
+    mapping, unplaced = match_names(folders, [s.name for s in sequences])
+    version, host = code_version(), socket.gethostname()
+    for name, folder in sorted(mapping.items()):
+        files = sorted(p for p in folder.glob("*.txt") if _REPETITION.match(p.name))
+        if not files:
+            unplaced.append(folder)
+            continue
+        for path in files:
+            status, boxes = read_vot_result_file(path)
+            statuses = np.array([_NAMES[c] for c in status])
+            if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
+                raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
+            frames = ShardFrames(boxes[:, :4], np.full(len(status), np.nan), statuses, np.full(len(status), np.nan))
+            now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+            provenance = Provenance(version, "", hashlib.sha256(path.read_bytes()).hexdigest(), "", host, now, now,
+                                    source=f"import:vot:{path.resolve()}")
+            rep = int(_REPETITION.match(path.name)["rep"])
+            write_shard(results_root, ShardKey(tracker, benchmark, name, rep, protocol), frames, provenance)
+    return sorted(mapping), [str(p) for p in unplaced]
+
