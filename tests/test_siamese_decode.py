@@ -1,0 +1,144 @@
+"""Anchors, decoding, re-ranking and the state update, on crafted maps whose answer is known (no torch)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from trackers.siamese.anchors import anchor_grid, anchor_shapes, decode_boxes, foreground_scores
+from trackers.siamese.config import AnchorConfig, TrackConfig
+from trackers.siamese.crop import context_size, crop_patch, mean_colour
+from trackers.siamese.decode import Choice, TargetState, choose, next_state
+from trackers.siamese.penalty import cosine_window, padded_size, scale_ratio_penalty, update_size
+
+ANCHORS = AnchorConfig()
+K, S = ANCHORS.count, 17
+GRID = anchor_grid(ANCHORS, S)
+RATIO_1, RATIO_3 = 2, 4  # anchor indices of ratios 1 and 3
+
+
+def track_config(penalty_k: float = 0.0, window_influence: float = 0.0, lr: float = 0.3) -> TrackConfig:
+    return TrackConfig(penalty_k=penalty_k, window_influence=window_influence, lr=lr)
+
+
+def index(anchor: int, row: int, col: int) -> int:
+    return anchor * S * S + row * S + col
+
+
+def maps(peaks: dict[tuple[int, int, int], float], deltas: dict[tuple[int, int, int], tuple[float, float, float, float]] | None = None):
+    """Classification logits with foreground probability `p` at each (anchor, row, col) peak and
+    0.01 elsewhere; regression offsets zero except where given."""
+    logits = np.zeros((2 * K, S, S))
+    logits[K:] = math.log(0.01 / 0.99)
+    for (a, r, c), p in peaks.items():
+        logits[K + a, r, c] = math.log(p / (1 - p))
+    loc = np.zeros((4 * K, S, S))
+    for (a, r, c), d in (deltas or {}).items():
+        for j in range(4):
+            loc[j * K + a, r, c] = d[j]
+    return logits, loc
+
+
+def test_anchor_shapes_are_the_released_integer_boxes():
+    assert anchor_shapes(ANCHORS).tolist() == [[104, 32], [88, 40], [64, 64], [40, 80], [32, 96]]
+
+
+def test_anchor_grid_is_anchor_major_and_centred():
+    assert GRID.shape == (K * S * S, 4)
+    assert GRID[index(RATIO_1, 8, 8)].tolist() == [0, 0, 64, 64]
+    assert GRID[index(RATIO_3, 0, 16)].tolist() == [64, -64, 32, 96]
+    assert GRID[index(0, 16, 0)].tolist() == [-64, 64, 104, 32]
+
+
+def test_scores_are_the_softmax_of_the_background_foreground_pair():
+    logits, _ = maps({(RATIO_3, 3, 5): 0.8})
+    scores = foreground_scores(logits)
+    assert scores[index(RATIO_3, 3, 5)] == pytest.approx(0.8)
+    assert scores[index(0, 0, 0)] == pytest.approx(0.01)
+    extreme = np.zeros((2 * K, S, S))
+    extreme[K:] = 1e4
+    assert np.isfinite(foreground_scores(extreme)).all() and foreground_scores(-extreme).max() == 0.0
+
+
+def test_a_peak_at_a_known_anchor_gives_that_anchors_box():
+    logits, loc = maps({(RATIO_3, 4, 11): 0.9})
+    choice = choose(logits, loc, GRID, cosine_window(S, K), np.array([32.0, 96.0]), track_config())
+    assert choice.index == index(RATIO_3, 4, 11)
+    assert choice.box.tolist() == [(11 - 8) * 8, (4 - 8) * 8, 32, 96]
+    assert choice.score == pytest.approx(0.9) and choice.penalty == pytest.approx(1.0)
+
+
+def test_offsets_refine_the_anchor_as_eq_12_says():
+    logits, loc = maps({(RATIO_1, 8, 9): 0.9}, {(RATIO_1, 8, 9): (0.25, -0.5, math.log(1.5), math.log(0.5))})
+    choice = choose(logits, loc, GRID, cosine_window(S, K), np.array([64.0, 64.0]), track_config())
+    assert choice.box == pytest.approx([8 + 0.25 * 64, -0.5 * 64, 96, 32])
+    boxes = decode_boxes(loc, GRID)
+    assert boxes[index(0, 0, 0)].tolist() == GRID[index(0, 0, 0)].tolist()
+
+
+def test_the_scale_ratio_penalty_moves_the_choice_to_the_unchanged_shape():
+    # Same cell, so the window cannot tell them apart: the elongated anchor scores higher, but
+    # the target was square.
+    logits, loc = maps({(RATIO_3, 8, 8): 0.95, (RATIO_1, 8, 8): 0.90})
+    target = np.array([64.0, 64.0])
+    assert choose(logits, loc, GRID, cosine_window(S, K), target, track_config(penalty_k=0.0)).index == index(RATIO_3, 8, 8)
+    chosen = choose(logits, loc, GRID, cosine_window(S, K), target, track_config(penalty_k=0.2))
+    assert chosen.index == index(RATIO_1, 8, 8) and chosen.penalty == pytest.approx(1.0)
+
+
+def test_the_cosine_window_moves_the_choice_toward_the_centre():
+    logits, loc = maps({(RATIO_1, 8, 8): 0.90, (RATIO_1, 2, 14): 0.95})
+    target = np.array([64.0, 64.0])
+    assert choose(logits, loc, GRID, cosine_window(S, K), target, track_config()).index == index(RATIO_1, 2, 14)
+    assert choose(logits, loc, GRID, cosine_window(S, K), target, track_config(window_influence=0.4)).index == index(RATIO_1, 8, 8)
+
+
+def test_the_size_update_follows_the_learning_rate():
+    logits, loc = maps({(RATIO_1, 8, 10): 0.8}, {(RATIO_1, 8, 10): (0.0, 0.0, math.log(1.25), math.log(1.25))})
+    state = TargetState(center=np.array([100.0, 80.0]), size=np.array([32.0, 32.0]))
+    scale = 2.0  # crop pixels per image pixel: the 32-pixel target is 64 in the crop
+    for lr in (0.0, 0.3, 1.0):
+        track = track_config(penalty_k=0.1, lr=lr)
+        choice = choose(logits, loc, GRID, cosine_window(S, K), state.size * scale, track)
+        penalty = math.exp(-(1.25 - 1) * 0.1)  # size 80 vs 64: s_c = 1.25, r_c = 1
+        assert choice.penalty == pytest.approx(penalty)
+        assert choice.rate == pytest.approx(lr * penalty * 0.8)
+        after = next_state(state, choice, scale, (480, 640))
+        assert after.center.tolist() == pytest.approx([100 + 16 / scale, 80])  # the centre moves fully
+        assert after.size == pytest.approx(32 * (1 - choice.rate) + 40 * choice.rate)
+    assert update_size(np.array([10.0, 20.0]), np.array([20.0, 40.0]), 0.25).tolist() == [12.5, 25.0]
+
+
+def test_the_state_is_clipped_to_the_image():
+    choice = Choice(index=0, box=np.array([-400.0, 900.0, 4.0, 4000.0]), score=1.0, penalty=1.0, rate=1.0)
+    after = next_state(TargetState(np.array([50.0, 50.0]), np.array([20.0, 20.0])), choice, 1.0, (240, 320))
+    assert after.center.tolist() == [0.0, 240.0] and after.size.tolist() == [10.0, 240.0]
+
+
+def test_cosine_window_and_penalty_basics():
+    window = cosine_window(5, 2)
+    assert window.shape == (50,) and window[12] == 1.0 and window[0] == 0.0 and (window[:25] == window[25:]).all()
+    same = scale_ratio_penalty(np.array([[30.0, 60.0]]), np.array([30.0, 60.0]), 0.3)
+    assert same.tolist() == [1.0]
+    bigger, smaller = scale_ratio_penalty(np.array([[60.0, 120.0], [15.0, 30.0]]), np.array([30.0, 60.0]), 0.3)
+    assert bigger == pytest.approx(smaller) == pytest.approx(math.exp(-0.3))
+    assert padded_size(10.0, 30.0) == pytest.approx(math.sqrt(30 * 50))
+
+
+def test_crops_follow_the_released_geometry_and_pad_with_the_mean_colour():
+    image = np.zeros((60, 80, 3), np.uint8)
+    image[:, :, 0] = np.arange(80)[None, :]  # blue = column index
+    image[:, :, 1] = np.arange(60)[:, None]  # green = row index
+    patch = crop_patch(image, np.array([50.0, 40.0]), 11, 11, mean_colour(image))
+    assert patch[0, 0, :2].tolist() == [44, 34] and patch[-1, -1, :2].tolist() == [54, 44]
+
+    fill = mean_colour(image)
+    assert fill.tolist() == [39.0, 29.0, 0.0]  # 39.5 and 29.5 truncated, as uint8 padding stores them
+    corner = crop_patch(image, np.array([2.0, 3.0]), 11, 11, fill)
+    assert corner[0, 0].tolist() == [39, 29, 0] and corner[4, 6].tolist() == [2, 1, 0]  # starts at (-4, -3)
+    outside = crop_patch(image, np.array([500.0, 500.0]), 7, 7, fill)
+    assert (outside == np.array([39, 29, 0], np.uint8)).all()
+    assert crop_patch(image, np.array([40.0, 30.0]), 31, 127, fill).shape == (127, 127, 3)
+    assert context_size(np.array([30.0, 10.0]), 0.5) == pytest.approx(math.sqrt(50 * 30))

@@ -1,0 +1,117 @@
+"""The trackers end to end on real frames, with random weights saved in our format.
+
+Random weights prove the plumbing (crops, template, search, decoding, state, plugin, checkpoint),
+not accuracy: no test here asserts where the box goes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tests.conftest import realdata_path  # noqa: E402
+from trackers.base import TrackerError, TrackerInfo  # noqa: E402
+from trackers.registry import get_plugin  # noqa: E402
+from trackers.siamese.checkpoint import save_checkpoint  # noqa: E402
+from trackers.siamese.config import VARIANTS  # noqa: E402
+from trackers.siamese.model import build_model  # noqa: E402
+from trackers.siamese.tracker import SiamRPNTracker  # noqa: E402
+
+FRAMES = 6
+
+
+@pytest.fixture(scope="module")
+def crossing() -> tuple[list[np.ndarray], np.ndarray]:
+    seq = realdata_path("otb", "sequences", "Crossing")
+    frames = [cv2.imread(str(p)) for p in sorted((seq / "img").glob("*.jpg"))[:FRAMES]]
+    return frames, np.loadtxt(seq / "groundtruth_rect.txt", max_rows=1)
+
+
+@pytest.fixture(scope="module")
+def random_weights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every variant with seeded random weights, in our checkpoint format."""
+    root = tmp_path_factory.mktemp("weights")
+    paths = {}
+    for name, variant in VARIANTS.items():
+        torch.manual_seed(0)
+        paths[name] = root / name / "model.pth"
+        save_checkpoint(build_model(variant), paths[name], variant)
+    return paths
+
+
+def run(tracker, frames: list[np.ndarray], box: np.ndarray) -> list:
+    tracker.initialize(frames[0], box)
+    return [tracker.track(frame) for frame in frames[1:]]
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("siamrpn", {}), ("siamrpnpp", {}), ("siamrpnpp", {"variant": "alex"}), ("siamrpnpp-mobilev2", {"instance_size": 271}),
+])
+def test_each_variant_tracks_real_frames(name: str, options: dict, crossing, random_weights):
+    frames, box = crossing
+    plugin = get_plugin(name, {**options, "threads": 2})
+    tracker = get_plugin(name, {**options, "threads": 2, "weights": str(random_weights[plugin.variant().name])}).create()
+    assert tracker.info.device == "cpu" and tracker.info.deterministic
+    height, width = frames[0].shape[:2]
+    for prediction in run(tracker, frames, box):
+        assert prediction.box.dtype == np.float64 and prediction.box.shape == (4,) and np.isfinite(prediction.box).all()
+        x, y, w, h = prediction.box
+        assert 10 <= w <= width and 10 <= h <= height
+        assert 0 <= x + w / 2 <= width and 0 <= y + h / 2 <= height
+        assert 0 <= prediction.score <= 1
+
+
+def test_runs_repeat_exactly_and_reinitialise_cleanly(crossing, random_weights):
+    frames, box = crossing
+    plugin = get_plugin("siamrpnpp-alex", {"weights": str(random_weights["siamrpnpp-alex"])})
+    tracker = plugin.create()
+    first = [p.box.tolist() for p in run(tracker, frames, box)]
+    again = [p.box.tolist() for p in run(tracker, frames, box)]  # the same tracker, re-initialised
+    fresh = [p.box.tolist() for p in run(plugin.create(), frames, box)]
+    assert first == again == fresh
+
+
+@pytest.mark.parametrize("variant", ["siamrpn", "siamrpnpp-mobilev2"])
+def test_the_template_branch_stays_out_of_the_per_frame_work(variant: str, crossing):
+    frames, box = crossing
+    model = build_model(VARIANTS[variant])
+    template_side = [
+        m for n, m in model.rpn_head.named_modules() if n.endswith(("template_cls_conv", "template_loc_conv", "conv_kernel"))
+    ]
+    calls = {"template": 0, "backbone": []}
+    for module in template_side:
+        module.register_forward_hook(lambda *_: calls.__setitem__("template", calls["template"] + 1))
+    model.backbone.register_forward_hook(lambda _m, inputs, _o: calls["backbone"].append(inputs[0].shape[-1]))
+    info = TrackerInfo(name=variant, version="test", deterministic=True)
+    tracker = SiamRPNTracker(model, VARIANTS[variant], VARIANTS[variant].track, torch.device("cpu"), info)
+    run(tracker, frames, box)
+    assert calls["template"] == len(template_side)  # each once, at initialize
+    assert calls["backbone"] == [127] + [VARIANTS[variant].track.instance_size] * (FRAMES - 1)
+
+
+def test_tracking_before_initialising_is_an_error(random_weights):
+    tracker = get_plugin("siamrpnpp-alex", {"weights": str(random_weights["siamrpnpp-alex"])}).create()
+    with pytest.raises(TrackerError, match="before initialize"):
+        tracker.track(np.zeros((50, 50, 3), np.uint8))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback of a CPU-only torch")
+def test_a_gpu_worker_without_cuda_runs_on_the_cpu_and_says_so(random_weights):
+    tracker = get_plugin("siamrpnpp-alex", {"weights": str(random_weights["siamrpnpp-alex"])}).create("cuda")
+    assert tracker.info.device == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_gives_the_cpu_boxes(crossing, random_weights):
+    frames, box = crossing
+    plugin = get_plugin("siamrpnpp-mobilev2", {"weights": str(random_weights["siamrpnpp-mobilev2"])})
+    gpu = plugin.create("cuda")
+    assert gpu.info.device == "cuda"
+    on_gpu, on_cpu = run(gpu, frames, box), run(plugin.create("cpu"), frames, box)
+    for a, b in zip(on_gpu, on_cpu):
+        np.testing.assert_allclose(a.box, b.box, atol=0.5)

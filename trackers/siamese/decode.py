@@ -1,0 +1,65 @@
+"""From one search crop's score and offset maps to the next target state (SiamRPN Sec. 4.2-4.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trackers.siamese.anchors import decode_boxes, foreground_scores
+from trackers.siamese.config import TrackConfig
+from trackers.siamese.penalty import apply_window, scale_ratio_penalty, update_size
+
+MIN_SIZE = 10.0  # pixels; the authors' trackers never let a side shrink below this
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The proposal picked in one crop; `box` is ``cx, cy, w, h`` in crop pixels around its centre."""
+
+    index: int
+    box: np.ndarray
+    score: float
+    penalty: float
+    rate: float
+
+
+@dataclass(frozen=True)
+class TargetState:
+    center: np.ndarray
+    size: np.ndarray
+
+
+def choose(
+    logits: np.ndarray,
+    deltas: np.ndarray,
+    anchors: np.ndarray,
+    window: np.ndarray,
+    target_wh: np.ndarray,
+    track: TrackConfig,
+) -> Choice:
+    """Decode every anchor, penalise size/ratio change from `target_wh` (in crop pixels), blend
+    with the cosine window, and take the best. `rate` is how far the size moves toward the choice."""
+    scores = foreground_scores(logits)
+    boxes = decode_boxes(deltas, anchors)
+    penalty = scale_ratio_penalty(boxes[:, 2:], target_wh, track.penalty_k)
+    ranked = apply_window(penalty * scores, window, track.window_influence)
+    best = int(np.argmax(ranked))
+    rate = track.lr * penalty[best] * scores[best]
+    return Choice(index=best, box=boxes[best].copy(), score=float(scores[best]), penalty=float(penalty[best]), rate=float(rate))
+
+
+def next_state(state: TargetState, choice: Choice, scale: float, image_hw: tuple[int, int]) -> TargetState:
+    """Move to the chosen centre, smooth the size, and clip both to the image.
+
+    `scale` is crop pixels per image pixel. The centre follows the proposal at once; only the
+    size is smoothed, at the rate of the choice (lr x penalty x score), so an unsure or
+    penalised proposal barely changes it.
+    """
+    box = choice.box / scale
+    center = state.center + box[:2]
+    size = update_size(state.size, box[2:], choice.rate)
+    height, width = image_hw
+    center = np.array([np.clip(center[0], 0, width), np.clip(center[1], 0, height)])
+    size = np.array([max(MIN_SIZE, min(size[0], width)), max(MIN_SIZE, min(size[1], height))])
+    return TargetState(center=center, size=size)

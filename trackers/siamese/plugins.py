@@ -1,0 +1,162 @@
+"""The SiamRPN and SiamRPN++ plugins the registry lists.
+
+torch is imported only in `create`: the registry lists these trackers, and says how to make them
+runnable, on a machine without it.
+
+Options: `weights` (a checkpoint file), `threads` (torch CPU threads, default 1), the tracking
+hyper-parameters of `config.TRACK_OPTIONS`, and for `siamrpnpp` the `variant` (r50, alex, mobilev2).
+Weights are looked for at, in order: the `weights` option; ``$HARNESS_<VARIANT>_WEIGHTS`` (e.g.
+HARNESS_SIAMRPNPP_MOBILEV2_WEIGHTS); ``$HARNESS_WEIGHTS/<variant>/model.pth``;
+``./weights/<variant>/model.pth``, where <variant> is siamrpn, siamrpnpp, siamrpnpp-alex or
+siamrpnpp-mobilev2 whichever name chose it.
+
+Threads: the runner puts one worker per core, so each tracker defaults to one torch thread;
+torch's default (every core per worker) would oversubscribe the CPU and make fps depend on the
+neighbours. `torch.set_num_threads` is process-wide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from trackers.base import Tracker, TrackerError, TrackerInfo, TrackerPlugin, WeightsMissingError
+from trackers.siamese.config import TRACK_OPTIONS, VARIANTS, Variant, with_overrides
+
+WEIGHTS_ENV = "HARNESS_WEIGHTS"
+WEIGHTS_FILE = "model.pth"
+TORCH_PIN = "torch==2.13.0"
+SOURCES = {
+    "siamrpn": "the up-channel SiamRPN weights the authors released with DaSiamRPN "
+    "(SiamRPNVOT.model or SiamRPNOTB.model)",
+}
+
+
+def weights_env(variant_name: str) -> str:
+    return f"HARNESS_{variant_name.upper().replace('-', '_')}_WEIGHTS"
+
+
+@dataclass(frozen=True)
+class _SiamesePlugin(TrackerPlugin):
+    default_variant: ClassVar[str]
+    variant_choices: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        allowed = {"weights", "threads", *TRACK_OPTIONS} | ({"variant"} if self.variant_choices else set())
+        unknown = sorted(set(self.config) - allowed)
+        if unknown:
+            raise TrackerError(f"tracker {self.name!r} got unknown options {unknown}; it accepts {sorted(allowed)}")
+        with_overrides(self.variant(), self.config)
+        threads = self.config.get("threads", 1)
+        if isinstance(threads, bool) or not str(threads).isdigit() or int(threads) < 1:
+            raise TrackerError(f"tracker {self.name!r}: threads={threads!r} must be a whole number >= 1")
+
+    def variant(self) -> Variant:
+        choice = self.config.get("variant")
+        if choice is None:
+            return VARIANTS[self.default_variant]
+        if choice not in self.variant_choices:
+            raise TrackerError(f"tracker {self.name!r}: variant={choice!r}; choose one of {', '.join(self.variant_choices)}")
+        return VARIANTS[self.variant_choices[choice]]
+
+    def weights_path(self) -> tuple[Path, str]:
+        """The checkpoint file looked for, and which setting chose it."""
+        name = self.variant().name
+        if self.config.get("weights"):
+            return Path(self.config["weights"]).expanduser().resolve(), "option weights"
+        if os.environ.get(weights_env(name)):
+            return Path(os.environ[weights_env(name)]).expanduser().resolve(), f"${weights_env(name)}"
+        if os.environ.get(WEIGHTS_ENV):
+            return (Path(os.environ[WEIGHTS_ENV]).expanduser() / name / WEIGHTS_FILE).resolve(), f"${WEIGHTS_ENV}"
+        return Path("weights", name, WEIGHTS_FILE).resolve(), f"default ./weights/{name}/{WEIGHTS_FILE}"
+
+    def _torch_missing(self) -> str | None:
+        if importlib.util.find_spec("torch") is None:
+            return f"{self.name} needs PyTorch, which is not installed here: pip install {TORCH_PIN}"
+        return None
+
+    def unavailable_reason(self) -> str | None:
+        missing = self._torch_missing()
+        if missing:
+            return missing
+        path, source = self.weights_path()
+        if path.is_file():
+            return None
+        variant = self.variant()
+        wanted = SOURCES.get(variant.name) or f"the pysot model zoo's {variant.pysot_name} model.pth"
+        return (
+            f"{self.name} ({variant.description}) needs weights; {path} not found ({source}). "
+            f"Put {wanted}, or a checkpoint saved by trackers.siamese.checkpoint.save_checkpoint, at {path}; "
+            f"or pass the option weights=<file>, or set ${weights_env(variant.name)}=<file> "
+            f"(or ${WEIGHTS_ENV}=<root> holding {variant.name}/{WEIGHTS_FILE})."
+        )
+
+    def create(self, device: str = "cpu") -> Tracker:
+        missing = self._torch_missing()
+        if missing:
+            raise TrackerError(missing)
+        reason = self.unavailable_reason()
+        if reason is not None:
+            raise WeightsMissingError(reason)
+        import torch
+
+        from trackers.siamese.checkpoint import load_weights
+        from trackers.siamese.model import build_model
+        from trackers.siamese.tracker import SiamRPNTracker, resolve_device
+
+        torch.set_num_threads(int(self.config.get("threads", 1)))
+        variant = self.variant()
+        model = build_model(variant)
+        loaded = load_weights(model, self.weights_path()[0], variant)
+        # Our checkpoints carry the hyper-parameters they were tuned with; options still win.
+        base = variant if loaded.track is None else dataclasses.replace(variant, track=loaded.track)
+        track = with_overrides(base, self.config)
+        where = resolve_device(device)
+        info = TrackerInfo(name=self.name, version=f"{variant.name}-{loaded.layout}/torch-{torch.__version__}",
+                           deterministic=self.deterministic, device=where.type)
+        return SiamRPNTracker(model, variant, track, where, info)
+
+    def weights_files(self) -> list[Path]:
+        return [self.weights_path()[0]]
+
+    @property
+    def deterministic(self) -> bool:
+        # Fixed weights, no sampling; a fixed thread count gives the same floats each run on CPU.
+        return True
+
+    @property
+    def wants_gpu(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class SiamRPN(_SiamesePlugin):
+    """SiamRPN (CVPR 2018): no-padding AlexNet, up-channel RPN, 127/255 crops, 17x17x(2k, 4k) maps."""
+
+    default_variant: ClassVar[str] = "siamrpn"
+
+
+@dataclass(frozen=True)
+class SiamRPNpp(_SiamesePlugin):
+    """SiamRPN++ (CVPR 2019); option `variant`: r50 (default), alex or mobilev2."""
+
+    default_variant: ClassVar[str] = "siamrpnpp"
+    variant_choices: ClassVar[dict[str, str]] = {"r50": "siamrpnpp", "alex": "siamrpnpp-alex", "mobilev2": "siamrpnpp-mobilev2"}
+
+
+@dataclass(frozen=True)
+class SiamRPNppAlex(_SiamesePlugin):
+    """SiamRPN++'s AlexNet variant (pysot siamrpn_alex_dwxcorr), under its own name."""
+
+    default_variant: ClassVar[str] = "siamrpnpp-alex"
+
+
+@dataclass(frozen=True)
+class SiamRPNppMobileV2(_SiamesePlugin):
+    """SiamRPN++'s MobileNetV2 variant (pysot siamrpn_mobilev2_l234_dwxcorr), under its own name."""
+
+    default_variant: ClassVar[str] = "siamrpnpp-mobilev2"
