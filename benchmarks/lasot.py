@@ -19,13 +19,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes, read_flag_row
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_table
+from benchmarks.textio import read_attribute_flags
 from benchmarks.lasot_table import ATTRIBUTES, lasot_names
 
 FRAME_PATTERN = "{:08d}.jpg"
@@ -76,13 +75,7 @@ def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None)
 
 def read_attributes(path: Path) -> tuple[str, ...]:
     """The codes flagged in a toolkit ``att/<seq>.txt`` file; () when there is none."""
-    if not path.is_file():
-        return ()
-    flags = read_table(path, columns=(len(ATTRIBUTES),))
-    if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
-        raise AnnotationError(path, None, f"expected one line of {len(ATTRIBUTES)} flags 0 or 1 "
-                              f"({','.join(ATTRIBUTES)})")
-    return tuple(code for code, flag in zip(ATTRIBUTES, flags[0], strict=True) if flag)
+    return read_attribute_flags(path, ATTRIBUTES)
 
 
 def read_nlp(folder: Path) -> str:

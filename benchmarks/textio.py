@@ -146,3 +146,13 @@ def read_key_values(path: Path, separator: str) -> dict[str, str]:
             raise AnnotationError(path, number, f"expected 'key{separator}value'; got {line[:40]!r}")
         values[key.strip()] = value.strip()
     return values
+
+
+def read_attribute_flags(path: Path, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The codes flagged in a toolkit ``att/<seq>.txt`` file (one line of 0/1 flags); () when absent."""
+    if not path.is_file():
+        return ()
+    flags = read_table(path, columns=(len(codes),))
+    if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
+        raise AnnotationError(path, None, f"expected one line of {len(codes)} flags 0 or 1 ({','.join(codes)})")
+    return tuple(code for code, flag in zip(codes, flags[0], strict=True) if flag)

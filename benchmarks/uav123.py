@@ -15,12 +15,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_table
+from benchmarks.textio import read_attribute_flags, read_table
 from benchmarks.uav123_table import ATTRIBUTES, FRAME_PATTERN, UAVEntry, uav_entries
 
 _ANNO_FOLDER = {"uav123": "UAV123", "uav20l": "UAV20L"}
@@ -78,13 +77,7 @@ def uav_sequence(entry: UAVEntry, annotation: Path, frames_root: Path | None, ve
 
 def read_attributes(path: Path) -> tuple[str, ...]:
     """The codes flagged in a toolkit ``att/<seq>.txt`` file; () when there is none."""
-    if not path.is_file():
-        return ()
-    flags = read_table(path, columns=(len(ATTRIBUTES),))
-    if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
-        raise AnnotationError(path, None, f"expected one line of {len(ATTRIBUTES)} flags 0 or 1 "
-                              f"({','.join(ATTRIBUTES)})")
-    return tuple(code for code, flag in zip(ATTRIBUTES, flags[0], strict=True) if flag)
+    return read_attribute_flags(path, ATTRIBUTES)
 
 
 def _select(entries: tuple[UAVEntry, ...], names: Iterable[str] | None) -> tuple[UAVEntry, ...]:

@@ -79,7 +79,7 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
         benchmark=benchmark,
         ground_truth=polygons,
         frames=frames,
-        frame_tags=_read_tags(folder, len(polygons)),
+        frame_tags=read_tags(folder, len(polygons)),
         image_size=_image_size(folder / "sequence", metadata, frames),
     )
 
@@ -104,16 +104,16 @@ def _frame_list(folder: Path, channel: str, count: int) -> FrameList:
     return FrameList(folder / relative.parent, pattern, 1, count)
 
 
-def _read_tags(folder: Path, length: int) -> dict[str, np.ndarray]:
+def read_tags(folder: Path, length: int, suffixes: tuple[str, ...] = (".tag",)) -> dict[str, np.ndarray]:
+    """Per-frame 0/1 tag files; a file may stop at its last 1 (the rest of the frames are untagged)."""
     with os.scandir(folder) as scan:
-        paths = sorted(Path(entry.path) for entry in scan if entry.name.endswith(".tag"))
+        paths = sorted(Path(e.path) for e in scan if e.name.endswith(suffixes) and e.is_file())
     tags = {}
     for path in paths:
         flags = read_flags(path)
         if len(flags) > length:
             raise AnnotationError(path, length + 1, f"{len(flags)} lines, but the sequence has "
                                   f"{length} frames (groundtruth.txt lines)")
-        # Tag files may stop at their last 1; the rest of the frames are untagged.
         tags[path.stem] = np.concatenate([flags, np.zeros(length - len(flags), dtype=bool)])
     return tags
 

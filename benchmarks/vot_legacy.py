@@ -12,16 +12,14 @@ the toolkit reads those in every layout.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_flags, read_table
-from benchmarks.vot import load_vot_sequence, sequences_folder
+from benchmarks.textio import read_table
+from benchmarks.vot import load_vot_sequence, read_tags, sequences_folder
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -54,20 +52,6 @@ def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
     return Sequence(folder.name, benchmark, polygons, frames=frames,
                     frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),
                     image_size=first_frame_size(frames))
-
-
-def read_tags(folder: Path, length: int, suffixes: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Per-frame 0/1 tag files; a file may stop at its last 1 (the rest are untagged)."""
-    with os.scandir(folder) as scan:
-        paths = sorted(Path(e.path) for e in scan if e.name.endswith(suffixes) and e.is_file())
-    tags = {}
-    for path in paths:
-        flags = read_flags(path)
-        if len(flags) > length:
-            raise AnnotationError(path, length + 1, f"{len(flags)} lines, but the sequence has "
-                                  f"{length} frames (groundtruth.txt lines)")
-        tags[path.stem] = np.concatenate([flags, np.zeros(length - len(flags), dtype=bool)])
-    return tags
 
 
 def first_frame_size(frames: FrameList) -> tuple[int, int]:
