@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "toolkit does; 1 otherwise)")
     run.add_argument("--fps", type=float, default=20.0, help="frame rate of the realtime protocol (default 20)")
     run.add_argument("--grace", type=int, default=3, help="slow calls forgiven after each initialisation in realtime (default 3)")
+    run.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
+                     help="a tracker option, e.g. siamrpnpp.penalty_k=0.05 or siamrpn.weights=model.pth (repeatable)")
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")

@@ -12,7 +12,7 @@ import numpy as np
 
 from benchmarks import Sequence
 from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unavailable_reason
-from harness.errors import EvaluationError, ShardFailedError
+from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_trackers
 from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
 from harness.metrics.vot_profiles import get_vot_profile
@@ -46,6 +46,24 @@ def _server_scored(bench: str, sequences: list[Sequence]) -> EvaluationError | N
     )
 
 
+def _tracker_options(pairs: list[str]) -> dict[str, dict]:
+    """`tracker.key=value` pairs; values read as JSON numbers/booleans where they parse, paths made absolute."""
+    options: dict[str, dict] = {}
+    for pair in pairs:
+        name, dot, rest = pair.partition(".")
+        key, eq, value = rest.partition("=")
+        if not (dot and eq and name and key):
+            raise HarnessError(f"--tracker-opt {pair!r}: expected TRACKER.KEY=VALUE, e.g. siamrpnpp.lr=0.4")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        if key in ("weights", "weights_dir"):
+            parsed = os.path.abspath(os.path.expanduser(value))  # workers may start in another folder
+        options.setdefault(name, {})[key] = parsed
+    return options
+
+
 def _use_weights(args: argparse.Namespace) -> None:
     """Pin the weights folder to an absolute path: worker processes may start in another folder."""
     if getattr(args, "weights", None):
@@ -67,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     _use_weights(args)
     profile = _profile(args)
-    plugins, unavailable = resolve_trackers(args.trackers)
+    plugins, unavailable = resolve_trackers(args.trackers, _tracker_options(args.tracker_opt))
     for name, reason in sorted(unavailable.items()):
         print(f"harness: skipping {name}: {reason}", file=sys.stderr)
     if not plugins:

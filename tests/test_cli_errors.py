@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import shutil
 
 import pytest
@@ -102,3 +103,17 @@ def test_run_with_missing_weights_fails_clearly(tmp_path, monkeypatch, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "opencv-nano" in err and str(tmp_path / "nanotrack-v2") in err
+
+
+def test_tracker_options_reach_the_plugin_and_typos_are_refused(tmp_path, capsys):
+    from harness.commands import _tracker_options
+
+    opts = _tracker_options(["siamrpnpp.penalty_k=0.05", "siamrpnpp.variant=alex", "opencv-nano.weights_dir=w"])
+    assert opts["siamrpnpp"] == {"penalty_k": 0.05, "variant": "alex"}
+    assert opts["opencv-nano"]["weights_dir"] == str(Path("w").resolve())
+    argv = ["run", "--trackers", "opencv-mil", "--bench", "synthetic", "--tracker-opt", "opencv-mil.sead=3",
+            "--results", str(tmp_path)]
+    assert main(argv) == 1
+    assert "sead" in capsys.readouterr().err
+    assert main([*argv[:-4], "--tracker-opt", "nodot=3", "--results", str(tmp_path)]) == 1
+    assert "expected TRACKER.KEY=VALUE" in capsys.readouterr().err
