@@ -15,6 +15,7 @@ from benchmarks import Sequence
 from benchmarks.names import match_names
 from harness.errors import EvaluationError, ImportFormatError
 from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot_profiles import EAO_INTERVALS, VOT_TAGS
 from harness.metrics.vot_text import TRACKED, read_vot_result_file
 from harness.store import Provenance, ShardFrames, ShardKey, read_results, write_shard
 from harness.version import code_version
@@ -30,7 +31,9 @@ def vot_truth(sequences: list[Sequence]) -> list[VOTSequenceTruth]:
         if s.image_size is None:
             raise EvaluationError(f"sequence {s.name!r} has no image size; VOT overlaps are bounded by the image")
         width, height = s.image_size
-        tags = {name: np.asarray(flags, bool) for name, flags in s.frame_tags.items()}
+        # A tag with no annotation file is an empty array: pysot's `empty` tag tells it from all-zero.
+        tags = {name: np.zeros(0, bool) for name in VOT_TAGS}
+        tags.update({name: np.asarray(flags, bool) for name, flags in s.frame_tags.items()})
         truth.append(VOTSequenceTruth(s.name, s.ground_truth, tags, int(width), int(height)))
     return truth
 
@@ -66,7 +69,7 @@ def score_vot(
     profile: str,
     trackers: list[str] | None = None,
 ) -> dict[str, VOTResult]:
-    year = benchmark if benchmark.startswith("vot20") else "vot2018"
+    year = benchmark if benchmark in EAO_INTERVALS else "vot2018"
     truth = vot_truth(sequences)
     return {
         name: evaluate_vot(trajectories, truth, profile, year)

@@ -15,17 +15,15 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import time
-from pathlib import Path
 
 import numpy as np
 
 from harness.metrics import boxes
 from harness.metrics.ope import SequenceInput, evaluate
 from harness.metrics.profiles import PROFILES
+from docs_section import DOC, cpu_model, write_section
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 HEADING = "## OPE metrics on 1,000,000 frames"
 
 
@@ -69,23 +67,6 @@ def best_and_median(fn: object, repeats: int) -> tuple[float, float]:
         fn()  # type: ignore[operator]
         times.append(time.perf_counter() - start)
     return min(times), float(np.median(times))
-
-
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown"
-    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return found.group(1).strip() if found else "unknown"
-
-
-def write_section(body: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    section = f"{HEADING}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOC.write_text(text.rstrip() + "\n")
 
 
 def main() -> None:
@@ -133,7 +114,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs:
-        write_section(body)
+        write_section(HEADING, body)
         print(f"\nwritten to {DOC}")
 
 

@@ -22,7 +22,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import statistics
 import time
 from pathlib import Path
@@ -34,9 +33,9 @@ import torch
 from trackers.base import TrackerInfo
 from trackers.siamese.config import VARIANTS, Variant
 from trackers.siamese.model import SiameseRPN, build_model
-from trackers.siamese.tracker import SiamRPNTracker, to_tensor
+from trackers.siamese.tracker import SiamRPNTracker
+from docs_section import DOC, cpu_model, write_section
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 HEADING = "## SiamRPN / SiamRPN++ frames per second on CPU"
 CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
 
@@ -80,22 +79,6 @@ def measure(variant: Variant, model: SiameseRPN, frames: list[np.ndarray], box: 
         "batched_cps": batch / batched,
         "template_ms": template_s * 1e3,
     }
-
-
-def cpu_model() -> str:
-    try:
-        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
-    except OSError:
-        found = None
-    return found.group(1).strip() if found else platform.processor() or "unknown"
-
-
-def write_section(body: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    section = f"{HEADING}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOC.write_text(text.rstrip() + "\n")
 
 
 def main() -> None:
@@ -155,7 +138,7 @@ def main() -> None:
     ])
     print(body)
     if args.write_docs:
-        write_section(body)
+        write_section(HEADING, body)
         print(f"\nwritten to {DOC}")
 
 

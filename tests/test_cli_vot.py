@@ -55,6 +55,8 @@ def test_pysot_profile(golden, store, capsys):
         assert got["accuracy"] == pytest.approx(want["accuracy"], abs=TOL)
         assert got["robustness"] == pytest.approx(want["robustness"], abs=TOL)
         assert got["failures"] == want["lost_number_total_failures"]
+        for tag, value in want["eao_per_tag"].items():
+            assert got["per_tag"][tag]["eao"] == pytest.approx(value, abs=TOL), (tracker, tag)
 
 
 def test_got10k_profile(golden, store, capsys):
