@@ -70,6 +70,7 @@ def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None)
         absent=occluded | out_of_view,
         attributes=codes,
         frame_tags={"full_occlusion": occluded, "out_of_view": out_of_view},
+        description=read_nlp(folder) if (folder / "nlp.txt").is_file() else "",
     )
 
 

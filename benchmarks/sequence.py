@@ -52,7 +52,8 @@ class Sequence:
     absent: np.ndarray | None = None
     attributes: tuple[str, ...] = ()
     frame_tags: dict[str, np.ndarray] = field(default_factory=dict)
-    image_size: tuple[int, int] | None = None
+    image_size: tuple[int, int] | None = None  # (width, height)
+    description: str = ""  # the target in words, where the benchmark gives one (LaSOT's nlp.txt)
 
     def __post_init__(self) -> None:
         gt = np.asarray(self.ground_truth, dtype=np.float64)

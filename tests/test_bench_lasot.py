@@ -59,6 +59,7 @@ def test_sequences(lasot: Path) -> None:
     assert one.frames[0] == lasot / "airplane" / "airplane-1" / "img" / "00000001.jpg"
     assert zebra.frames.directory == lasot / "zebra-10" / "img" and len(zebra.frames) == 3
     assert read_nlp(lasot / "airplane" / "airplane-1") == "white airplane landing on the runway"
+    assert one.description == "white airplane landing on the runway"
     (full,) = load_benchmark("lasot_full", lasot, names=["airplane-9"])
     assert full.benchmark == "lasot_full"
 
