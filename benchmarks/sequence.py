@@ -54,6 +54,7 @@ class Sequence:
     frame_tags: dict[str, np.ndarray] = field(default_factory=dict)
     image_size: tuple[int, int] | None = None  # (width, height)
     description: str = ""  # the target in words, where the benchmark gives one (LaSOT's nlp.txt)
+    fps: float | None = None  # the capture frame rate, where the benchmark states it (VOT's `sequence` file)
 
     def __post_init__(self) -> None:
         gt = np.asarray(self.ground_truth, dtype=np.float64)

@@ -81,6 +81,7 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
         frames=frames,
         frame_tags=read_tags(folder, len(polygons)),
         image_size=_image_size(folder / "sequence", metadata, frames),
+        fps=_fps(folder / "sequence", metadata),
     )
 
 
@@ -116,6 +117,18 @@ def read_tags(folder: Path, length: int, suffixes: tuple[str, ...] = (".tag",)) 
                                   f"{length} frames (groundtruth.txt lines)")
         tags[path.stem] = np.concatenate([flags, np.zeros(length - len(flags), dtype=bool)])
     return tags
+
+
+def _fps(properties_file: Path, metadata: dict[str, str]) -> float | None:
+    if "fps" not in metadata:
+        return None
+    try:
+        fps = float(metadata["fps"])
+    except ValueError:
+        fps = 0.0
+    if not fps > 0:
+        raise AnnotationError(properties_file, None, f"fps={metadata['fps']!r}; expected a positive number")
+    return fps
 
 
 def _image_size(properties_file: Path, metadata: dict[str, str], frames: FrameList) -> tuple[int, int]:

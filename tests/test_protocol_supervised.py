@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,3 +159,19 @@ def test_runner_failure_test_is_the_toolkits_overlap():
         box = np.r_[rng.uniform(-20, 300, 2), rng.uniform(0, 120, 2)]
         gt = rng.uniform(-20, 400, 8) if i % 2 else np.r_[rng.uniform(-20, 300, 2), rng.uniform(0, 120, 2)]
         assert ours(box[None], gt[None], size)[0] == pytest.approx(toolkit_overlap(box[None], gt[None], size)[0], abs=1e-12)
+
+
+def test_realtime_runs_at_the_sequences_own_frame_rate(bag):
+    """bag's `sequence` file says fps=30, which wins over --fps as in the toolkit.
+
+    A 0.075 s call leaves a debt of 0.042 s at 30 fps (more than one 0.033 s interval: a frame is
+    missed) but of 0.025 s at 20 fps (less than one 0.05 s interval: none is)."""
+    assert bag.fps == 30
+    gt = axis_aligned_boxes(bag.ground_truth)
+    config = SupervisedConfig(realtime_fps=20.0, grace=0)
+    frames = run_supervised(Scripted(Script(gt, set())), bag, "rt", toolkit_overlap, config,
+                            latency_model=lambda i, measured: 0.075)
+    assert (frames.latency_ms == 0).any()
+    at_20 = run_supervised(Scripted(Script(gt, set())), dataclasses.replace(bag, fps=None), "rt", toolkit_overlap,
+                           config, latency_model=lambda i, measured: 0.075)
+    assert not (at_20.latency_ms == 0).any()

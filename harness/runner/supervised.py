@@ -33,7 +33,7 @@ LatencyModel = Callable[[int, float], float]
 class SupervisedConfig:
     skip_initialize: int = 5
     failure_overlap: float = 0.0
-    realtime_fps: float | None = None  # None: every frame waits for the tracker
+    realtime_fps: float | None = None  # None: every frame waits for the tracker; a sequence's own fps wins
     grace: int = 3  # slow calls forgiven after each (re)initialisation, in real time
 
 
@@ -104,7 +104,9 @@ def run_supervised(
     scores = np.full(n, np.nan)
     latency = np.full(n, np.nan)
     statuses = np.full(n, "skipped", dtype=object)
-    clock = RealtimeClock(1.0 / config.realtime_fps, config.grace) if config.realtime_fps else None
+    # As the toolkit: frames arrive at the sequence's own frame rate when it states one.
+    fps = (sequence.fps or config.realtime_fps) if config.realtime_fps else None
+    clock = RealtimeClock(1.0 / fps, config.grace) if fps else None
     tracking, next_init, last = False, 0, None
 
     def call(i: int, fn: Callable[[], object]) -> tuple[object, float]:
