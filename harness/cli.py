@@ -101,10 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     check.add_argument("--json", action="store_true", help="print the problems as JSON")
 
-    exp = sub.add_parser("export", help="write stored results as a benchmark server's submission archive")
-    exp.add_argument("--submission", action="store_true", required=True,
-                     help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
-    exp.add_argument("--tracker", required=True, help="stored tracker to export")
+    exp = sub.add_parser("export", help="write stored results for another tool: a server submission, a VOT workspace",
+                         description="--submission: the archive a benchmark server accepts (GOT-10k, TrackingNet). "
+                                     "--vot-workspace DIR: every stored tracker of a VOT benchmark as a VOT toolkit "
+                                     "workspace, scored there with `vot analysis --workspace DIR`.")
+    what = exp.add_mutually_exclusive_group(required=True)
+    what.add_argument("--submission", action="store_true",
+                      help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
+    what.add_argument("--vot-workspace", type=Path, metavar="DIR", help="write a VOT toolkit workspace to DIR")
+    exp.add_argument("--protocol", choices=["baseline", "realtime", "ope"], default="baseline",
+                     help="with --vot-workspace: which stored runs (default baseline)")
+    exp.add_argument("--tracker", help="stored tracker to export (required with --submission)")
     exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip)")
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")

@@ -222,9 +222,20 @@ def bench_check(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    """`harness export --submission`: the archive the benchmark's server accepts."""
+    """`harness export`: a server's submission archive, or a VOT toolkit workspace."""
     from harness.export import export_submission, submission_format
 
+    if args.vot_workspace:
+        from benchmarks.registry import resolve_root
+        from harness.vot_workspace import export_workspace
+
+        root = resolve_root(args.bench, args.root)
+        path = export_workspace(args.results, args.bench, args.protocol, root, args.vot_workspace, args.bench)
+        print(json.dumps({"workspace": str(path)}) if args.json
+              else f"wrote {path}; score it with: vot analysis --workspace {path}")
+        return 0
+    if not args.tracker:
+        raise HarnessError("--submission needs --tracker: the stored tracker to export")
     submission_format(args.bench)  # refuse an unsupported benchmark before loading anything
     sequences = load_benchmark(args.bench, args.root)
     output = args.output or Path(f"{args.tracker}_{args.bench}_submission.zip")

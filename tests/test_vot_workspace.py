@@ -12,7 +12,7 @@ import pytest
 from benchmarks.vot import load_vot
 from harness.runner.dispatch import run_shards
 from harness.vot_eval import score_vot
-from harness.vot_workspace import export_workspace
+from harness.cli import main
 from tests.conftest import realdata_path
 from trackers.registry import get_plugin
 
@@ -30,7 +30,10 @@ def test_toolkit_scores_our_supervised_run_identically(tmp_path, ray_address):
     assert not summary.failed and len(summary.completed) == 3
     ours = score_vot(results, "vot2018", "baseline", sequences, "vot_toolkit")["opencv-nano"]
 
-    workspace = export_workspace(results, "vot2018", "baseline", sequences_root, tmp_path / "ws")
+    workspace = tmp_path / "ws"
+    argv = ["export", "--vot-workspace", str(workspace), "--bench", "vot2018", "--root", str(sequences_root),
+            "--results", str(results)]
+    assert main(argv) == 0
     subprocess.run([sys.executable, "-m", "vot", "analysis", "--workspace", str(workspace), "--format", "json",
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
     report = json.loads((workspace / "analysis" / "check.json").read_text())
