@@ -17,12 +17,13 @@ from harness.errors import EvaluationError, ImportFormatError
 from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
 from harness.metrics.vot_profiles import EAO_INTERVALS, VOT_TAGS
 from harness.metrics.vot_text import TRACKED, read_vot_result_file
+from harness.vot_binary import read_vot_binary_file
 from harness.store import Provenance, ShardFrames, ShardKey, read_results, write_shard
 from harness.version import code_version
 
 STATUS_CODES = {"skipped": 0, "initialized": 1, "failed": 2, "tracked": TRACKED}
 _NAMES = {code: name for name, code in STATUS_CODES.items()}
-_REPETITION = re.compile(r"^(?P<seq>.+)_(?P<rep>\d{3})\.txt$")
+_REPETITION = re.compile(r"^(?P<seq>.+)_(?P<rep>\d{3})\.(?P<ext>txt|bin)$")
 
 
 def vot_truth(sequences: list[Sequence]) -> list[VOTSequenceTruth]:
@@ -80,7 +81,7 @@ def score_vot(
 def import_vot_results(
     directory: Path, tracker: str, benchmark: str, sequences: list[Sequence], results_root: Path, protocol: str = "baseline"
 ) -> tuple[list[str], list[str]]:
-    """Load ``<dir>/<seq>/<seq>_<rep>.txt`` files (pysot's and the VOT toolkit's layout) as shards.
+    """Load ``<dir>/<seq>/<seq>_<rep>.txt`` (or the toolkit's binary ``.bin``) files as shards.
 
     Returns (sequences imported, files that could not be placed).
     """
@@ -91,12 +92,12 @@ def import_vot_results(
     mapping, unplaced = match_names(folders, [s.name for s in sequences])
     version, host = code_version(), socket.gethostname()
     for name, folder in sorted(mapping.items()):
-        files = sorted(p for p in folder.glob("*.txt") if _REPETITION.match(p.name))
+        files = sorted(p for p in folder.iterdir() if _REPETITION.match(p.name))
         if not files:
             unplaced.append(folder)
             continue
         for path in files:
-            status, boxes = read_vot_result_file(path)
+            status, boxes = (read_vot_binary_file if path.suffix == ".bin" else read_vot_result_file)(path)
             statuses = np.array([_NAMES[c] for c in status])
             if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
                 raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
