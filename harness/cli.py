@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score stored results under a named profile")
     ev.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
+    ev.add_argument("--by-attribute", action="store_true",
+                    help="success AUC per sequence attribute (OTB's 11, UAV123's 12, LaSOT's 14), same profile")
     ev.add_argument("--protocol", choices=["ope", "baseline", "realtime"],
                     help="which stored runs to score (default: baseline for VOT benchmarks, else ope); "
                          "baseline/realtime are scored with the VOT profiles vot_toolkit, pysot, got10k")

@@ -13,10 +13,18 @@ import numpy as np
 from benchmarks import Sequence
 from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unavailable_reason
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
-from harness.evaluate import score_trackers
+from harness.evaluate import score_by_attribute, score_trackers
 from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
 from harness.metrics.vot_profiles import get_vot_profile
-from harness.report import format_table, format_vot_table, scores_json, vot_json, write_report
+from harness.report import (
+    attributes_json,
+    format_attribute_table,
+    format_table,
+    format_vot_table,
+    scores_json,
+    vot_json,
+    write_report,
+)
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
@@ -181,6 +189,12 @@ def eval_(args: argparse.Namespace) -> int:
         results = score_vot(args.results, args.bench, protocol, sequences, profile, trackers)
         print(json.dumps(vot_json(results, args.bench, protocol), indent=2) if args.json
               else format_vot_table(results, args.bench, protocol))
+        return 0
+    if args.by_attribute:
+        groups = score_by_attribute(args.results, args.bench, sequences, profile, trackers)
+        counts = {code: sum(code in s.attributes for s in sequences) for code in groups}
+        print(json.dumps(attributes_json(groups, counts, args.bench, profile), indent=2) if args.json
+              else format_attribute_table(groups, counts, args.bench, profile))
         return 0
     scores = score_trackers(args.results, args.bench, sequences, profile, trackers)
     _print_scores(args, scores, profile)

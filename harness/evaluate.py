@@ -47,22 +47,25 @@ def _source(results_root: Path, key: ShardKey) -> str:
     return origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
 
 
-def score_trackers(
-    results_root: Path,
-    benchmark: str,
-    sequences: list[Sequence],
-    profile: str,
-    trackers: list[str] | None = None,
-) -> list[TrackerScore]:
-    """Score every stored tracker (repetition 1) on every sequence of the benchmark."""
-    table = read_results(results_root, benchmark, trackers, columns=["tracker", "sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"])
+@dataclass(frozen=True)
+class TrackerInputs:
+    tracker: str
+    inputs: list[SequenceInput]
+    fps: float
+
+
+def load_inputs(
+    results_root: Path, benchmark: str, sequences: list[Sequence], trackers: list[str] | None = None
+) -> list[TrackerInputs]:
+    """Stored boxes (repetition 1) of every tracker joined with the ground truth, read in one scan."""
+    columns = ["tracker", "sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"]
+    table = read_results(results_root, benchmark, trackers, columns=columns)
     table = table.filter(pc.equal(table["repetition"], 1))
     tracker_col = pc.cast(table["tracker"], pa.string())
     names = sorted(set(tracker_col.to_pylist())) if trackers is None else list(trackers)
-    scores = []
+    loaded = []
     for name in names:
-        rows = table.filter(pc.equal(tracker_col, name))
-        by_seq = _split_by_sequence(rows)
+        by_seq = _split_by_sequence(table.filter(pc.equal(tracker_col, name)))
         missing = [s.name for s in sequences if s.name not in by_seq]
         if missing:
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -82,5 +85,41 @@ def score_trackers(
         ]
         latency = np.concatenate([by_seq[s.name]["latency_ms"][1:] for s in sequences])
         fps = 1e3 / np.mean(latency) if latency.size and np.isfinite(latency).all() else float("nan")
-        scores.append(TrackerScore(name, evaluate(inputs, profile), float(fps)))
-    return scores
+        loaded.append(TrackerInputs(name, inputs, float(fps)))
+    return loaded
+
+
+def score_trackers(
+    results_root: Path,
+    benchmark: str,
+    sequences: list[Sequence],
+    profile: str,
+    trackers: list[str] | None = None,
+) -> list[TrackerScore]:
+    """Score every stored tracker (repetition 1) on every sequence of the benchmark."""
+    return [
+        TrackerScore(t.tracker, evaluate(t.inputs, profile), t.fps)
+        for t in load_inputs(results_root, benchmark, sequences, trackers)
+    ]
+
+
+def score_by_attribute(
+    results_root: Path,
+    benchmark: str,
+    sequences: list[Sequence],
+    profile: str,
+    trackers: list[str] | None = None,
+) -> dict[str, list[TrackerScore]]:
+    """The same profile applied to each attribute's sequences (OTB's attribute plots), per tracker."""
+    loaded = load_inputs(results_root, benchmark, sequences, trackers)
+    codes = sorted({code for s in sequences for code in s.attributes})
+    if not codes:
+        raise EvaluationError(f"{benchmark}: no sequence carries attributes here (for OTB they come from att/ files)")
+    groups = {code: {s.name for s in sequences if code in s.attributes} for code in codes}
+    return {
+        code: [
+            TrackerScore(t.tracker, evaluate([i for i in t.inputs if i.name in members], profile), t.fps)
+            for t in loaded
+        ]
+        for code, members in groups.items()
+    }

@@ -111,3 +111,36 @@ def vot_json(results: dict, benchmark: str, protocol: str) -> dict[str, Any]:
             for name, r in results.items()
         },
     }
+
+
+def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, profile: str) -> str:
+    """Success AUC per attribute (rows) and tracker (columns)."""
+    trackers = sorted({s.tracker for scores in groups.values() for s in scores})
+    cols = ["attribute", "sequences", *trackers]
+    rows = [
+        [code, str(counts[code]), *(_fmt(next(s.result.auc for s in scores if s.tracker == t)) for t in trackers)]
+        for code, scores in groups.items()
+    ]
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    header = f"{benchmark} · one-pass · success AUC by attribute · profile {profile}"
+    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def attributes_json(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, profile: str) -> dict:
+    return {
+        "benchmark": benchmark,
+        "protocol": "one-pass",
+        "profile": profile,
+        "attributes": {
+            code: {
+                "sequences": counts[code],
+                "trackers": {s.tracker: {"success_auc": s.result.auc, "precision": s.result.precision,
+                                         "norm_precision": s.result.norm_precision} for s in scores},
+            }
+            for code, scores in groups.items()
+        },
+    }

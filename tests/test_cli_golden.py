@@ -75,3 +75,25 @@ def test_default_profile_for_otb_is_the_matlab_kit(store, capsys):
     capsys.readouterr()
     assert main(["eval", "--bench", "otb", "--root", str(anno), "--results", str(results), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["profile"] == "lasot_matlab"
+
+
+def test_auc_by_attribute_averages_the_golden_per_sequence_values(golden, store, capsys):
+    """pysot's AUC is the mean of per-sequence AUCs, so each attribute's AUC follows from the golden ones."""
+    from benchmarks.otb import load_otb
+
+    results, anno = store
+    capsys.readouterr()
+    argv = ["eval", "--bench", "otb", "--root", str(anno), "--profile", "pysot", "--results", str(results),
+            "--by-attribute", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)["attributes"]
+    sequences = load_otb(anno)
+    # The OTB-100 attribute counts every paper's attribute plots use.
+    assert {code: a["sequences"] for code, a in report.items()} == {
+        "IV": 38, "SV": 64, "OCC": 49, "DEF": 44, "MB": 29, "FM": 39, "IPR": 51, "OPR": 63, "OV": 14, "BC": 31, "LR": 9,
+    }
+    for code, entry in report.items():
+        members = [s.name for s in sequences if code in s.attributes]
+        for tracker, got in entry["trackers"].items():
+            per_seq = golden["results"]["OTB100"][tracker]["pysot"]["per_sequence_auc"]
+            assert got["success_auc"] == pytest.approx(np.mean([per_seq[m] for m in members]), abs=TOL)
