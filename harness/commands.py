@@ -213,10 +213,11 @@ def list_(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"trackers": trackers, "benchmarks": benches}, indent=2))
         return 0
+    width = max(map(len, [*trackers, *benches]))
     for title, items in (("trackers", trackers), ("benchmarks", benches)):
         print(f"{title}:")
         for name, reason in items.items():
-            print(f"  {name:<17} {'available' if reason is None else 'unavailable: ' + reason}")
+            print(f"  {name:<{width}}  {'available' if reason is None else 'unavailable: ' + reason}")
     return 0
 
 
