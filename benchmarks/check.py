@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.errors import AnnotationError, BenchmarkError
-from benchmarks.got10k import _load_sequence as got10k_sequence  # no public per-sequence loader
+from benchmarks.got10k import load_got10k_sequence as got10k_sequence
 from benchmarks.got10k import split_folder
 from benchmarks.lasot import lasot_sequence, read_nlp, sequence_folder
 from benchmarks.lasot_table import lasot_names

@@ -53,10 +53,10 @@ def load_got10k(
             f"(looked for {folder / missing[0] / 'groundtruth.txt'})"
         )
     label = benchmark or f"got10k-{split}"
-    return [_load_sequence(folder / name, label) for name in names]
+    return [load_got10k_sequence(folder / name, label) for name in names]
 
 
-def _load_sequence(folder: Path, benchmark: str) -> Sequence:
+def load_got10k_sequence(folder: Path, benchmark: str) -> Sequence:
     boxes = read_table(folder / "groundtruth.txt")
     if len(boxes) == 1:
         # Test split: only the first frame is annotated; the rest are unannotated (NaN) rows.
