@@ -57,6 +57,7 @@ def load_got10k(
 
 
 def load_got10k_sequence(folder: Path, benchmark: str) -> Sequence:
+    """One sequence folder: groundtruth.txt, the absence/cover/cut_by_image labels, meta_info.ini."""
     boxes = read_table(folder / "groundtruth.txt")
     if len(boxes) == 1:
         # Test split: only the first frame is annotated; the rest are unannotated (NaN) rows.
