@@ -5,7 +5,8 @@ extension, in the dataset layout.
 per frame), ``full_occlusion.txt`` and ``out_of_view.txt`` (one line of comma-separated 0/1, one
 per frame; their union makes a frame absent), ``nlp.txt`` (a sentence describing the target) and
 ``img/00000001.jpg...``. Attribute flags are not part of the dataset download: copy the evaluation
-toolkit's ``annos/att`` folder to ``<root>/att`` to get them.
+toolkit's ``annos/att`` folder to ``<root>/att`` to get them. A root holding the toolkit's ``annos``
+folder instead is read as annotations only (lasot_anno.py).
 
 Indexing reads the three annotation files of each sequence and nothing else (3.5 million frames
 are never listed); the sequences are read on a small thread pool, since pyarrow's parser releases
@@ -19,12 +20,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes, read_flag_row
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_attribute_flags
+from benchmarks.lasot_anno import annos_folder, load_lasot_annos
 from benchmarks.lasot_table import ATTRIBUTES, lasot_names
 
 FRAME_PATTERN = "{:08d}.jpg"
@@ -37,6 +38,9 @@ def load_lasot(root: Path | str, subset: str = "test", names: Iterable[str] | No
     selected = _select(lasot_names(subset), names)
     if not root.is_dir():
         raise MissingDataError(f"LaSOT root {root} does not exist or is not a folder")
+    annos = annos_folder(root)
+    if annos is not None:
+        return load_lasot_annos(annos, selected, _BENCHMARK[subset])
     folders = {name: sequence_folder(root, name) for name in selected}
     missing = [n for n, folder in folders.items() if not (folder / "groundtruth.txt").is_file()]
     if missing:
