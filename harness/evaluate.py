@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from benchmarks import Sequence
 from benchmarks.vot import axis_aligned_boxes
 from harness.errors import EvaluationError
 from harness.metrics.ope import OPEResult, SequenceInput, evaluate
-from harness.store import ShardKey, read_provenance, read_results, shard_path
+from harness.store import ShardKey, StoredShard, read_provenance, read_results, shard_path, split_shards
 
 
 @dataclass(frozen=True)
@@ -21,23 +20,6 @@ class TrackerScore:
     tracker: str
     result: OPEResult
     fps: float  # frames per second from per-frame latencies; NaN for imported results
-
-
-def _ope_ground_truth(sequence: Sequence) -> np.ndarray:
-    gt = sequence.ground_truth
-    return axis_aligned_boxes(gt) if gt.shape[1] == 8 else gt
-
-
-def _split_by_sequence(table: pa.Table) -> dict[str, dict[str, np.ndarray]]:
-    """Rows of one tracker grouped per sequence, in frame order, as numpy arrays."""
-    names = np.asarray(pc.cast(table["sequence"], pa.string()).to_numpy(zero_copy_only=False))
-    order = np.lexsort((table["frame"].to_numpy(), names))
-    names = names[order]
-    boxes = np.column_stack([table[c].to_numpy()[order] for c in ("x", "y", "w", "h")])
-    latency = table["latency_ms"].to_numpy()[order]
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else np.array([], int)
-    ends = np.r_[starts[1:], len(names)]
-    return {names[a]: {"boxes": boxes[a:b], "latency_ms": latency[a:b]} for a, b in zip(starts, ends)}
 
 
 def _source(results_root: Path, key: ShardKey) -> str:
@@ -58,14 +40,14 @@ def load_inputs(
     results_root: Path, benchmark: str, sequences: list[Sequence], trackers: list[str] | None = None
 ) -> list[TrackerInputs]:
     """Stored boxes (repetition 1) of every tracker joined with the ground truth, read in one scan."""
-    columns = ["tracker", "sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"]
-    table = read_results(results_root, benchmark, trackers, columns=columns)
-    table = table.filter(pc.equal(table["repetition"], 1))
-    tracker_col = pc.cast(table["tracker"], pa.string())
-    names = sorted(set(tracker_col.to_pylist())) if trackers is None else list(trackers)
+    table = read_results(results_root, benchmark, trackers)
+    by_tracker: dict[str, dict[str, StoredShard]] = {}
+    for shard in split_shards(table.filter(pc.equal(table["repetition"], 1))):
+        by_tracker.setdefault(shard.tracker, {})[shard.sequence] = shard
+    names = sorted(by_tracker) if trackers is None else list(trackers)
     loaded = []
     for name in names:
-        by_seq = _split_by_sequence(table.filter(pc.equal(tracker_col, name)))
+        by_seq = by_tracker.get(name, {})
         missing = [s.name for s in sequences if s.name not in by_seq]
         if missing:
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -76,14 +58,14 @@ def load_inputs(
         inputs = [
             SequenceInput(
                 name=s.name,
-                pred=by_seq[s.name]["boxes"],
-                gt=_ope_ground_truth(s),
+                pred=by_seq[s.name].boxes,
+                gt=axis_aligned_boxes(s.ground_truth),
                 absent=s.absent,
                 source=_source(results_root, ShardKey(name, benchmark, s.name, 1)),
             )
             for s in sequences
         ]
-        latency = np.concatenate([by_seq[s.name]["latency_ms"][1:] for s in sequences])
+        latency = np.concatenate([by_seq[s.name].latency_ms[1:] for s in sequences])
         fps = 1e3 / np.mean(latency) if latency.size and np.isfinite(latency).all() else float("nan")
         loaded.append(TrackerInputs(name, inputs, float(fps)))
     return loaded

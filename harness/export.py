@@ -19,11 +19,10 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 
 from benchmarks import Sequence
 from harness.errors import HarnessError
-from harness.store import read_results
+from harness.store import StoredShard, read_results, split_shards
 
 FORMATS = ("got10k", "trackingnet")
 
@@ -43,20 +42,11 @@ def _text(rows: np.ndarray, fmt: str) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _runs(results_root: Path, benchmark: str, tracker: str) -> dict[str, dict[int, dict[str, np.ndarray]]]:
-    """sequence -> repetition -> {"boxes": (N, 4), "seconds": (N,)} in frame order."""
-    table = read_results(results_root, benchmark, [tracker],
-                         columns=["sequence", "repetition", "frame", "x", "y", "w", "h", "latency_ms"])
-    names = np.asarray(pc.cast(table["sequence"], "string").to_numpy(zero_copy_only=False))
-    reps, frames = table["repetition"].to_numpy(), table["frame"].to_numpy()
-    order = np.lexsort((frames, reps, names))
-    boxes = np.column_stack([table[c].to_numpy()[order] for c in ("x", "y", "w", "h")])
-    seconds = table["latency_ms"].to_numpy()[order] / 1e3
-    names, reps = names[order], reps[order]
-    runs: dict[str, dict[int, dict[str, np.ndarray]]] = {}
-    starts = np.flatnonzero(np.r_[True, (names[1:] != names[:-1]) | (reps[1:] != reps[:-1])]) if len(names) else []
-    for a, b in zip(starts, [*starts[1:], len(names)]):
-        runs.setdefault(str(names[a]), {})[int(reps[a])] = {"boxes": boxes[a:b], "seconds": seconds[a:b]}
+def _runs(results_root: Path, benchmark: str, tracker: str) -> dict[str, dict[int, StoredShard]]:
+    """sequence -> repetition -> the stored shard."""
+    runs: dict[str, dict[int, StoredShard]] = {}
+    for shard in split_shards(read_results(results_root, benchmark, [tracker])):
+        runs.setdefault(shard.sequence, {})[shard.repetition] = shard
     return runs
 
 
@@ -66,7 +56,7 @@ def export_submission(results_root: Path, benchmark: str, tracker: str, sequence
     kind = submission_format(benchmark)
     runs = _runs(results_root, benchmark, tracker)
     incomplete = [s.name for s in sequences
-                  if 1 not in runs.get(s.name, {}) or len(runs[s.name][1]["boxes"]) != len(s)]
+                  if 1 not in runs.get(s.name, {}) or len(runs[s.name][1].boxes) != len(s)]
     if incomplete:
         shown = ", ".join(incomplete[:5]) + (f" and {len(incomplete) - 5} more" if len(incomplete) > 5 else "")
         raise HarnessError(f"tracker {tracker!r} has no complete result (repetition 1, every frame) on "
@@ -85,13 +75,13 @@ def export_submission(results_root: Path, benchmark: str, tracker: str, sequence
     return output
 
 
-def _write(archive: zipfile.ZipFile, kind: str, sequence: Sequence, reps: dict[int, dict[str, np.ndarray]]) -> None:
+def _write(archive: zipfile.ZipFile, kind: str, sequence: Sequence, reps: dict[int, StoredShard]) -> None:
     name, n = sequence.name, len(sequence)
     if kind == "trackingnet":
-        archive.writestr(f"{name}.txt", _text(reps[1]["boxes"], "%.2f"))
+        archive.writestr(f"{name}.txt", _text(reps[1].boxes, "%.2f"))
         return
-    complete = [r for r in sorted(reps) if len(reps[r]["boxes"]) == n]
+    complete = [r for r in sorted(reps) if len(reps[r].boxes) == n]
     for rep in complete:
-        archive.writestr(f"{name}/{name}_{rep:03d}.txt", _text(reps[rep]["boxes"], "%.3f"))
-    times = np.column_stack([reps[rep]["seconds"] for rep in complete])
+        archive.writestr(f"{name}/{name}_{rep:03d}.txt", _text(reps[rep].boxes, "%.3f"))
+    times = np.column_stack([reps[rep].latency_ms / 1e3 for rep in complete])
     archive.writestr(f"{name}/{name}_time.txt", _text(times, "%.8f"))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -191,6 +192,39 @@ def read_results(
     if trackers is not None:
         filt = ds.field("tracker").isin(list(trackers))
     return dataset.to_table(columns=columns, filter=filt)
+
+
+@dataclass(frozen=True)
+class StoredShard:
+    """One shard's rows read back, in frame order."""
+
+    tracker: str
+    sequence: str
+    repetition: int
+    boxes: np.ndarray  # (N, 4)
+    statuses: np.ndarray  # (N,) strings from STATUSES
+    latency_ms: np.ndarray  # (N,)
+
+
+def split_shards(table: pa.Table) -> list[StoredShard]:
+    """A scanned table cut into its shards, ordered by tracker, sequence, repetition, then frame."""
+    if table.num_rows == 0:
+        return []
+
+    def strings(column: str) -> np.ndarray:
+        return pc.cast(table[column], pa.string()).to_numpy(zero_copy_only=False)
+
+    tracker, sequence, repetition = strings("tracker"), strings("sequence"), table["repetition"].to_numpy()
+    order = np.lexsort((table["frame"].to_numpy(), repetition, sequence, tracker))
+    tracker, sequence, repetition = tracker[order], sequence[order], repetition[order]
+    boxes = np.column_stack([table[c].to_numpy()[order] for c in "xywh"])
+    statuses, latency = strings("status")[order], table["latency_ms"].to_numpy()[order]
+    change = (tracker[1:] != tracker[:-1]) | (sequence[1:] != sequence[:-1]) | (repetition[1:] != repetition[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
+    return [
+        StoredShard(str(tracker[a]), str(sequence[a]), int(repetition[a]), boxes[a:b], statuses[a:b], latency[a:b])
+        for a, b in zip(starts, np.r_[starts[1:], len(order)])
+    ]
 
 
 def list_errors(root: Path, benchmark: str | None = None) -> list[dict]:

@@ -9,7 +9,6 @@ import socket
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 
 from benchmarks import Sequence
 from benchmarks.names import match_names
@@ -18,7 +17,7 @@ from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, eval
 from harness.metrics.vot_profiles import EAO_INTERVALS, VOT_TAGS
 from harness.metrics.vot_text import TRACKED, read_vot_result_file
 from harness.vot_binary import read_vot_binary_file
-from harness.store import Provenance, ShardFrames, ShardKey, read_results, write_shard
+from harness.store import Provenance, ShardFrames, ShardKey, read_results, split_shards, write_shard
 from harness.version import code_version
 
 STATUS_CODES = {"skipped": 0, "initialized": 1, "failed": 2, "tracked": TRACKED}
@@ -43,22 +42,11 @@ def stored_trajectories(
     results_root: Path, benchmark: str, protocol: str, trackers: list[str] | None = None
 ) -> dict[str, list[VOTTrajectory]]:
     """Every stored repetition, per tracker, in frame order."""
-    table = read_results(results_root, benchmark, trackers, protocol=protocol)
-    tracker = pc.cast(table["tracker"], "string").to_numpy(zero_copy_only=False)
-    sequence = pc.cast(table["sequence"], "string").to_numpy(zero_copy_only=False)
-    repetition = table["repetition"].to_numpy()
-    order = np.lexsort((table["frame"].to_numpy(), repetition, sequence, tracker))
-    tracker, sequence, repetition = tracker[order], sequence[order], repetition[order]
-    status_names = pc.cast(table["status"], "string").to_numpy(zero_copy_only=False)[order]
-    codes = np.array([STATUS_CODES[s] for s in status_names], np.int8)
-    boxes = np.column_stack([table[c].to_numpy()[order] for c in "xywh"])
-    boxes[codes != TRACKED] = np.nan
-    change = (tracker[1:] != tracker[:-1]) | (sequence[1:] != sequence[:-1]) | (repetition[1:] != repetition[:-1])
-    starts = np.flatnonzero(np.r_[True, change])
     out: dict[str, list[VOTTrajectory]] = {}
-    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
-        trajectory = VOTTrajectory(sequence[a], int(repetition[a]), codes[a:b], boxes[a:b])
-        out.setdefault(tracker[a], []).append(trajectory)
+    for shard in split_shards(read_results(results_root, benchmark, trackers, protocol=protocol)):
+        codes = np.array([STATUS_CODES[s] for s in shard.statuses], np.int8)
+        boxes = np.where((codes == TRACKED)[:, None], shard.boxes, np.nan)
+        out.setdefault(shard.tracker, []).append(VOTTrajectory(shard.sequence, shard.repetition, codes, boxes))
     return out
 
 

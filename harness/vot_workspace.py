@@ -15,10 +15,9 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 
 from harness.errors import HarnessError
-from harness.store import read_results
+from harness.store import read_results, split_shards
 
 EXPERIMENTS = {"baseline": "baseline", "realtime": "realtime", "ope": "unsupervised"}
 
@@ -69,8 +68,8 @@ def export_workspace(
         raise HarnessError(f"{sequences_root} has no list.txt: point at the VOT sequences folder")
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    table = read_results(results_root, benchmark, protocol=protocol)
-    trackers = sorted(set(pc.cast(table["tracker"], "string").to_pylist()))
+    shards = split_shards(read_results(results_root, benchmark, protocol=protocol))
+    trackers = sorted({shard.tracker for shard in shards})
     experiment = EXPERIMENTS[protocol]
     (workspace / "stack.yaml").write_text(_stack(year, experiment))
     (workspace / "config.yaml").write_text(
@@ -80,20 +79,11 @@ def export_workspace(
     (workspace / "trackers.ini").write_text(
         "".join(f"[{vot_identifier(t)}]\nlabel = {t}\nprotocol = trax\ncommand = false\n\n" for t in trackers)
     )
-    tracker_col = pc.cast(table["tracker"], "string").to_numpy(zero_copy_only=False)
-    sequence_col = pc.cast(table["sequence"], "string").to_numpy(zero_copy_only=False)
-    rep_col = table["repetition"].to_numpy()
-    order = np.lexsort((table["frame"].to_numpy(), rep_col, sequence_col, tracker_col))
-    tracker_col, sequence_col, rep_col = tracker_col[order], sequence_col[order], rep_col[order]
-    statuses = pc.cast(table["status"], "string").to_numpy(zero_copy_only=False)[order]
-    boxes = np.column_stack([table[c].to_numpy()[order] for c in "xywh"])
-    seconds = np.nan_to_num(table["latency_ms"].to_numpy()[order] / 1e3, nan=0.0)
-    change = (tracker_col[1:] != tracker_col[:-1]) | (sequence_col[1:] != sequence_col[:-1]) | (rep_col[1:] != rep_col[:-1])
-    starts = np.flatnonzero(np.r_[True, change])
-    for a, b in zip(starts, np.r_[starts[1:], len(order)]):
-        folder = workspace / "results" / vot_identifier(tracker_col[a]) / experiment / sequence_col[a]
+    for shard in shards:
+        folder = workspace / "results" / vot_identifier(shard.tracker) / experiment / shard.sequence
         folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{sequence_col[a]}_{int(rep_col[a]):03d}"
-        (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(statuses[a:b], boxes[a:b])) + "\n")
-        (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds[a:b]) + "\n")
+        stem = f"{shard.sequence}_{shard.repetition:03d}"
+        (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
+        seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
+        (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")
     return workspace
