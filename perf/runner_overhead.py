@@ -44,7 +44,7 @@ from benchmarks import Sequence  # noqa: E402
 from benchmarks.otb import load_otb  # noqa: E402
 from benchmarks.vot import load_vot  # noqa: E402
 from harness.runner.dispatch import run_shards  # noqa: E402
-from harness.runner.one_pass import init_box  # noqa: E402
+from harness.runner.one_pass import frame_paths, init_box  # noqa: E402
 from harness.store import read_results  # noqa: E402
 from trackers import TrackerPlugin  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402
@@ -52,11 +52,6 @@ from trackers.registry import get_plugin  # noqa: E402
 OTB_NAMES = ("Couple", "Crossing", "Football1")
 BENCHMARK = "overhead"
 WARMUP_PREFIX = "warmup-"
-
-
-def frame_paths(sequence: Sequence) -> list[Path]:
-    """The annotated frames, exactly those the runner decodes (Football1 has more images than boxes)."""
-    return [sequence.frames[i] for i in range(len(sequence))]
 
 
 def copies(sequences: list[Sequence], repeat: int) -> list[Sequence]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -11,56 +14,78 @@ from benchmarks.vot import axis_aligned_boxes
 from harness.errors import HarnessError
 from harness.runner.frames import prefetch_frames
 from harness.store import ShardFrames
-from trackers import Tracker
+from trackers import Prediction, Tracker
+
+
+T = TypeVar("T")
 
 
 class TrackerOutputError(HarnessError):
     """A tracker raised, or returned something that is not a finite x, y, w, h box."""
 
 
+def usable_box(box: np.ndarray) -> bool:
+    return bool(np.isfinite(box).all() and box[2] > 0 and box[3] > 0)
+
+
 def init_box(sequence: Sequence) -> np.ndarray:
-    """The first frame's box; VOT polygons are run one-pass from their axis-aligned bounds."""
-    first = sequence.ground_truth[:1]
-    box = axis_aligned_boxes(first)[0] if first.shape[1] == 8 else first[0]
-    if not np.isfinite(box).all() or box[2] <= 0 or box[3] <= 0:
+    """The first frame's box; VOT polygons are run from their axis-aligned bounds."""
+    box = axis_aligned_boxes(sequence.ground_truth[:1])[0]
+    if not usable_box(box):
         raise HarnessError(
             f"sequence {sequence.name!r} frame 1: ground truth {box.tolist()} is not a usable initial box"
         )
     return box
 
 
-def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
-    """Run a tracker over every annotated frame of a sequence, timing each call."""
+def frame_paths(sequence: Sequence) -> list[Path]:
+    """The frames a protocol runs over: one per annotated frame."""
     if sequence.frames is None:
         raise HarnessError(
             f"sequence {sequence.name!r} has annotations only (no frames); point --root at the dataset's frames to run it"
         )
-    n = len(sequence)
+    return [sequence.frames[i] for i in range(len(sequence))]
+
+
+def timed_call(fn: Callable[[], T], tracker_name: str, sequence: str, index: int) -> tuple[T, float]:
+    """(result, seconds) of one tracker call; an exception is re-raised naming the sequence and frame."""
+    start = time.perf_counter()
+    try:
+        result = fn()
+    except Exception as exc:
+        raise TrackerOutputError(
+            f"tracker {tracker_name!r} raised at frame {index + 1} of sequence {sequence!r}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    return result, time.perf_counter() - start
+
+
+def checked_box(prediction: Prediction, tracker_name: str, sequence: str, index: int) -> np.ndarray:
+    box = np.asarray(prediction.box, np.float64).reshape(-1)
+    if box.shape != (4,) or not np.isfinite(box).all():
+        raise TrackerOutputError(
+            f"tracker {tracker_name!r} returned {box.tolist()} at frame {index + 1} of sequence "
+            f"{sequence!r}; expected 4 finite numbers x, y, w, h"
+        )
+    return box
+
+
+def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
+    """Run a tracker over every annotated frame of a sequence, timing each call."""
+    paths = frame_paths(sequence)
+    n = len(paths)
     boxes = np.empty((n, 4), np.float64)
     scores = np.full(n, np.nan)
     latency = np.empty(n, np.float64)
-    paths = [sequence.frames[i] for i in range(n)]
     first = init_box(sequence)
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
-        start = time.perf_counter()
-        try:
-            prediction = tracker.initialize(image, first.copy()) if i == 0 else tracker.track(image)
-        except Exception as exc:
-            raise TrackerOutputError(
-                f"tracker {tracker_name!r} raised at frame {i + 1} of sequence {sequence.name!r}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
         if i == 0:
+            _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
             boxes[0] = first
         else:
-            box = np.asarray(prediction.box, np.float64).reshape(-1)
-            if box.shape != (4,) or not np.isfinite(box).all():
-                raise TrackerOutputError(
-                    f"tracker {tracker_name!r} returned {box.tolist()} at frame {i + 1} of sequence "
-                    f"{sequence.name!r}; expected 4 finite numbers x, y, w, h"
-                )
-            boxes[i] = box
+            prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
+            boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
             scores[i] = prediction.score
-        latency[i] = (time.perf_counter() - start) * 1e3
+        latency[i] = seconds * 1e3
     statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
     return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency)

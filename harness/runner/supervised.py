@@ -9,7 +9,6 @@ wraps the tracker as the toolkit's RealtimeTrackerRuntime does (see `RealtimeClo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,9 +16,8 @@ import numpy as np
 
 from benchmarks import Sequence
 from benchmarks.vot import axis_aligned_boxes
-from harness.errors import HarnessError
 from harness.runner.frames import prefetch_frames
-from harness.runner.one_pass import TrackerOutputError
+from harness.runner.one_pass import checked_box, frame_paths, timed_call, usable_box
 from harness.store import ShardFrames
 from trackers import Tracker
 
@@ -83,10 +81,6 @@ def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int]) ->
     return raster_overlaps(truth, np.arange(m), np.asarray(boxes, np.float64), np.ones(m, bool))
 
 
-def _usable(box: np.ndarray) -> bool:
-    return bool(np.isfinite(box).all() and box[2] > 0 and box[3] > 0)
-
-
 def run_supervised(
     tracker: Tracker,
     sequence: Sequence,
@@ -95,11 +89,10 @@ def run_supervised(
     config: SupervisedConfig = SupervisedConfig(),
     latency_model: LatencyModel | None = None,
 ) -> ShardFrames:
-    if sequence.frames is None:
-        raise HarnessError(f"sequence {sequence.name!r} has annotations only (no frames); it cannot be run")
-    n = len(sequence)
+    paths = frame_paths(sequence)
+    n = len(paths)
     gt = sequence.ground_truth
-    init_boxes = axis_aligned_boxes(gt) if gt.shape[1] == 8 else gt
+    init_boxes = axis_aligned_boxes(gt)
     boxes = np.full((n, 4), np.nan)
     scores = np.full(n, np.nan)
     latency = np.full(n, np.nan)
@@ -110,22 +103,14 @@ def run_supervised(
     tracking, next_init, last = False, 0, None
 
     def call(i: int, fn: Callable[[], object]) -> tuple[object, float]:
-        start = time.perf_counter()
-        try:
-            result = fn()
-        except Exception as exc:
-            raise TrackerOutputError(
-                f"tracker {tracker_name!r} raised at frame {i + 1} of sequence {sequence.name!r}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        seconds = time.perf_counter() - start
+        result, seconds = timed_call(fn, tracker_name, sequence.name, i)
         return result, latency_model(i, seconds) if latency_model else seconds
 
-    for i, image in enumerate(prefetch_frames([sequence.frames[k] for k in range(n)], sequence.name)):
+    for i, image in enumerate(prefetch_frames(paths, sequence.name)):
         if not tracking:
             if i < next_init:
                 continue
-            if not _usable(init_boxes[i]):
+            if not usable_box(init_boxes[i]):
                 next_init = i + 1  # re-initialise on the next frame whose ground truth is usable
                 continue
             _, seconds = call(i, lambda: tracker.initialize(image, init_boxes[i].copy()))
@@ -139,12 +124,7 @@ def run_supervised(
             box, seconds = last, 0.0
         else:
             prediction, seconds = call(i, lambda: tracker.track(image))
-            box = np.asarray(prediction.box, np.float64).reshape(-1)
-            if box.shape != (4,) or not np.isfinite(box).all():
-                raise TrackerOutputError(
-                    f"tracker {tracker_name!r} returned {box.tolist()} at frame {i + 1} of sequence "
-                    f"{sequence.name!r}; expected 4 finite numbers x, y, w, h"
-                )
+            box = checked_box(prediction, tracker_name, sequence.name, i)
             scores[i] = prediction.score
             if clock:
                 clock.spent(seconds)
