@@ -14,8 +14,17 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
+def _render(header: str, cols: list[str], rows: list[list[str]]) -> str:
+    """A header line, then columns aligned: the first to the left, the figures to the right."""
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
 def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> str:
-    header = f"{benchmark} · one-pass · profile {profile}"
     cols = ["tracker", "success AUC", "precision@20px", "norm. precision"]
     # AO and SR are GOT-10k's figures: shown only under the profile that reproduces its toolkit.
     if profile == "got10k":
@@ -28,12 +37,7 @@ def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> st
         if profile == "got10k":
             row += [_fmt(r.ao), _fmt(r.sr50), _fmt(r.sr75)]
         rows.append(row + [_fmt(s.fps, 1)])
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+    return _render(f"{benchmark} · one-pass · profile {profile}", cols, rows)
 
 
 def _curves(score: TrackerScore) -> dict[str, list[float] | None]:
@@ -87,13 +91,7 @@ def format_vot_table(results: dict, benchmark: str, protocol: str) -> str:
     cols = ["tracker", "EAO", "accuracy", "robustness", "failures"]
     rows = [[name, _fmt(r.eao), _fmt(r.accuracy), _fmt(r.robustness), _fmt(r.failures, 1)]
             for name, r in sorted(results.items(), key=lambda kv: -(kv[1].eao or 0.0))]
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    header = f"{benchmark} · {protocol} · profile {profile}"
-    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+    return _render(f"{benchmark} · {protocol} · profile {profile}", cols, rows)
 
 
 def vot_json(results: dict, benchmark: str, protocol: str) -> dict[str, Any]:
@@ -121,13 +119,7 @@ def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[s
         [code, str(counts[code]), *(_fmt(next(s.result.auc for s in scores if s.tracker == t)) for t in trackers)]
         for code, scores in groups.items()
     ]
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    header = f"{benchmark} · one-pass · success AUC by attribute · profile {profile}"
-    return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+    return _render(f"{benchmark} · one-pass · success AUC by attribute · profile {profile}", cols, rows)
 
 
 def attributes_json(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, profile: str) -> dict:
