@@ -30,6 +30,21 @@ class ImportReport:
     length_mismatch: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+def import_provenance(path: Path, fmt: str) -> Provenance:
+    """An imported file's provenance: its checksum where a run's weights checksum would be."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return Provenance(
+        code_version=code_version(),
+        config_hash="",
+        weights_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        device="",
+        host=socket.gethostname(),
+        started=now,
+        finished=now,
+        source=f"import:{fmt}:{path.resolve()}",
+    )
+
+
 def import_results(
     directory: Path, tracker: str, benchmark: str, sequences: list[Sequence], results_root: Path, fmt: str = "pysot"
 ) -> ImportReport:
@@ -49,7 +64,6 @@ def import_results(
     by_name = {s.name: s for s in sequences}
     mapping, unplaced = match_names(files, list(by_name))
     report = ImportReport(tracker, benchmark, unplaced=[str(p) for p in unplaced])
-    version, host = code_version(), socket.gethostname()
     for seq_name, path in sorted(mapping.items()):
         boxes = read_table(path)
         n_gt = len(by_name[seq_name])
@@ -58,18 +72,7 @@ def import_results(
         n = len(boxes)
         statuses = np.array(["initialized"] + ["tracked"] * (n - 1))[:n]
         frames = ShardFrames(boxes=boxes, scores=np.full(n, np.nan), statuses=statuses, latency_ms=np.full(n, np.nan))
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
-        provenance = Provenance(
-            code_version=version,
-            config_hash="",
-            weights_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            device="",
-            host=host,
-            started=now,
-            finished=now,
-            source=f"import:{fmt}:{path.resolve()}",
-        )
-        write_shard(results_root, ShardKey(tracker, benchmark, seq_name, 1), frames, provenance)
+        write_shard(results_root, ShardKey(tracker, benchmark, seq_name, 1), frames, import_provenance(path, fmt))
         report.imported.append(seq_name)
     report.missing = sorted(set(by_name) - set(report.imported))
     return report

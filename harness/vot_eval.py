@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import re
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +12,10 @@ from benchmarks.names import match_names
 from harness.errors import EvaluationError, ImportFormatError
 from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
 from harness.metrics.vot_profiles import EAO_INTERVALS, VOT_TAGS
+from harness.importer import import_provenance
 from harness.metrics.vot_text import TRACKED, read_vot_result_file
+from harness.store import ShardFrames, ShardKey, read_results, split_shards, write_shard
 from harness.vot_binary import read_vot_binary_file
-from harness.store import Provenance, ShardFrames, ShardKey, read_results, split_shards, write_shard
-from harness.version import code_version
 
 STATUS_CODES = {"skipped": 0, "initialized": 1, "failed": 2, "tracked": TRACKED}
 _NAMES = {code: name for name, code in STATUS_CODES.items()}
@@ -78,7 +75,6 @@ def import_vot_results(
     if not folders:
         raise ImportFormatError(f"{directory}: expected one folder per sequence holding <sequence>_001.txt ...")
     mapping, unplaced = match_names(folders, [s.name for s in sequences])
-    version, host = code_version(), socket.gethostname()
     for name, folder in sorted(mapping.items()):
         files = sorted(p for p in folder.iterdir() if _REPETITION.match(p.name))
         if not files:
@@ -90,10 +86,8 @@ def import_vot_results(
             if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
                 raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
             frames = ShardFrames(boxes[:, :4], np.full(len(status), np.nan), statuses, np.full(len(status), np.nan))
-            now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
-            provenance = Provenance(version, "", hashlib.sha256(path.read_bytes()).hexdigest(), "", host, now, now,
-                                    source=f"import:vot:{path.resolve()}")
             rep = int(_REPETITION.match(path.name)["rep"])
-            write_shard(results_root, ShardKey(tracker, benchmark, name, rep, protocol), frames, provenance)
+            write_shard(results_root, ShardKey(tracker, benchmark, name, rep, protocol), frames,
+                        import_provenance(path, "vot"))
     return sorted(mapping), [str(p) for p in unplaced]
 
