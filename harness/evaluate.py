@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from benchmarks import Sequence
+from benchmarks.names import listing
 from benchmarks.vot import axis_aligned_boxes
 from harness.errors import EvaluationError
 from harness.metrics.ope import OPEResult, SequenceInput, evaluate
@@ -50,10 +51,9 @@ def load_inputs(
         by_seq = by_tracker.get(name, {})
         missing = [s.name for s in sequences if s.name not in by_seq]
         if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise EvaluationError(
                 f"tracker {name!r} has no results on {len(missing)} of {len(sequences)} {benchmark} sequences "
-                f"({shown}); run or import them first"
+                f"({listing(missing, limit=5)}); run or import them first"
             )
         inputs = [
             SequenceInput(

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import Sequence
+from benchmarks.names import listing
 from harness.errors import HarnessError
 from harness.store import StoredShard, read_results, split_shards
 
@@ -58,9 +59,8 @@ def export_submission(results_root: Path, benchmark: str, tracker: str, sequence
     incomplete = [s.name for s in sequences
                   if 1 not in runs.get(s.name, {}) or len(runs[s.name][1].boxes) != len(s)]
     if incomplete:
-        shown = ", ".join(incomplete[:5]) + (f" and {len(incomplete) - 5} more" if len(incomplete) > 5 else "")
         raise HarnessError(f"tracker {tracker!r} has no complete result (repetition 1, every frame) on "
-                           f"{len(incomplete)} of {len(sequences)} {benchmark} sequences ({shown}); "
+                           f"{len(incomplete)} of {len(sequences)} {benchmark} sequences ({listing(incomplete, limit=5)}); "
                            "run them first: the server needs every sequence")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
