@@ -43,3 +43,33 @@ class FaultyPlugin(TrackerPlugin):
     @property
     def deterministic(self) -> bool:
         return True
+
+
+class _Jittery(Tracker):
+    def __init__(self) -> None:
+        self.info = TrackerInfo("jittery", "1", deterministic=False)
+        self.rng = np.random.default_rng()
+
+    def initialize(self, image: np.ndarray, box: np.ndarray) -> None:
+        self.box = np.asarray(box, float)
+
+    def track(self, image: np.ndarray) -> Prediction:
+        return Prediction(self.box + np.r_[self.rng.normal(0, 2, 2), 0, 0])
+
+
+@dataclass(frozen=True)
+class JitteryPlugin(TrackerPlugin):
+    """Holds the initial box with random jitter: no two runs agree, as for a stochastic tracker."""
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def create(self, device: str = "cpu") -> Tracker:
+        return _Jittery()
+
+    def weights_files(self) -> list[Path]:
+        return []
+
+    @property
+    def deterministic(self) -> bool:
+        return False

@@ -73,8 +73,7 @@ def _follow_ups(
     group = [replace(key, repetition=r) for r in range(1, EARLY_STOP_AFTER + 1)]
     if not all(k in settled for k in group) or not needs_more(results_root, key, repetitions):
         return []
-    rest = [replace(key, repetition=r) for r in range(EARLY_STOP_AFTER + 1, repetitions + 1)]
-    return [(k, sequence) for k in rest if not is_complete(results_root, k)]
+    return [(replace(key, repetition=r), sequence) for r in range(EARLY_STOP_AFTER + 1, repetitions + 1)]
 
 
 def _connect(address: str | None) -> bool:
@@ -126,14 +125,15 @@ def run_shards(
     results_root.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(results_root)
     summary = RunSummary()
-    todo = []
-    for key, seq in plan_shards(plugins, benchmark, sequences, repetitions, protocol):
+    todo, settled = [], set()
+    planned = plan_shards(plugins, benchmark, sequences, repetitions, protocol)
+    for key, seq in planned:  # grows while it is walked: follow-ups of complete groups are planned too
         if is_complete(results_root, key):
             summary.skipped.append(key)
-            todo += _follow_ups(results_root, key, seq, repetitions, set(summary.skipped))
+            settled.add(key)
+            planned += _follow_ups(results_root, key, seq, repetitions, settled)
         else:
             todo.append((key, seq))
-    todo = [t for t in todo if not is_complete(results_root, t[0])]
     if not todo:
         return summary
 
@@ -190,7 +190,12 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
                     actors[slot] = spawn()
             (summary.completed if outcome.ok else summary.failed).append(outcome)
             settled.add(key)
-            more = _follow_ups(results_root, key, sequences[key], repetitions, settled)
+            more = []
+            for follow_up in _follow_ups(results_root, key, sequences[key], repetitions, settled):
+                if is_complete(results_root, follow_up[0]):
+                    summary.skipped.append(follow_up[0])
+                else:
+                    more.append(follow_up)
             if more:
                 sequences.update(more)
                 queue.extend(more)
