@@ -42,9 +42,9 @@ from tracker_fps import REALDATA, bare_loop_fps  # noqa: E402
 
 from benchmarks import Sequence  # noqa: E402
 from benchmarks.otb import load_otb  # noqa: E402
-from benchmarks.vot import load_vot  # noqa: E402
+from benchmarks.vot import axis_aligned_boxes, load_vot  # noqa: E402
 from harness.runner.dispatch import run_shards  # noqa: E402
-from harness.runner.one_pass import frame_paths, init_box  # noqa: E402
+from harness.runner.one_pass import frame_paths  # noqa: E402
 from harness.store import read_results  # noqa: E402
 from trackers import TrackerPlugin  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402
@@ -60,6 +60,11 @@ def copies(sequences: list[Sequence], repeat: int) -> list[Sequence]:
 
 def base_name(copy_name: str) -> str:
     return copy_name.rsplit(".", 1)[0]
+
+
+def init_box(sequence: Sequence) -> np.ndarray:
+    """What the runner starts the tracker from (the default `Tracker.init_box`: upright bounds)."""
+    return axis_aligned_boxes(sequence.ground_truth[:1])[0]
 
 
 def measure_bare(plugin: TrackerPlugin, timed: list[Sequence], warmup: Sequence) -> dict:

@@ -23,7 +23,8 @@ def ray_address():
     """Start one local Ray for the session (no dashboard) and yield its address."""
     import ray
 
-    context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # "local": a new instance even when another Ray runs on this machine (never join it by accident)
+    context = ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         yield context.address_info["address"]
     finally:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.vot import axis_aligned_boxes
+
 
 class TrackerError(Exception):
     """A tracker plugin could not be built or used."""
@@ -50,6 +52,17 @@ class Tracker(abc.ABC):
     @abc.abstractmethod
     def track(self, image: np.ndarray) -> Prediction:
         """Return the target's box in the next frame."""
+
+    def init_box(self, region: np.ndarray) -> np.ndarray:
+        """The ``x, y, w, h`` box this tracker starts from, given the region as the benchmark gives it:
+        4 values (a rectangle ``x, y, w, h``) or 8 (a polygon, e.g. VOT's rotated boxes).
+
+        The runners call it at initialisation and at every re-initialisation, pass its answer to
+        `initialize` and store it as the frame's box. The default is the VOT toolkit's convention,
+        the smallest upright rectangle around the region; a tracker whose authors converted
+        differently (pysot's area-preserving box) overrides it so its published numbers reproduce.
+        """
+        return axis_aligned_boxes(np.asarray(region, dtype=np.float64).reshape(1, -1))[0]
 
 
 @dataclass(frozen=True)

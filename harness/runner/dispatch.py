@@ -83,7 +83,8 @@ def _connect(address: str | None) -> bool:
     # Ray announces on every start that it enabled token auth (its default, which we keep); the CLI
     # is quiet by default, and Ray's own RAY_AUTH_MODE switch must be set before ray is imported.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # "local": without --address, start our own instance rather than join one that happens to run here.
+    ray.init(address=address or "local", include_dashboard=False, log_to_driver=False, configure_logging=False)
     return True
 
 

@@ -10,7 +10,6 @@ from typing import TypeVar
 import numpy as np
 
 from benchmarks import Sequence
-from benchmarks.vot import axis_aligned_boxes
 from harness.errors import HarnessError
 from harness.runner.frames import prefetch_frames
 from harness.store import ShardFrames
@@ -28,14 +27,11 @@ def usable_box(box: np.ndarray) -> bool:
     return bool(np.isfinite(box).all() and box[2] > 0 and box[3] > 0)
 
 
-def init_box(sequence: Sequence) -> np.ndarray:
-    """The first frame's box; VOT polygons are run from their axis-aligned bounds."""
-    box = axis_aligned_boxes(sequence.ground_truth[:1])[0]
-    if not usable_box(box):
-        raise HarnessError(
-            f"sequence {sequence.name!r} frame 1: ground truth {box.tolist()} is not a usable initial box"
-        )
-    return box
+def start_box(tracker: Tracker, region: np.ndarray) -> np.ndarray | None:
+    """The box `tracker` starts from at a frame whose ground truth is `region` (its own conversion of
+    a polygon or rectangle, `Tracker.init_box`), or None when that is not a usable box."""
+    box = np.asarray(tracker.init_box(np.array(region, dtype=np.float64)), dtype=np.float64).reshape(-1)
+    return box if box.shape == (4,) and usable_box(box) else None
 
 
 def frame_paths(sequence: Sequence) -> list[Path]:
@@ -77,7 +73,12 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> Sha
     boxes = np.empty((n, 4), np.float64)
     scores = np.full(n, np.nan)
     latency = np.empty(n, np.float64)
-    first = init_box(sequence)
+    first = start_box(tracker, sequence.ground_truth[0])
+    if first is None:
+        raise HarnessError(
+            f"sequence {sequence.name!r} frame 1: ground truth {sequence.ground_truth[0].tolist()} "
+            f"gives tracker {tracker_name!r} no usable initial box"
+        )
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
         if i == 0:
             _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)

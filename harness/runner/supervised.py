@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks import Sequence
-from benchmarks.vot import axis_aligned_boxes
 from harness.runner.frames import prefetch_frames
-from harness.runner.one_pass import checked_box, frame_paths, timed_call, usable_box
+from harness.runner.one_pass import checked_box, frame_paths, start_box, timed_call
 from harness.store import ShardFrames
 from trackers import Tracker
 
@@ -92,7 +91,6 @@ def run_supervised(
     paths = frame_paths(sequence)
     n = len(paths)
     gt = sequence.ground_truth
-    init_boxes = axis_aligned_boxes(gt)
     boxes = np.full((n, 4), np.nan)
     scores = np.full(n, np.nan)
     latency = np.full(n, np.nan)
@@ -110,11 +108,12 @@ def run_supervised(
         if not tracking:
             if i < next_init:
                 continue
-            if not usable_box(init_boxes[i]):
+            start = start_box(tracker, gt[i])
+            if start is None:
                 next_init = i + 1  # re-initialise on the next frame whose ground truth is usable
                 continue
-            _, seconds = call(i, lambda: tracker.initialize(image, init_boxes[i].copy()))
-            boxes[i], statuses[i], latency[i], last = init_boxes[i], "initialized", seconds * 1e3, init_boxes[i]
+            _, seconds = call(i, lambda: tracker.initialize(image, start.copy()))
+            boxes[i], statuses[i], latency[i], last = start, "initialized", seconds * 1e3, start
             if clock:
                 clock.reset()
                 clock.spent(seconds)
