@@ -14,8 +14,8 @@ from benchmarks import Sequence
 from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unavailable_reason
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_trackers
-from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
-from harness.metrics.vot_profiles import get_vot_profile
+from harness.metrics.ope.profiles import DEFAULT_PROFILE, get_profile
+from harness.metrics.vot.profiles import get_vot_profile
 from harness.report import (
     attributes_json,
     format_attribute_table,
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def import_(args: argparse.Namespace) -> int:
-    from harness.importer import import_results
+    from harness.formats.pysot_text import import_results
 
     sequences = load_benchmark(args.bench, args.root)
     if args.format == "vot":
@@ -238,11 +238,11 @@ def bench_check(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """`harness export`: a server's submission archive, or a VOT toolkit workspace."""
-    from harness.export import export_submission, submission_format
+    from harness.formats.submission import export_submission, submission_format
 
     if args.vot_workspace:
         from benchmarks.registry import resolve_root
-        from harness.vot_workspace import export_workspace
+        from harness.formats.vot_workspace import export_workspace
 
         root = resolve_root(args.bench, args.root)
         path = export_workspace(args.results, args.bench, args.protocol, root, args.vot_workspace, args.bench)

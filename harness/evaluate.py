@@ -12,7 +12,7 @@ from benchmarks import Sequence
 from benchmarks.names import listing
 from benchmarks.vot import axis_aligned_boxes
 from harness.errors import EvaluationError
-from harness.metrics.ope import OPEResult, SequenceInput, evaluate
+from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.store import ShardKey, StoredShard, read_provenance, read_results, shard_path, split_shards
 
 

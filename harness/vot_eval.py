@@ -10,12 +10,13 @@ import numpy as np
 from benchmarks import Sequence
 from benchmarks.names import match_names
 from harness.errors import EvaluationError, ImportFormatError
-from harness.metrics.vot import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
-from harness.metrics.vot_profiles import EAO_INTERVALS, VOT_TAGS
-from harness.importer import import_provenance
-from harness.metrics.vot_text import TRACKED, read_vot_result_file
+from harness.metrics.vot.evaluate import VOTResult, VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot.profiles import EAO_INTERVALS, VOT_TAGS
+from harness.formats.pysot_text import import_provenance
+from harness.formats.vot_text import read_vot_result_file
+from harness.metrics.vot.status import TRACKED
 from harness.store import ShardFrames, ShardKey, read_results, split_shards, write_shard
-from harness.vot_binary import read_vot_binary_file
+from harness.formats.vot_binary import read_vot_binary_file
 
 STATUS_CODES = {"skipped": 0, "initialized": 1, "failed": 2, "tracked": TRACKED}
 _NAMES = {code: name for name, code in STATUS_CODES.items()}

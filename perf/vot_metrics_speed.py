@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.metrics import vot_frames
-from harness.metrics.vot import VOTSequenceTruth, VOTTrajectory, evaluate_vot
-from harness.metrics.vot_profiles import VOT_TAGS
-from harness.metrics.vot_text import read_vot_result_file
+from harness.metrics.vot import frames as vot_frames
+from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot.profiles import VOT_TAGS
+from harness.formats.vot_text import read_vot_result_file
 from docs_section import DOC, cpu_model, write_section
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import pytest
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, resolve_root
 from harness.cli import main
-from harness.metrics.profiles import DEFAULT_PROFILE, PROFILES
+from harness.metrics.ope.profiles import DEFAULT_PROFILE, PROFILES
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from harness.errors import EvaluationError
-from harness.metrics.ope import OPEResult, SequenceInput, evaluate
-from harness.metrics.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
+from harness.metrics.ope.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 
 BOX = [10.0, 10.0, 20.0, 20.0]
 

@@ -13,7 +13,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from harness.metrics.vot import VOTResult, VOTTrajectory, evaluate_vot
+from harness.metrics.vot.evaluate import VOTResult, VOTTrajectory, evaluate_vot
 from tests.conftest import realdata_path
 from tests.vot_reference import TRACKERS, real_trajectories, vot2018_truth
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.metrics.vot import VOTSequenceTruth, VOTTrajectory, evaluate_vot
-from harness.metrics.vot_eao import vot_toolkit_curve
-from harness.metrics.vot_exact import exact_overlaps
-from harness.metrics.vot_raster import rect_corners
-from harness.metrics.vot_regions import prepare_raster, raster_overlaps
-from harness.metrics.vot_text import read_vot_result_file
+from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot.eao import vot_toolkit_curve
+from harness.metrics.vot.exact import exact_overlaps
+from harness.metrics.vot.raster import rect_corners
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
+from harness.formats.vot_text import read_vot_result_file
 from tests.vot_reference import region, toolkit_analyses
 
 vot_raster = pytest.importorskip("vot.region.raster")

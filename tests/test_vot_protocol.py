@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from harness.errors import EvaluationError, ImportFormatError
-from harness.metrics.vot import VOTTrajectory, evaluate_vot
-from harness.metrics.vot_text import read_vot_result_file
+from harness.metrics.vot.evaluate import VOTTrajectory, evaluate_vot
+from harness.formats.vot_text import read_vot_result_file
 from tests.vot_reference import toolkit_analyses, vot2018_truth
 
 SEQUENCES = ("ball2", "bmx", "leaves", "conduction1", "bag")  # conduction1's ground truth is x, y, w, h

@@ -69,7 +69,7 @@ class RealtimeClock:
 
 def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The VOT toolkit's failure test: rasterised overlap, bounded by the image's pixels."""
-    from harness.metrics.vot_regions import prepare_raster, raster_overlaps
+    from harness.metrics.vot.regions import prepare_raster, raster_overlaps
 
     gt = np.asarray(gt, np.float64)
     if gt.shape[1] == 4:  # a rectangle: x, y, w, h with NaN in the polygon columns

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics import vot_scores
-from harness.metrics.vot_frames import Frames
-from harness.metrics.vot_profiles import VOTProfile, eao_interval, get_vot_profile
-from harness.metrics.vot_text import FAILED, INITIALISED, SKIPPED, TRACKED
+from harness.metrics.vot import scores as vot_scores
+from harness.metrics.vot.frames import Frames
+from harness.metrics.vot.profiles import VOTProfile, eao_interval, get_vot_profile
+from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED
 
 
 @dataclass(frozen=True)

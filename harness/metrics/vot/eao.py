@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harness.metrics.vot_profiles import VOT_TAGS, VOTProfile
-from harness.metrics.vot_text import FAILED
+from harness.metrics.vot.profiles import VOT_TAGS, VOTProfile
+from harness.metrics.vot.status import FAILED
 
 if TYPE_CHECKING:
-    from harness.metrics.vot import VOTSequenceTruth
-    from harness.metrics.vot_frames import Frames
+    from harness.metrics.vot.evaluate import VOTSequenceTruth
+    from harness.metrics.vot.frames import Frames
 
 _BLOCK = 128  # numpy's pairwise summation: up to 128 values with 8 accumulators, then halves
 _CHUNK = 256  # fragments evaluated together

@@ -14,8 +14,8 @@ import numpy as np
 
 from harness.errors import EvaluationError
 from harness.metrics.boxes import iou_continuous
-from harness.metrics.frames import Frames, align, frame_errors, repair_predictions
-from harness.metrics.profiles import Profile, get_profile
+from harness.metrics.ope.frames import Frames, align, frame_errors, repair_predictions
+from harness.metrics.ope.profiles import Profile, get_profile
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics import vot_eao
-from harness.metrics.vot_exact import exact_overlaps
-from harness.metrics.vot_frames import Frames, by_kind, raster, raster_truth, truth_arrays
-from harness.metrics.vot_profiles import VOTProfile
-from harness.metrics.vot_text import FAILED, INITIALISED, TRACKED
+from harness.metrics.vot import eao as vot_eao
+from harness.metrics.vot.exact import exact_overlaps
+from harness.metrics.vot.frames import Frames, by_kind, raster, raster_truth, truth_arrays
+from harness.metrics.vot.profiles import VOTProfile
+from harness.metrics.vot.status import FAILED, INITIALISED, TRACKED
 
 if TYPE_CHECKING:
-    from harness.metrics.vot import VOTSequenceTruth
+    from harness.metrics.vot.evaluate import VOTSequenceTruth
 
 def _per_trajectory(frames: Frames, values: np.ndarray) -> np.ndarray:
     return np.bincount(frames.traj, weights=values, minlength=len(frames.start))
