@@ -12,11 +12,13 @@ the toolkit reads those in every layout.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
 
 from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_table
 from benchmarks.vot import load_vot_sequence, read_tags, sequences_folder
@@ -32,10 +34,12 @@ def list_file_names(list_file: Path) -> list[str]:
     return names
 
 
-def load_vot_folders(root: Path | str, benchmark: str) -> list[Sequence]:
-    """Every sequence named in list.txt, whichever layout each folder has."""
+def load_vot_folders(root: Path | str, benchmark: str, names: Iterable[str] | None = None) -> list[Sequence]:
+    """Every sequence named in list.txt (or those of `names`, any spelling), whichever layout each folder has."""
     folder = sequences_folder(root)
-    return [vot_folder_sequence(folder / name, benchmark) for name in list_file_names(folder / "list.txt")]
+    listed = list_file_names(folder / "list.txt")
+    selected = listed if names is None else select_names(listed, names, benchmark)
+    return [vot_folder_sequence(folder / name, benchmark) for name in selected]
 
 
 def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:

@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 
 from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory
-from harness.metrics.vot.profiles import VOT_TAGS
+from benchmarks.registry import VOT_TAGS
 from harness.formats.vot_text import read_vot_result_file
 from tests.conftest import realdata_path
 

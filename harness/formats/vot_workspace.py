@@ -3,10 +3,13 @@
 Layout written (vot-toolkit 0.9.0):
 
     <workspace>/config.yaml      stack: <workspace>/stack.yaml, registry: [trackers.ini], sequences: <root>
-    <workspace>/stack.yaml       the year's short-term stack, without the dataset URL (no download)
+    <workspace>/stack.yaml       the benchmark's short-term stack, reduced to the exported experiment (no download)
     <workspace>/trackers.ini     one entry per tracker (never executed: analysis reads results only)
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>.txt     1 / 2 / 0 / x,y,w,h per frame
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>_time.value   seconds per frame
+
+The stack's numbers come from where the harness keeps them: repetitions, skip and grace from the
+experiment, the AR sensitivity from the VOT stack, the EAO interval from the benchmark's record.
 """
 
 from __future__ import annotations
@@ -16,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.record import BenchmarkRecord
 from harness.errors import HarnessError
-from harness.store import read_results, split_shards
-
-EXPERIMENTS = {"baseline": "baseline", "realtime": "realtime", "ope": "unsupervised"}
-
-# The interval of each year's EAO score; the rest of the stack is the same for 2016-2018.
-EAO_INTERVALS = {"vot2016": (108, 371), "vot2017": (100, 356), "vot2018": (100, 356)}
+from harness.experiments import Experiment
+from harness.metrics.vot.stack import VOT_STACK
+from harness.store import read_tracker, stored_trackers
 
 _CODES = {"initialized": "1", "failed": "2", "skipped": "0"}
 
@@ -32,22 +33,20 @@ def vot_identifier(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]", "_", name)
 
 
-def _stack(year: str, experiment: str) -> str:
-    """The year's stack reduced to the exported experiment, so analysis asks for nothing missing."""
-    low, high = EAO_INTERVALS[year]
-    supervised = f"""    type: supervised
-    repetitions: {15 if experiment == "baseline" else 1}
-    skip_initialize: 5
-{"    realtime:" + chr(10) + "      grace: 3" + chr(10) if experiment == "realtime" else ""}    analyses:
-      - type: supervised_average_ar
-        sensitivity: 30
-      - type: supervised_eao_score
-        low: {low}
-        high: {high}
-      - type: supervised_eao_curve
-"""
-    body = supervised if experiment != "unsupervised" else "    type: unsupervised\n    repetitions: 1\n    analyses:\n      - type: average_accuracy\n"
-    return f"title: {year} short-term (exported by tracking-harness)\nexperiments:\n  {experiment}:\n{body}"
+def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
+    """The experiment's entry of the stack, in the toolkit's vocabulary (its experiment types)."""
+    if experiment.vot_type == "unsupervised":
+        return f"    type: unsupervised\n    repetitions: {experiment.default_repetitions}\n" \
+               "    analyses:\n      - type: average_accuracy\n"
+    if record.eao_interval is None:
+        raise HarnessError(f"benchmark {record.name} has no EAO interval; a VOT stack needs one")
+    low, high = record.eao_interval
+    realtime = f"    realtime:\n      grace: {experiment.grace}\n" if experiment.vot_type == "realtime" else ""
+    return (f"    type: supervised\n    repetitions: {experiment.default_repetitions}\n"
+            f"    skip_initialize: {experiment.skip_initialize}\n{realtime}    analyses:\n"
+            f"      - type: supervised_average_ar\n        sensitivity: {VOT_STACK.sensitivity:g}\n"
+            f"      - type: supervised_eao_score\n        low: {low}\n        high: {high}\n"
+            f"      - type: supervised_eao_curve\n")
 
 
 def trajectory_lines(statuses: np.ndarray, boxes: np.ndarray) -> list[str]:
@@ -59,19 +58,19 @@ def trajectory_lines(statuses: np.ndarray, boxes: np.ndarray) -> list[str]:
 
 
 def export_workspace(
-    results_root: Path, benchmark: str, protocol: str, sequences_root: Path, workspace: Path, year: str = "vot2018"
+    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences_root: Path, sequences: list[str],
+    workspace: Path,
 ) -> Path:
-    """Write every stored shard of a benchmark/protocol into a fresh VOT workspace."""
-    if year not in EAO_INTERVALS:
-        raise HarnessError(f"no VOT stack for {year!r}; known: {', '.join(EAO_INTERVALS)}")
+    """Write every stored shard of a benchmark's experiment on `sequences` into a fresh VOT workspace."""
     if not (Path(sequences_root) / "list.txt").is_file():
         raise HarnessError(f"{sequences_root} has no list.txt: point at the VOT sequences folder")
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    shards = split_shards(read_results(results_root, benchmark, protocol=protocol))
-    trackers = sorted({shard.tracker for shard in shards})
-    experiment = EXPERIMENTS[protocol]
-    (workspace / "stack.yaml").write_text(_stack(year, experiment))
+    trackers = stored_trackers(results_root, record.name, experiment.name)
+    (workspace / "stack.yaml").write_text(
+        f"title: {record.name} short-term (exported by tracking-harness)\nexperiments:\n"
+        f"  {experiment.vot_type}:\n{_experiment_yaml(experiment, record)}"
+    )
     (workspace / "config.yaml").write_text(
         f"registry:\n- ./trackers.ini\nstack: {(workspace / 'stack.yaml').resolve()}\n"
         f"sequences: {Path(sequences_root).resolve()}\n"
@@ -79,11 +78,13 @@ def export_workspace(
     (workspace / "trackers.ini").write_text(
         "".join(f"[{vot_identifier(t)}]\nlabel = {t}\nprotocol = trax\ncommand = false\n\n" for t in trackers)
     )
-    for shard in shards:
-        folder = workspace / "results" / vot_identifier(shard.tracker) / experiment / shard.sequence
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{shard.sequence}_{shard.repetition:03d}"
-        (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
-        seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
-        (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")
+    for tracker in trackers:
+        for sequence, shards in read_tracker(results_root, record.name, experiment.name, tracker, sequences).items():
+            folder = workspace / "results" / vot_identifier(tracker) / experiment.vot_type / sequence
+            folder.mkdir(parents=True, exist_ok=True)
+            for shard in shards:
+                stem = f"{sequence}_{shard.repetition:03d}"
+                (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
+                seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
+                (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")
     return workspace
