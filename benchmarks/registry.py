@@ -30,13 +30,18 @@ from benchmarks.otb import load_otb, otb_sources
 from benchmarks.record import BenchmarkRecord
 from benchmarks.roots import configured_roots
 from benchmarks.sequence import Sequence
-from benchmarks.synthetic import synthetic_root
 from benchmarks.trackingnet import load_trackingnet, trackingnet_sources
 from benchmarks.uav123 import load_uav, uav_sources
 from benchmarks.vot_root import load_vot_root, vot_sources
 
 GROUP = "harness.benchmarks"
 VOT_TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
+
+
+def _synthetic_root() -> Path:
+    from benchmarks.synthetic import synthetic_root  # generating frames needs OpenCV; loading a root does not
+
+    return synthetic_root()
 
 
 def _vars(*names: str) -> tuple[str, ...]:
@@ -85,7 +90,7 @@ RECORDS: tuple[BenchmarkRecord, ...] = (
     BenchmarkRecord("synthetic", "12 generated sequences (GOT-10k layout, built on first use)",
                     partial(load_got10k, split="val", benchmark="synthetic"), partial(got10k_sources, split="val"),
                     _vars("SYNTHETIC"), "a generated synthetic-v1-seed<N> folder", ("ope",), _MATLAB,
-                    generated_root=synthetic_root),
+                    generated_root=_synthetic_root),
     _otb("otb", "otb100", "OTB-2015 / OTB100, 100 sequences", _vars("OTB"), aliases=("otb100", "otb2015")),
     _otb("otb2013", "otb2013", "OTB-2013, 51 sequences", _vars("OTB2013", "OTB")),
     _otb("otb50", "otb50", "OTB-50 (TB-50), 50 sequences", _vars("OTB50", "OTB")),

@@ -15,13 +15,11 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
-import cv2
-
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_table
-from benchmarks.vot import load_vot_sequence, read_tags, sequences_folder
+from benchmarks.vot import first_frame_size, load_vot_sequence, read_tags, sequences_folder
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -57,10 +55,3 @@ def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
                     frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),
                     image_size=first_frame_size(frames))
 
-
-def first_frame_size(frames: FrameList) -> tuple[int, int]:
-    """(width, height) of the first frame, which the legacy layout has no metadata for."""
-    image = cv2.imread(str(frames[0]), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise MissingDataError(f"{frames[0]}: first frame missing or unreadable (needed for the image size)")
-    return image.shape[1], image.shape[0]

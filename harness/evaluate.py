@@ -1,13 +1,14 @@
 """Stored results joined with ground truth and scored under a named profile, one tracker at a time.
 
 Each tracker's shards are read on their own (`store.read_tracker`: only its files, by path, in frame
-order), scored by the experiment that produced them, and dropped before the next tracker is read:
-memory holds one tracker's rows, and time grows with the rows read.
+order), scored by the experiment that produced them, and dropped: memory holds the rows of the tracker
+being scored and of the next one being read, and time grows with the rows read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,15 +55,26 @@ def stored_results(
     """(tracker, its shards by sequence) for each tracker, read one after the other; a tracker missing
     any of `sequences` is an error naming it and them."""
     names = [s.name for s in sequences]
-    for tracker in _chosen(results_root, record, experiment, trackers):
-        shards = read_tracker(results_root, record.name, experiment.name, tracker, names, experiment.first_repetition_only)
-        missing = [n for n in names if n not in shards]
-        if missing:
-            raise EvaluationError(
-                f"tracker {tracker!r} has no results on {len(missing)} of {len(names)} {record.name} sequences "
-                f"({listing(missing, limit=5)}) in its {experiment.name} runs; run or import them first"
-            )
-        yield tracker, shards
+    chosen = _chosen(results_root, record, experiment, trackers)
+
+    def read(tracker: str) -> dict[str, list[StoredShard]]:
+        return read_tracker(results_root, record.name, experiment.name, tracker, names, experiment.first_repetition_only)
+
+    # The next tracker's files are read on a second thread while this one is scored: two trackers'
+    # rows at most are held, and the reads (file system, decoding) overlap the numpy work.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(read, chosen[0])
+        for i, tracker in enumerate(chosen):
+            shards = upcoming.result()
+            if i + 1 < len(chosen):
+                upcoming = pool.submit(read, chosen[i + 1])
+            missing = [n for n in names if n not in shards]
+            if missing:
+                raise EvaluationError(
+                    f"tracker {tracker!r} has no results on {len(missing)} of {len(names)} {record.name} sequences "
+                    f"({listing(missing, limit=5)}) in its {experiment.name} runs; run or import them first"
+                )
+            yield tracker, shards
 
 
 def _resolve(benchmark: str, experiment: Experiment | str | None) -> tuple[BenchmarkRecord, Experiment]:

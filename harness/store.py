@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from harness.errors import StoreError
@@ -189,6 +188,8 @@ def read_results(
     protocol: str = "ope",
 ) -> pa.Table:
     """All stored rows of one benchmark and protocol (optionally some trackers) in one dataset scan."""
+    import pyarrow.dataset as ds  # for users' own analyses; the harness's commands never load it
+
     folder = Path(root) / _safe(benchmark) / _safe(protocol)
     where = f"benchmark {benchmark!r} ({protocol})"
     if not folder.is_dir():

@@ -17,13 +17,14 @@ from harness.experiments.base import Experiment
 from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES, Profile
 from harness.runner.calls import checked_box, frame_paths, start_box, timed_call
-from harness.runner.frames import prefetch_frames
 from harness.store import ShardFrames, StoredShard
 from trackers import Tracker
 
 
 def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
     """Run a tracker over every annotated frame of a sequence, timing each call."""
+    from harness.runner.frames import prefetch_frames  # OpenCV, for runs only: scoring never imports it
+
     paths = frame_paths(sequence)
     n = len(paths)
     boxes = np.empty((n, 4), np.float64)

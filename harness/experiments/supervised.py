@@ -31,7 +31,6 @@ from harness.metrics.vot.profiles import PROFILES, VOTProfile
 from harness.metrics.vot.stack import VOT_STACK
 from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED
 from harness.runner.calls import checked_box, frame_paths, start_box, timed_call
-from harness.runner.frames import prefetch_frames
 from harness.store import STATUSES, ShardFrames, ShardKey, StoredShard, shard_file, shard_path
 from trackers import Tracker
 
@@ -180,6 +179,8 @@ def run_supervised(
     latency_model: LatencyModel | None = None,
 ) -> ShardFrames:
     """The supervised loop under `experiment`'s settings (default: the baseline experiment)."""
+    from harness.runner.frames import prefetch_frames  # OpenCV, for runs only: scoring never imports it
+
     experiment = experiment or BASELINE
     paths = frame_paths(sequence)
     n = len(paths)

@@ -107,7 +107,7 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
     if len(set(names)) != len(names):
         raise EvaluationError(f"duplicate sequence names under profile {prof.name}")
     frames = align(inputs, prof)
-    ao, sr50, sr75 = _got10k_ao_sr(frames)
+    ao, sr50, sr75 = _got10k_ao_sr(frames) if prof.reports_ao else (float("nan"),) * 3
     repair_predictions(frames, prof)
     iou, err, norm_err, counted, denominators = frame_errors(frames, prof)
 
