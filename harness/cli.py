@@ -135,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_record
+            from harness.records import record_problems
 
+            record = benchmark_record(args.bench)
+            problems = record_problems(record)
+            if problems:
+                raise HarnessError(f"benchmark {record.name}: its record is incomplete: {'; '.join(problems)}")
             # Aliases (otb100, OTB2015) share one store folder and one default profile.
-            args.bench = benchmark_record(args.bench).name
+            args.bench = record.name
         return handler[args.command](args)
     except (HarnessError, BenchmarkError, TrackerError) as exc:
         if getattr(args, "json", False):

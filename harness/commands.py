@@ -16,6 +16,7 @@ from benchmarks.registry import benchmark_record, load_benchmark, records, unava
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_trackers
 from harness.experiments import Experiment, experiment
+from harness.records import record_problems
 from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title, write_report
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
@@ -195,7 +196,7 @@ def list_(args: argparse.Namespace) -> int:
             trackers[name] = get_plugin(name).unavailable_reason()
         except Exception as exc:  # a broken third-party plugin is reported, not fatal to the listing
             trackers[name] = f"cannot be loaded: {exc}"
-    benches = {name: unavailable_reason(name) for name in records()}
+    benches = {name: "; ".join(record_problems(record)) or unavailable_reason(name) for name, record in records().items()}
     if args.json:
         print(json.dumps({"trackers": trackers, "benchmarks": benches}, indent=2))
         return 0

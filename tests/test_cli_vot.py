@@ -66,3 +66,16 @@ def test_got10k_profile(golden, store, capsys):
         assert got["eao"] is None
         assert got["accuracy"] == pytest.approx(want["accuracy"], abs=TOL)
         assert got["tag_weighted_failures"] == pytest.approx(want["robustness"], abs=TOL)
+
+
+@pytest.mark.parametrize(("profile", "robustness"), [("vot_toolkit", "R (AR plot)"), ("pysot", "R (failures/100 frames)"),
+                                                     ("got10k", "R (tag-weighted failures)")])
+def test_each_profile_shows_its_own_robustness_under_its_own_header(store, capsys, profile, robustness):
+    results, truth = store
+    capsys.readouterr()
+    assert main(["eval", "--bench", "vot2018", "--root", str(truth), "--profile", profile, "--results", str(results)]) == 0
+    header = capsys.readouterr().out.splitlines()[1]
+    assert robustness in header
+    others = {"R (AR plot)", "R (failures/100 frames)", "R (tag-weighted failures)"} - {robustness}
+    assert not any(o in header for o in others)
+    assert ("EAO" in header) == (profile != "got10k")

@@ -24,6 +24,7 @@ class Experiment(abc.ABC):
     first_repetition_only: bool  # scored on repetition 1 alone (else on every repetition stored)
     kind: ClassVar[str]  # what its profiles score, in words ("one-pass", "supervised")
     profiles: ClassVar[Mapping[str, object]]  # the profiles that can score it, by name
+    record_facts: ClassVar[tuple[str, ...]] = ()  # benchmark record fields it cannot be scored without
 
     @abc.abstractmethod
     def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:

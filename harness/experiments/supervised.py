@@ -102,6 +102,7 @@ class Supervised(Experiment):
     grace: int = VOT_STACK.grace  # slow calls forgiven after each (re)initialisation, in real time
     kind: ClassVar[str] = "supervised"
     profiles: ClassVar[Mapping[str, VOTProfile]] = PROFILES
+    record_facts: ClassVar[tuple[str, ...]] = ("eao_interval",)
 
     def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
         return run_supervised(tracker, sequence, tracker_name, toolkit_overlap, self)
