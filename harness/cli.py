@@ -86,8 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     _bench(imp)
     _common(imp)
 
-    ev = sub.add_parser("eval", help="score stored results under a named profile")
+    ev = sub.add_parser("eval", help="score stored results under a named profile",
+                        description="Every stored tracker of the benchmark is scored on its sequences. A tracker with "
+                                    "results on only some of them is listed with its coverage and not ranked; "
+                                    "--common scores every tracker on the sequences they all have.")
     ev.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
+    ev.add_argument("--sequences", help="comma list: score only these sequences (any spelling of their names)")
+    ev.add_argument("--common", action="store_true",
+                    help="score every tracker on the sequences all of them have results on")
+    ev.add_argument("--pad-missing", action="store_true",
+                    help="score a result missing trailing frames with zero boxes there (failures), as pytracking "
+                         "does, where the profile's own toolkit would stop (pysot, lasot_matlab); such trackers "
+                         "are marked")
     ev.add_argument("--by-attribute", action="store_true",
                     help="success AUC per sequence attribute (OTB's 11, UAV123's 12, LaSOT's 14), same profile")
     ev.add_argument("--protocol", choices=list(EXPERIMENTS),

@@ -14,7 +14,7 @@ from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
 from benchmarks.registry import benchmark_record, load_benchmark, records, unavailable_reason
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
-from harness.evaluate import score_by_attribute, score_trackers
+from harness.evaluate import score_by_attribute, score_stored, score_trackers
 from harness.experiments import Experiment, experiment
 from harness.records import record_problems
 from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title, write_report
@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     chosen = _experiment(args, record)
     profile = _profile(args, record, chosen)
     plugins, unavailable = resolve_trackers(args.trackers, _tracker_options(args.tracker_opt))
-    for name, reason in sorted(unavailable.items()):
-        print(f"harness: skipping {name}: {reason}", file=sys.stderr)
+    for name, skipped in sorted(unavailable.items()):
+        print(f"harness: skipping {name}: {skipped.brief}", file=sys.stderr)
     if not plugins:
         raise ShardFailedError("no tracker can run here; `harness list` says why each is unavailable")
     names = args.sequences.split(",") if args.sequences else None
@@ -105,14 +105,14 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers, address=args.address, progress=progress,
     )
     ok_trackers = sorted({p.name for p in plugins} - {o.key.tracker for o in summary.failed})
-    scores = []
+    scores, report = [], None
     server = _server_scored(record, sequences)
     if server is not None:
         print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
     elif ok_trackers:
         scores = score_trackers(args.results, record.name, sequences, profile, ok_trackers, chosen)
     if scores:
-        write_report(args.reports, scores, record.name, chosen, profile)
+        report = write_report(args.reports, scores, record.name, chosen, profile)
     run_info = {
         "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
         "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
@@ -122,9 +122,12 @@ def run(args: argparse.Namespace) -> int:
     if scores or args.json:
         _print_scores(args, scores, chosen, profile, {"run": run_info})
     if not args.json:
+        root = f" --root {args.root}" if args.root else ""
         print(
             f"\n{len(summary.completed)} shards run, {len(summary.skipped)} already complete, "
-            f"{len(summary.failed)} failed; results in {args.results}/, report in {args.reports}/",
+            f"{len(summary.failed)} failed; results in {args.results}/"
+            + (f", report in {report} (and .json)" if report else "")
+            + f"\nnext: harness eval --bench {record.name}{root} [--profile P] [--by-attribute]  to score them again",
             file=sys.stderr,
         )
     for outcome in summary.failed:
@@ -171,20 +174,30 @@ def eval_(args: argparse.Namespace) -> int:
     record = benchmark_record(args.bench)
     chosen = _experiment(args, record)
     profile = _profile(args, record, chosen)
-    sequences = load_benchmark(record.name, args.root)
+    sequences = load_benchmark(record.name, args.root, args.sequences.split(",") if args.sequences else None)
     server = _server_scored(record, sequences)
     if server is not None:
         raise server
     trackers = args.trackers.split(",") if args.trackers else None
     if args.by_attribute:
-        groups = score_by_attribute(args.results, record.name, sequences, profile, trackers, chosen)
-        counts = {code: sum(code in s.attributes for s in sequences) for code in groups}
-        header = title(record.name, chosen.title, profile.name, "by attribute")
-        print(json.dumps(attributes_json(groups, counts, record.name, chosen, profile), indent=2) if args.json
-              else format_attribute_table(groups, counts, header))
+        breakdown = score_by_attribute(args.results, record.name, sequences, profile, trackers, chosen)
+        header = title(record.name, chosen.title, profile.name, f"by {chosen.groups_by.rstrip('s')}")
+        print(json.dumps(attributes_json(breakdown.groups, breakdown.counts, record.name, chosen, profile, breakdown.unit),
+                         indent=2) if args.json
+              else format_attribute_table(breakdown.groups, breakdown.counts, header, breakdown.unit))
         return 0
-    scores = score_trackers(args.results, record.name, sequences, profile, trackers, chosen)
-    _print_scores(args, scores, chosen, profile)
+    scoring = score_stored(args.results, record.name, sequences, profile, trackers, chosen,
+                           common=args.common, pad_missing=args.pad_missing)
+    subset = f"{len(scoring.sequences)} of {scoring.asked} sequences in common" if args.common else ""
+    if args.json:
+        extra = {"sequences": {"scored": len(scoring.sequences), "asked": scoring.asked, "common": args.common}}
+        print(json.dumps({**scores_json(scoring.scores, record.name, chosen, profile), **extra}, indent=2))
+    else:
+        print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset)))
+    if not any(s.result is not None for s in scoring.scores):
+        print(f"harness: no tracker has results on all {scoring.asked} {record.name} sequences asked for: score "
+              "the ones they all have with --common, or name the sequences you have with --sequences", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -234,8 +247,7 @@ def export(args: argparse.Namespace) -> int:
 
         chosen = _experiment(args, record)
         root = resolve_root(record.name, args.root)
-        names = [s.name for s in load_benchmark(record.name, root)]
-        path = export_workspace(args.results, record, chosen, root, names, args.vot_workspace)
+        path = export_workspace(args.results, record, chosen, root, load_benchmark(record.name, root), args.vot_workspace)
         print(json.dumps({"workspace": str(path)}) if args.json
               else f"wrote {path}; score it with: vot analysis --workspace {path}")
         return 0

@@ -17,6 +17,10 @@ class EvaluationError(HarnessError):
     """Results that cannot be scored under the chosen profile (e.g. wrong frame count)."""
 
 
+class ShortResultError(EvaluationError):
+    """A result with fewer boxes than the sequence has frames, under a profile whose toolkit fails there."""
+
+
 class ShardFailedError(HarnessError):
     """One or more shards raised; the others' results were kept."""
 

@@ -3,6 +3,10 @@
 Each tracker's shards are read on their own (`store.read_tracker`: only its files, by path, in frame
 order), scored by the experiment that produced them, and dropped: memory holds the rows of the tracker
 being scored and of the next one being read, and time grows with the rows read.
+
+A tracker without results on some of the sequences does not stop the others: it is reported with its
+coverage and left unscored, unless the common subset is asked for (every tracker scored on the
+sequences they all have).
 """
 
 from __future__ import annotations
@@ -18,19 +22,36 @@ from benchmarks import Sequence
 from benchmarks.names import listing
 from benchmarks.record import BenchmarkRecord
 from benchmarks.registry import benchmark_record
-from harness.errors import EvaluationError
+from harness.errors import EvaluationError, ShortResultError
 from harness.experiments import EXPERIMENTS, Experiment
-from harness.metrics.fields import Result
-from harness.store import STATUSES, StoredShard, read_tracker, stored_trackers
+from harness.metrics.fields import Field, Result
+from harness.store import STATUSES, StoredShard, read_tracker, stored_sequences, stored_trackers
 
 _TIMED = np.isin(np.arange(len(STATUSES)), [STATUSES.index("tracked"), STATUSES.index("failed")])
+PADDED = "padded"  # a mark: results short of frames were scored with zero boxes there (--pad-missing)
 
 
 @dataclass(frozen=True)
 class TrackerScore:
     tracker: str
-    result: Result
+    result: Result | None  # None: not scored, its results cover only part of the sequences
     fps: float  # frames per second of the tracked frames' calls; NaN where not recorded (imports)
+    total: int = 0  # sequences asked for
+    missing: tuple[str, ...] = ()  # those of them without results
+    marks: tuple[str, ...] = ()  # what a reader must know about these figures (PADDED)
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        return self.total - len(self.missing), self.total
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What was scored: the sequences (all asked for, or the common subset) and every tracker's score."""
+
+    sequences: list[Sequence]
+    scores: list[TrackerScore]
+    asked: int  # sequences asked for (the benchmark's, or --sequences)
 
 
 def _fps(shards: dict[str, list[StoredShard]]) -> float:
@@ -40,7 +61,13 @@ def _fps(shards: dict[str, list[StoredShard]]) -> float:
     return float(1e3 / np.mean(latency)) if latency.size and np.isfinite(latency).all() else float("nan")
 
 
-def _chosen(results_root: Path, record: BenchmarkRecord, experiment: Experiment, trackers: list[str] | None) -> list[str]:
+def _resolve(benchmark: str, experiment: Experiment | str | None) -> tuple[BenchmarkRecord, Experiment]:
+    record = benchmark_record(benchmark)
+    chosen = EXPERIMENTS[record.default_experiment] if experiment is None else experiment
+    return record, EXPERIMENTS[chosen] if isinstance(chosen, str) else chosen
+
+
+def _trackers(results_root: Path, record: BenchmarkRecord, experiment: Experiment, trackers: list[str] | None) -> list[str]:
     names = stored_trackers(results_root, record.name, experiment.name) if trackers is None else list(trackers)
     if not names:
         raise EvaluationError(f"no results for benchmark {record.name!r} ({experiment.name}) under "
@@ -49,38 +76,74 @@ def _chosen(results_root: Path, record: BenchmarkRecord, experiment: Experiment,
 
 
 def stored_results(
-    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences: list[Sequence],
-    trackers: list[str] | None = None,
+    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences: list[Sequence], trackers: list[str]
 ) -> Iterator[tuple[str, dict[str, list[StoredShard]]]]:
-    """(tracker, its shards by sequence) for each tracker, read one after the other; a tracker missing
-    any of `sequences` is an error naming it and them."""
+    """(tracker, its shards of `sequences`) for each tracker, read one after the other: the next tracker's
+    files are read on a second thread while this one is scored, so two trackers' rows at most are held
+    and the reads (file system, decoding) overlap the numpy work."""
     names = [s.name for s in sequences]
-    chosen = _chosen(results_root, record, experiment, trackers)
 
     def read(tracker: str) -> dict[str, list[StoredShard]]:
         return read_tracker(results_root, record.name, experiment.name, tracker, names, experiment.first_repetition_only)
 
-    # The next tracker's files are read on a second thread while this one is scored: two trackers'
-    # rows at most are held, and the reads (file system, decoding) overlap the numpy work.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(read, chosen[0])
-        for i, tracker in enumerate(chosen):
+        upcoming = pool.submit(read, trackers[0]) if trackers else None
+        for i, tracker in enumerate(trackers):
             shards = upcoming.result()
-            if i + 1 < len(chosen):
-                upcoming = pool.submit(read, chosen[i + 1])
-            missing = [n for n in names if n not in shards]
-            if missing:
-                raise EvaluationError(
-                    f"tracker {tracker!r} has no results on {len(missing)} of {len(names)} {record.name} sequences "
-                    f"({listing(missing, limit=5)}) in its {experiment.name} runs; run or import them first"
-                )
+            if i + 1 < len(trackers):
+                upcoming = pool.submit(read, trackers[i + 1])
             yield tracker, shards
 
 
-def _resolve(benchmark: str, experiment: Experiment | str | None) -> tuple[BenchmarkRecord, Experiment]:
-    record = benchmark_record(benchmark)
-    chosen = EXPERIMENTS[record.default_experiment] if experiment is None else experiment
-    return record, EXPERIMENTS[chosen] if isinstance(chosen, str) else chosen
+def _score(experiment: Experiment, tracker: str, shards: dict[str, list[StoredShard]], sequences: list[Sequence],
+           profile: object, record: BenchmarkRecord, pad_missing: bool) -> Result:
+    """The experiment's score; an error says which tracker, and a short result points at --pad-missing."""
+    try:
+        return experiment.score(shards, sequences, profile, record, pad_missing=pad_missing)
+    except ShortResultError as error:
+        raise ShortResultError(f"tracker {tracker!r}: {error}; --pad-missing scores the missing trailing frames "
+                               "as failures (zero boxes) and marks the tracker") from None
+    except EvaluationError as error:
+        raise EvaluationError(f"tracker {tracker!r}: {error}") from None
+
+
+def score_stored(
+    results_root: Path,
+    benchmark: str,
+    sequences: list[Sequence],
+    profile: str | object,
+    trackers: list[str] | None = None,
+    experiment: Experiment | str | None = None,
+    *,
+    common: bool = False,
+    pad_missing: bool = False,
+) -> Scoring:
+    """Score every stored tracker (or those named) of `experiment` (default: the benchmark's) under
+    `profile` (a name the experiment's profiles know, or a profile object).
+
+    A tracker with results on every sequence is scored on all of them. One with fewer is reported
+    with its coverage and not scored, unless `common`: then every tracker is scored on the sequences
+    all of them have."""
+    record, experiment = _resolve(benchmark, experiment)
+    prof = experiment.profile(profile) if isinstance(profile, str) else profile
+    names = _trackers(results_root, record, experiment, trackers)
+    wanted = [s.name for s in sequences]
+    covered = {t: set(stored_sequences(results_root, record.name, experiment.name, t, wanted)) for t in names}
+    scored = sequences
+    if common:
+        shared = set.intersection(*covered.values())
+        if not shared:
+            raise EvaluationError(f"the trackers {', '.join(names)} have no {record.name} sequence in common")
+        scored = [s for s in sequences if s.name in shared]
+    complete = [t for t in names if {s.name for s in scored} <= covered[t]]
+    missing = {t: tuple(n for n in wanted if n not in covered[t]) for t in names}
+    scores = {t: TrackerScore(t, None, float("nan"), len(wanted), missing[t]) for t in names}
+    for tracker, shards in stored_results(results_root, record, experiment, scored, complete):
+        short = any(len(shards[s.name][0].boxes) < len(s) for s in scored)
+        result = _score(experiment, tracker, shards, scored, prof, record, pad_missing)
+        scores[tracker] = TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker],
+                                       (PADDED,) if pad_missing and short else ())
+    return Scoring(scored, [scores[t] for t in names], len(wanted))
 
 
 def score_trackers(
@@ -91,14 +154,47 @@ def score_trackers(
     trackers: list[str] | None = None,
     experiment: Experiment | str | None = None,
 ) -> list[TrackerScore]:
-    """Score every stored tracker (or those named) of `experiment` (default: the benchmark's) on every
-    sequence under `profile` (a name the experiment's profiles know, or a profile object)."""
-    record, experiment = _resolve(benchmark, experiment)
-    prof = experiment.profile(profile) if isinstance(profile, str) else profile
-    return [
-        TrackerScore(tracker, experiment.score(shards, sequences, prof, record), _fps(shards))
-        for tracker, shards in stored_results(results_root, record, experiment, sequences, trackers)
-    ]
+    """`score_stored` where every tracker must have every sequence (an error names the one that lacks some)."""
+    scoring = score_stored(results_root, benchmark, sequences, profile, trackers, experiment)
+    for score in scoring.scores:
+        if score.missing:
+            raise EvaluationError(missing_message(score.tracker, score.missing, score.total, benchmark_record(benchmark).name))
+    return scoring.scores
+
+
+def missing_message(tracker: str, missing: tuple[str, ...] | list[str], total: int, benchmark: str) -> str:
+    return (f"tracker {tracker!r} has no results on {len(missing)} of {total} {benchmark} sequences "
+            f"({listing(list(missing), limit=5)}); run or import them first")
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One group's figures of a result that reports them per frame tag (VOT: pysot's per-tag EAO, got10k's
+    per-tag accuracy and failures), as a result of its own, so the renderers show it like any other."""
+
+    profile: str
+    figures: dict[str, float]
+    fields: tuple[Field, ...]
+
+    @property
+    def values(self) -> dict[str, float | None]:
+        return {f.name: self.figures.get(f.name) for f in self.fields}
+
+    def curves(self) -> list:
+        return []
+
+    def per_sequence(self) -> dict:
+        return {}
+
+    def to_json(self) -> dict:
+        return dict(self.figures)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    groups: dict[str, list[TrackerScore]]  # group (attribute or tag) -> every tracker's score on it
+    counts: dict[str, int]  # group -> how many sequences (attributes) or frames (tags) it holds
+    unit: str  # "sequences" or "frames"
 
 
 def score_by_attribute(
@@ -108,17 +204,53 @@ def score_by_attribute(
     profile: str | object,
     trackers: list[str] | None = None,
     experiment: Experiment | str | None = None,
-) -> dict[str, list[TrackerScore]]:
-    """The same profile applied to each attribute's sequences (OTB's attribute plots), per tracker."""
+) -> Breakdown:
+    """Results broken down as the experiment's toolkits do: one-pass results re-scored on each attribute's
+    sequences under the same profile (OTB's attribute plots); supervised results by the per-tag figures
+    their profile reports."""
     record, experiment = _resolve(benchmark, experiment)
     prof = experiment.profile(profile) if isinstance(profile, str) else profile
+    if experiment.groups_by == "frame tags":
+        return _by_tag(score_trackers(results_root, benchmark, sequences, prof, trackers, experiment), sequences, prof)
     codes = sorted({code for s in sequences for code in s.attributes})
     if not codes:
         raise EvaluationError(f"{record.name}: no sequence carries attributes here (for OTB they come from att/ files)")
+    names = _trackers(results_root, record, experiment, trackers)
     groups: dict[str, list[TrackerScore]] = {code: [] for code in codes}
-    for tracker, shards in stored_results(results_root, record, experiment, sequences, trackers):
+    for tracker, shards in stored_results(results_root, record, experiment, sequences, names):
+        missing = [s.name for s in sequences if s.name not in shards]
+        if missing:
+            raise EvaluationError(missing_message(tracker, missing, len(sequences), record.name))
         fps = _fps(shards)
         for code in codes:
             members = [s for s in sequences if code in s.attributes]
-            groups[code].append(TrackerScore(tracker, experiment.score(shards, members, prof, record), fps))
-    return groups
+            result = _score(experiment, tracker, shards, members, prof, record, False)
+            groups[code].append(TrackerScore(tracker, result, fps, len(members)))
+    return Breakdown(groups, {code: sum(code in s.attributes for s in sequences) for code in codes}, "sequences")
+
+
+def _by_tag(scores: list[TrackerScore], sequences: list[Sequence], profile: object) -> Breakdown:
+    tags = list(dict.fromkeys(tag for s in scores for tag in getattr(s.result, "per_tag", {})))
+    if not tags:
+        raise EvaluationError(f"profile {profile.name} reports no per-tag figures (its toolkit has no per-tag "
+                              "analysis of supervised results)")
+    groups = {
+        tag: [TrackerScore(s.tracker, GroupFigures(profile.name, s.result.per_tag[tag], s.result.fields), s.fps, s.total)
+              for s in scores]
+        for tag in tags
+    }
+    return Breakdown(groups, {tag: _tagged_frames(sequences, tag) for tag in tags}, "frames")
+
+
+def _tagged_frames(sequences: list[Sequence], tag: str) -> int:
+    """Frames carrying the tag; `all`: every frame; `empty`: frames with no tag at all."""
+    total = 0
+    for s in sequences:
+        flags = [np.asarray(f, bool) for f in s.frame_tags.values() if len(f)]
+        if tag == "all":
+            total += len(s)
+        elif tag == "empty":
+            total += len(s) - int(np.logical_or.reduce(flags).sum()) if flags else len(s)
+        else:
+            total += int(np.asarray(s.frame_tags.get(tag, ()), bool).sum())
+    return total

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks.names import listing
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field, headline
 
@@ -18,12 +19,21 @@ def title(benchmark: str, experiment: str, profile: str, what: str = "") -> str:
     return " · ".join([benchmark, experiment, *([what] if what else []), f"profile {profile}"])
 
 
+MARKS = {"padded": ("*", "results short of frames scored with zero boxes there (--pad-missing)")}
+COVERAGE = "sequences"
+
+
+def _scored(scores: list[TrackerScore]) -> list[TrackerScore]:
+    return [s for s in scores if s.result is not None]
+
+
 def columns(scores: list[TrackerScore]) -> list[Field]:
     """The fields any of these results reports, in their declared order, then fps where it was recorded."""
-    if not scores:
+    scored = _scored(scores)
+    if not scored:
         return []
-    shown = [f for f in scores[0].result.fields if any(s.result.values.get(f.name) is not None for s in scores)]
-    return shown + ([FPS] if any(not math.isnan(s.fps) for s in scores) else [])
+    shown = [f for f in scored[0].result.fields if any(s.result.values.get(f.name) is not None for s in scored)]
+    return shown + ([FPS] if any(not math.isnan(s.fps) for s in scored) else [])
 
 
 def _value(score: TrackerScore, field: Field) -> float | None:
@@ -31,17 +41,38 @@ def _value(score: TrackerScore, field: Field) -> float | None:
 
 
 def ranked(scores: list[TrackerScore]) -> list[TrackerScore]:
-    """Best first by the results' headline figure."""
-    if not scores:
-        return []
-    first = headline(scores[0].result)
-    return sorted(scores, key=lambda s: first.sort_key(s.result.values.get(first.name)))
+    """The scored trackers best first by their headline figure, then those left unscored (partial coverage)."""
+    scored = _scored(scores)
+    if not scored:
+        return list(scores)
+    first = headline(scored[0].result)
+    return sorted(scored, key=lambda s: first.sort_key(s.result.values.get(first.name))) + \
+        [s for s in scores if s.result is None]
+
+
+def _name(score: TrackerScore) -> str:
+    return score.tracker + "".join(MARKS[m][0] for m in score.marks)
 
 
 def _cells(scores: list[TrackerScore]) -> tuple[list[str], list[list[str]]]:
     fields = columns(scores)
-    rows = [[s.tracker, *(f.format(_value(s, f)) for f in fields)] for s in ranked(scores)]
-    return ["tracker", *(f.label for f in fields)], rows
+    partial = any(s.missing for s in scores)
+    rows = []
+    for s in ranked(scores):
+        figures = [f.format(_value(s, f)) if s.result is not None else "-" for f in fields]
+        rows.append([_name(s), *figures, *([f"{s.coverage[0]}/{s.coverage[1]}"] if partial else [])])
+    return ["tracker", *(f.label for f in fields), *([COVERAGE] if partial else [])], rows
+
+
+def notes(scores: list[TrackerScore]) -> list[str]:
+    """Lines under a table: what its marks mean, and why a tracker has no figures."""
+    lines = [f"{symbol} {meaning}" for mark, (symbol, meaning) in MARKS.items() if any(mark in s.marks for s in scores)]
+    for s in scores:
+        if s.result is None:
+            lines.append(f"{s.tracker}: not ranked, no results on {len(s.missing)} of {s.total} sequences "
+                         f"({listing(list(s.missing), limit=5)}); --common scores the sequences all trackers have, "
+                         "--sequences names some")
+    return lines
 
 
 def aligned(header: str, cols: list[str], rows: list[list[str]]) -> str:
@@ -66,12 +97,13 @@ def markdown(header: str, cols: list[str], rows: list[list[str]]) -> str:
 
 
 def format_table(scores: list[TrackerScore], header: str) -> str:
-    return aligned(header, *_cells(scores))
+    return "\n".join([aligned(header, *_cells(scores)), *notes(scores)])
 
 
 def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> dict[str, Any]:
     """Every figure of every tracker, with the fields' meaning, the experiment and the profile's source."""
-    fields = list(scores[0].result.fields) + [FPS] if scores else []
+    scored = _scored(scores)
+    fields = list(scored[0].result.fields) + [FPS] if scored else []
     return {
         "benchmark": benchmark,
         "protocol": experiment.title,
@@ -79,10 +111,16 @@ def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, pro
         "profile": profile.name,
         "profile_source": profile.source,
         "fields": {f.name: {"label": f.label, "better": f.better, "description": f.description} for f in fields},
-        "trackers": {
-            s.tracker: {**s.result.to_json(), "fps": None if math.isnan(s.fps) else s.fps} for s in scores
-        },
+        "trackers": {s.tracker: _tracker_json(s) for s in scores},
     }
+
+
+def _tracker_json(score: TrackerScore) -> dict[str, Any]:
+    coverage = {"coverage": list(score.coverage), **({"missing": list(score.missing)} if score.missing else {})}
+    if score.result is None:
+        return {"scored": False, **coverage}
+    return {**score.result.to_json(), "fps": None if math.isnan(score.fps) else score.fps, **coverage,
+            **({"marks": list(score.marks)} if score.marks else {})}
 
 
 def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> Path:
@@ -91,14 +129,16 @@ def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, ex
     stem = directory / f"{benchmark}-{experiment.name}-{profile.name}"
     stem.with_suffix(".json").write_text(json.dumps(scores_json(scores, benchmark, experiment, profile), indent=2))
     md = stem.with_suffix(".md")
-    md.write_text(markdown(title(benchmark, experiment.title, profile.name), *_cells(scores)) + "\n")
+    md.write_text("\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores)), "",
+                             *notes(scores)]).rstrip() + "\n")
     return md
 
 
-def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[str, int], header: str) -> str:
-    """The headline figure per attribute (rows) and tracker (columns)."""
+def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[str, int], header: str,
+                           unit: str = "sequences") -> str:
+    """The headline figure per attribute or tag (rows) and tracker (columns)."""
     trackers = sorted({s.tracker for scores in groups.values() for s in scores})
-    cols = ["attribute", "sequences", *trackers]
+    cols = ["attribute" if unit == "sequences" else "tag", unit, *trackers]
     rows = []
     for code, scores in groups.items():
         by_tracker = {s.tracker: s.result for s in scores}
@@ -107,15 +147,21 @@ def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[s
     return aligned(header, cols, rows)
 
 
+def _figures(score: TrackerScore) -> dict[str, Any]:
+    """A result's scalar figures: its fields and any other number it reports (no curves, no per-sequence)."""
+    scalars = {k: v for k, v in score.result.to_json().items() if not isinstance(v, (list, dict))}
+    return {**scalars, **score.result.values}
+
+
 def attributes_json(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, experiment: Any,
-                    profile: Any) -> dict:
+                    profile: Any, unit: str = "sequences") -> dict:
     return {
         "benchmark": benchmark,
         "protocol": experiment.title,
         "experiment": experiment.name,
         "profile": profile.name,
         "attributes": {
-            code: {"sequences": counts[code], "trackers": {s.tracker: dict(s.result.values) for s in scores}}
+            code: {unit: counts[code], "trackers": {s.tracker: _figures(s) for s in scores}}
             for code, scores in groups.items()
         },
     }

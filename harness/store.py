@@ -314,6 +314,12 @@ def read_tracker(
     return found
 
 
+def stored_sequences(root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str]) -> list[str]:
+    """Those of `sequences` for which `tracker` has a first repetition stored (files are looked up, not read)."""
+    base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
+    return [s for s in sequences if (base / _safe(s) / "rep001.parquet").is_file()]
+
+
 _REP = re.compile(r"rep(\d+)\.parquet")
 
 

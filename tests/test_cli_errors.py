@@ -77,7 +77,9 @@ def test_eval_with_missing_sequences_names_them(raw, anno, tmp_path, capsys):
     (raw / "Woman.txt").unlink()
     assert _import(raw, anno, tmp_path / "r") == 0
     assert main(["eval", "--bench", "otb", "--root", str(anno), "--results", str(tmp_path / "r")]) == 1
-    assert "no results on 1 of 100 otb sequences (Woman)" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "T: not ranked, no results on 1 of 100 sequences (Woman)" in out
+    assert "no tracker has results on all 100 otb sequences" in err and "--common" in err
 
 
 def test_json_errors_are_json(tmp_path, capsys):

@@ -60,11 +60,11 @@ def test_markdown_is_a_real_table_with_escaped_pipes() -> None:
 
 
 def test_json_carries_every_field_with_its_meaning() -> None:
-    scores = [TrackerScore("fast", LatencyResult("toy", 12.5, 0.25), 90.0)]
+    scores = [TrackerScore("fast", LatencyResult("toy", 12.5, 0.25), 90.0, total=3)]
     out = scores_json(scores, "bench", SimpleNamespace(title="latency", name="lat"),
                       SimpleNamespace(name="toy", source="made up"))
     assert out["fields"]["p95_ms"] == {"label": "p95 latency (ms)", "better": "lower", "description": ""}
-    assert out["trackers"]["fast"] == {"p95_ms": 12.5, "jitter": 0.25, "cdf": [0.5, 1.0], "fps": 90.0}
+    assert out["trackers"]["fast"] == {"p95_ms": 12.5, "jitter": 0.25, "cdf": [0.5, 1.0], "fps": 90.0, "coverage": [3, 3]}
     json.dumps(out)
 
 

@@ -107,7 +107,8 @@ def test_all_skips_nano_without_weights(no_nano_weights: Path):
     plugins, skipped = resolve_trackers("all")
     assert "opencv-mil" in [p.name for p in plugins]
     assert "opencv-nano" not in [p.name for p in plugins]
-    reason = skipped["opencv-nano"]
+    reason = skipped["opencv-nano"].reason
+    assert skipped["opencv-nano"].weights_missing and skipped["opencv-nano"].brief == "no weights (see `harness list`)"
     assert str(no_nano_weights) in reason and "nanotrack_backbone_sim.onnx" in reason
     assert "HARNESS_NANOTRACK_DIR" in reason and "weights_dir" in reason
 
@@ -138,8 +139,8 @@ def test_third_party_plugin_joins_the_registry(toy_distribution):
         get_plugin("opencv-mil")
     plugins, skipped = resolve_trackers("all")
     assert "toy" in [p.name for p in plugins]
-    assert "ModuleNotFoundError" in skipped["broken"]
-    assert "more than once" in skipped["opencv-mil"]
+    assert "ModuleNotFoundError" in skipped["broken"].reason
+    assert "more than once" in skipped["opencv-mil"].reason
 
 
 def test_checksum_and_config_hash(nano_dir: Path, tmp_path: Path):

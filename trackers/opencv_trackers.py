@@ -160,7 +160,7 @@ class OpenCVNano(TrackerPlugin):
             return None
         return (
             f"{self.name} needs the NanoTrack v2 weights; {', '.join(missing)} not found in {folder} "
-            f"({source}). Pass the option weights_dir=<folder>, or set ${NANO_ENV}=<folder> "
+            f"({source}). Pass --tracker-opt {self.name}.weights_dir=<folder>, or set ${NANO_ENV}=<folder> "
             f"(or ${WEIGHTS_ENV}=<root> holding nanotrack-v2/), or copy {' and '.join(NANO_FILES)} to {folder}."
         )
 

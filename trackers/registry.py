@@ -11,6 +11,7 @@ where ``MyPlugin`` is a frozen-dataclass subclass of `TrackerPlugin`; the regist
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -61,21 +62,35 @@ def get_plugin(name: str, options: dict[str, Any] | None = None) -> TrackerPlugi
     return cls(name=name, config=dict(options or {}))
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """Why `all` left a tracker out: the whole reason (for `harness list`), and whether it is only weights."""
+
+    reason: str
+    weights_missing: bool = False
+
+    @property
+    def brief(self) -> str:
+        return "no weights (see `harness list`)" if self.weights_missing else "unavailable (see `harness list`)"
+
+
+def _weights_missing(plugin: TrackerPlugin) -> bool:
+    return any(not path.is_file() for path in plugin.weights_files())
+
+
 def _unavailable_error(plugin: TrackerPlugin, reason: str) -> TrackerError:
     message = f"tracker {plugin.name!r} cannot run here: {reason}"
-    if any(not path.is_file() for path in plugin.weights_files()):
-        return WeightsMissingError(message)
-    return TrackerError(message)
+    return WeightsMissingError(message) if _weights_missing(plugin) else TrackerError(message)
 
 
 def resolve_trackers(
     spec: str, options_by_tracker: dict[str, dict[str, Any]] | None = None
-) -> tuple[list[TrackerPlugin], dict[str, str]]:
+) -> tuple[list[TrackerPlugin], dict[str, Skipped]]:
     """Plugins for a comma list of names, or for ``all``.
 
-    Returns the plugins to run and, for ``all`` only, the skipped ones as name -> reason. A
-    tracker named explicitly that cannot run raises instead (WeightsMissingError when its
-    weight files are absent), since the user asked for it.
+    Returns the plugins to run and, for ``all`` only, the skipped ones by name. A tracker named
+    explicitly that cannot run raises instead (WeightsMissingError when its weight files are
+    absent), since the user asked for it.
     """
     options_by_tracker = options_by_tracker or {}
     known = plugin_names()
@@ -90,18 +105,18 @@ def resolve_trackers(
 
     if names == ["all"]:
         plugins: list[TrackerPlugin] = []
-        skipped: dict[str, str] = {}
+        skipped: dict[str, Skipped] = {}
         for name in known:
             try:
                 plugin = get_plugin(name, options_by_tracker.get(name))
             except TrackerError as exc:
-                skipped[name] = str(exc)
+                skipped[name] = Skipped(str(exc))
                 continue
             reason = plugin.unavailable_reason()
             if reason is None:
                 plugins.append(plugin)
             else:
-                skipped[name] = reason
+                skipped[name] = Skipped(reason, _weights_missing(plugin))
         return plugins, skipped
 
     plugins = []

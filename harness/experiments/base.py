@@ -25,6 +25,9 @@ class Experiment(abc.ABC):
     kind: ClassVar[str]  # what its profiles score, in words ("one-pass", "supervised")
     profiles: ClassVar[Mapping[str, object]]  # the profiles that can score it, by name
     record_facts: ClassVar[tuple[str, ...]] = ()  # benchmark record fields it cannot be scored without
+    # What `eval --by-attribute` breaks results down by: the sequences' attributes (each group re-scored),
+    # or the per-frame tags the results themselves report figures for (VOT's per-tag analyses).
+    groups_by: ClassVar[str] = "sequence attributes"
 
     @abc.abstractmethod
     def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
@@ -51,5 +54,7 @@ class Experiment(abc.ABC):
 
     @abc.abstractmethod
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: object,
-              record: BenchmarkRecord) -> Result:
-        """One tracker's stored shards (sequence -> repetitions) scored on `sequences` under `profile`."""
+              record: BenchmarkRecord, pad_missing: bool = False) -> Result:
+        """One tracker's stored shards (sequence -> repetitions) scored on `sequences` under `profile`;
+        `pad_missing`: results missing trailing frames get zero boxes there (failures), where the
+        experiment allows it."""

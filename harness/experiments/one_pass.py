@@ -63,14 +63,20 @@ class OnePass(Experiment):
         return run_one_pass(tracker, sequence, tracker_name)
 
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: Profile,
-              record: BenchmarkRecord) -> OPEResult:
-        """Repetition 1 of each sequence against the ground truth (VOT polygons by their upright bounds)."""
+              record: BenchmarkRecord, pad_missing: bool = False) -> OPEResult:
+        """Repetition 1 of each sequence against the ground truth (VOT polygons by their upright bounds);
+        with `pad_missing`, a result short of frames gets zero boxes at its end, as pytracking pads."""
         inputs = [
-            SequenceInput(s.name, shards[s.name][0].boxes, axis_aligned_boxes(s.ground_truth), s.absent,
-                          source=shards[s.name][0].source)
+            SequenceInput(s.name, _padded(shards[s.name][0].boxes, len(s)) if pad_missing else shards[s.name][0].boxes,
+                          axis_aligned_boxes(s.ground_truth), s.absent, source=shards[s.name][0].source)
             for s in sequences
         ]
         return evaluate(inputs, profile)
+
+
+def _padded(boxes: np.ndarray, frames: int) -> np.ndarray:
+    missing = frames - len(boxes)
+    return np.concatenate([boxes, np.zeros((missing, 4))]) if missing > 0 else boxes
 
 
 ONE_PASS = OnePass()

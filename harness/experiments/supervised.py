@@ -103,6 +103,7 @@ class Supervised(Experiment):
     kind: ClassVar[str] = "supervised"
     profiles: ClassVar[Mapping[str, VOTProfile]] = PROFILES
     record_facts: ClassVar[tuple[str, ...]] = ("eao_interval",)
+    groups_by: ClassVar[str] = "frame tags"
 
     def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
         return run_supervised(tracker, sequence, tracker_name, toolkit_overlap, self)
@@ -127,8 +128,11 @@ class Supervised(Experiment):
         return list(range(len(first) + 1, requested + 1))
 
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: VOTProfile,
-              record: BenchmarkRecord) -> VOTResult:
+              record: BenchmarkRecord, pad_missing: bool = False) -> VOTResult:
         """Every stored repetition against the ground truth, with the benchmark's EAO interval."""
+        if pad_missing:
+            raise EvaluationError("--pad-missing applies to one-pass results; a supervised trajectory has a "
+                                  "status for every frame and is never padded")
         if record.eao_interval is None:
             raise EvaluationError(f"benchmark {record.name} has no EAO interval: supervised runs cannot be scored")
         trajectories = [

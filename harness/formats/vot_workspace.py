@@ -3,6 +3,9 @@
 Layout written (vot-toolkit 0.9.0):
 
     <workspace>/config.yaml      stack: <workspace>/stack.yaml, registry: [trackers.ini], sequences: <root>
+    <workspace>/sequences/       only for an annotation-only root (a pysot-style json): list.txt, and per
+                                 sequence groundtruth.txt, <tag>.tag and a `sequence` file stating width,
+                                 height and length, so the toolkit never looks for frames
     <workspace>/stack.yaml       the benchmark's short-term stack, reduced to the exported experiment (no download)
     <workspace>/trackers.ini     one entry per tracker (never executed: analysis reads results only)
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>.txt     1 / 2 / 0 / x,y,w,h per frame
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
 from harness.errors import HarnessError
 from harness.experiments import Experiment
@@ -57,15 +61,38 @@ def trajectory_lines(statuses: np.ndarray, boxes: np.ndarray) -> list[str]:
     ]
 
 
+def write_sequences(sequences: list[Sequence], folder: Path) -> Path:
+    """The sequences' annotations in the toolkit's layout, without frames (their count and size stated)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "list.txt").write_text("".join(f"{s.name}\n" for s in sequences))
+    for s in sequences:
+        if s.image_size is None:
+            raise HarnessError(f"sequence {s.name!r} has no image size; the VOT toolkit bounds overlaps by it")
+        seq = folder / s.name
+        seq.mkdir(exist_ok=True)
+        rows = (",".join(repr(float(v)) for v in row[~np.isnan(row)]) for row in s.ground_truth)
+        (seq / "groundtruth.txt").write_text("\n".join(rows) + "\n")
+        for tag, flags in s.frame_tags.items():
+            (seq / f"{tag}.tag").write_text("".join("1\n" if f else "0\n" for f in np.asarray(flags, bool)))
+        width, height = s.image_size
+        fps = f"fps={int(s.fps)}\n" if s.fps and float(s.fps).is_integer() else ""
+        (seq / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\n{fps}"
+                                      f"width={width}\nheight={height}\nlength={len(s)}\n")
+    return folder
+
+
 def export_workspace(
-    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences_root: Path, sequences: list[str],
-    workspace: Path,
+    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences_root: Path,
+    sequences: list[Sequence], workspace: Path,
 ) -> Path:
-    """Write every stored shard of a benchmark's experiment on `sequences` into a fresh VOT workspace."""
-    if not (Path(sequences_root) / "list.txt").is_file():
-        raise HarnessError(f"{sequences_root} has no list.txt: point at the VOT sequences folder")
+    """Write every stored shard of a benchmark's experiment on `sequences` into a fresh VOT workspace.
+
+    `sequences_root` is the benchmark's root: a sequences folder (holding list.txt) is referred to as
+    it is; an annotation-only root (a json) is written into the workspace as annotations."""
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
+    if not (Path(sequences_root) / "list.txt").is_file():
+        sequences_root = write_sequences(sequences, workspace / "sequences")
     trackers = stored_trackers(results_root, record.name, experiment.name)
     (workspace / "stack.yaml").write_text(
         f"title: {record.name} short-term (exported by tracking-harness)\nexperiments:\n"
@@ -79,7 +106,8 @@ def export_workspace(
         "".join(f"[{vot_identifier(t)}]\nlabel = {t}\nprotocol = trax\ncommand = false\n\n" for t in trackers)
     )
     for tracker in trackers:
-        for sequence, shards in read_tracker(results_root, record.name, experiment.name, tracker, sequences).items():
+        names = [s.name for s in sequences]
+        for sequence, shards in read_tracker(results_root, record.name, experiment.name, tracker, names).items():
             folder = workspace / "results" / vot_identifier(tracker) / experiment.vot_type / sequence
             folder.mkdir(parents=True, exist_ok=True)
             for shard in shards:

@@ -91,7 +91,7 @@ class _SiamesePlugin(TrackerPlugin):
         return (
             f"{self.name} ({variant.description}) needs weights; {path} not found ({source}). "
             f"Put {wanted}, or a checkpoint saved by trackers.siamese.checkpoint.save_checkpoint, at {path}; "
-            f"or pass the option weights=<file>, or set ${weights_env(variant.name)}=<file> "
+            f"or pass --tracker-opt {self.name}.weights=<file>, or set ${weights_env(variant.name)}=<file> "
             f"(or ${WEIGHTS_ENV}=<root> holding {variant.name}/{WEIGHTS_FILE})."
         )
 

@@ -85,13 +85,19 @@ class OPEResult:
         curves = {"success_curve": None, "success_thresholds": None, "precision_curve": None,
                   "precision_thresholds": None, "norm_precision_curve": None, "norm_precision_thresholds": None}
         for curve in self.curves():
-            curves[curve.name], curves[curve.x_name] = _floats(curve.y), _floats(curve.x)
+            curves[curve.name], curves[curve.x_name] = _floats(curve.y), _grid(curve.x)
         return {**self.values, **curves, "per_sequence_auc": self.per_sequence_auc,
                 "per_sequence_precision": self.per_sequence_precision, **self.extras}
 
 
 def _floats(values: np.ndarray) -> list[float]:
     return [float(v) for v in values]
+
+
+def _grid(values: np.ndarray) -> list[float]:
+    """A threshold grid as the decimals it stands for: the toolkits' grids are built by float arithmetic
+    (0.15000000000000002, one ulp off in places), which is kept for scoring but not worth printing."""
+    return [round(float(v), 12) for v in values]
 
 
 def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harness.errors import EvaluationError
+from harness.errors import EvaluationError, ShortResultError
 from harness.metrics import boxes
 from harness.metrics.ope.profiles import Profile
 
@@ -42,7 +42,7 @@ def _checked(s: SequenceInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _mismatch(s: SequenceInput, prof: Profile, m: int, n: int) -> EvaluationError:
-    return EvaluationError(
+    return (ShortResultError if m < n else EvaluationError)(
         f"{s.source or 'unknown source'}: sequence {s.name} has {m} predicted boxes for {n} ground-truth frames; "
         f"profile {prof.name} follows its toolkit, which cannot score a "
         f"{'shorter' if m < n else 'different'} result"
