@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -134,11 +133,9 @@ def test_fuzz_flag_row_only_annotation_errors(tmp_path: Path, chars: list[str], 
         assert flags.dtype == bool and flags.shape == (length,)
 
 
-def test_indexing_1400_sequences_is_quick(tmp_path: Path) -> None:
-    """Per-sequence overhead only (short sequences); perf/index_lasot.py times the full 3.5M frames."""
+def test_indexing_all_1400_sequences(tmp_path: Path) -> None:
+    """Every sequence of protocol I is found and read (its speed is measured by perf/index_lasot.py, not here)."""
     for name in lasot_names("full"):
         write_sequence(tmp_path / name.rpartition("-")[0] / name, 20, occluded=(3,))
-    start = time.perf_counter()
     seqs = load_lasot(tmp_path, "full")
-    assert time.perf_counter() - start < 2.0
     assert len(seqs) == 1400 and all(s.absent.sum() == 1 for s in seqs)
