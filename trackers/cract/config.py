@@ -122,13 +122,8 @@ TRACK_OPTIONS: dict[str, type] = {
     "instance_size": int,
     "seed": int,
 }
-ONLINE_OPTIONS: dict[str, type] = {
-    "interval": int,
-    "reg": float,
-    "fail_score": float,
-    "update_gn": int,
-    "update_cg": int,
-}
+# Every online setting is an option: the discriminator is learned per sequence, never saved.
+ONLINE_OPTIONS: dict[str, type] = {f.name: type(f.default) for f in dataclasses.fields(OnlineConfig)}
 OPTION_PREFIX = "online_"  # online settings are given as online_<name>, e.g. online_interval=5
 
 
@@ -147,8 +142,15 @@ def _check(variant: CRACTVariant, track: CRACTTrackConfig, online: OnlineConfig)
             f"instance_size={track.instance_size} must exceed exemplar_size={track.exemplar_size} "
             f"by a multiple of the stride {variant.anchors.stride} (e.g. 255, 271, 287)"
         )
-    if online.interval < 1 or online.update_gn < 0 or online.update_cg < 0:
-        problems.append("online_interval must be >= 1 and online_update_gn/cg >= 0")
+    counts = ("init_pos", "init_neg", "update_pos", "update_neg", "interval", "projection", "hidden", "hard_pool")
+    problems += [f"online_{name}={getattr(online, name)} must be >= 1" for name in counts if getattr(online, name) < 1]
+    steps = ("init_gn", "init_cg", "update_gn", "update_cg", "long_term", "short_term")
+    problems += [f"online_{name}={getattr(online, name)} must be >= 0" for name in steps if getattr(online, name) < 0]
+    for name in ("pos_iou", "neg_iou", "hard_fraction"):
+        if not 0 <= getattr(online, name) <= 1:
+            problems.append(f"online_{name}={getattr(online, name)} must be within [0, 1]")
+    if online.neg_iou >= online.pos_iou:
+        problems.append(f"online_neg_iou={online.neg_iou} must be below online_pos_iou={online.pos_iou}")
     if online.reg <= 0:
         problems.append(f"online_reg={online.reg} must be > 0")
     if problems:
