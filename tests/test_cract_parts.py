@@ -31,7 +31,7 @@ PARTS = {
     "cract-thin": {"backbone": 788_112, "fusion": 12_416, "adjust": 8_320, "rpn_head": 158_366,
                    "regressor": 533_316, "identifier": 533_058},
 }
-ONLINE = {"cract": (49_152, 295_169), "cract-thin": (6_144, 73_857)}  # (PCA projection, fc layers)
+ONLINE = {"cract": (49_152, 147_585), "cract-thin": (6_144, 36_929)}  # (PCA projection, fc layers)
 
 
 def _bn(prefix: str, channels: int) -> Shapes:

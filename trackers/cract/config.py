@@ -64,7 +64,7 @@ class OnlineConfig:
     pos_iou: float = 0.7
     neg_iou: float = 0.3
     projection: int = 64
-    hidden: int = 128
+    hidden: int = 64
     reg: float = 1e-3
     init_gn: int = 5
     init_cg: int = 10
@@ -105,7 +105,7 @@ VARIANTS: dict[str, CRACTVariant] = {
             description="CRACT at a quarter of the widths (ResNet-18 x0.25, 64-channel fusion and RPN, "
             "thin heads and discriminator), for CPU tests",
             model=CRACTModelConfig(width_mult=0.25, channels=64, head_conv=64, head_fc=128),
-            online=OnlineConfig(projection=32, hidden=64),
+            online=OnlineConfig(projection=32, hidden=32),
         ),
     )
 }

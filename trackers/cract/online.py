@@ -34,6 +34,7 @@ from trackers.cract.config import OnlineConfig
 
 HALVINGS = 12  # step sizes 1 .. 2^-12 tried before a Gauss-Newton step is dropped
 EPS = 1e-12
+PCA_CELLS = 10_000  # about as many cells as the projection is estimated from (every k-th sample's)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,11 @@ class Collection:
 
 
 def pca_projection(rois: torch.Tensor, dim: int) -> torch.Tensor:
-    """(min(dim, C), C) leading principal directions of the cells of (N, C, P, P) RoI features."""
-    cells = rois.permute(0, 2, 3, 1).reshape(-1, rois.shape[1]).double()
+    """(min(dim, C), C) leading principal directions of the cells of (N, C, P, P) RoI features
+    (those of every k-th sample, about PCA_CELLS: all 1,200 x 36 would cost seconds on a CPU core)."""
+    per_sample = rois.shape[2] * rois.shape[3]
+    chosen = rois[:: max(1, len(rois) * per_sample // PCA_CELLS)]
+    cells = chosen.permute(0, 2, 3, 1).reshape(-1, rois.shape[1]).double()
     centred = cells - cells.mean(dim=0)
     covariance = centred.T @ centred / max(len(cells) - 1, 1)
     _, vectors = torch.linalg.eigh(covariance)  # ascending eigenvalues
