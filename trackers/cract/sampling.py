@@ -9,6 +9,8 @@ fixes them. Between the thresholds nothing is sampled (MDNet's 0.7 / 0.3 for upd
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from trackers.siamese.nms import pairwise_iou
@@ -22,7 +24,8 @@ class SamplingError(ValueError):
     """No boxes with the required overlap could be drawn (a degenerate target or crop)."""
 
 
-def _draw(draw_batch, accept, count: int, what: str) -> np.ndarray:
+def _draw(draw_batch: Callable[[int], np.ndarray], accept: Callable[[np.ndarray], np.ndarray], count: int, what: str) -> np.ndarray:
+    """Draw batches until `count` boxes pass `accept`, for at most MAX_ROUNDS rounds."""
     kept: list[np.ndarray] = []
     total = 0
     for _ in range(MAX_ROUNDS):
@@ -48,10 +51,7 @@ def jitter(target: np.ndarray, count: int, rng: np.random.Generator, shift: floa
 def positives(target: np.ndarray, count: int, rng: np.random.Generator, min_iou: float) -> np.ndarray:
     """`count` jittered copies of `target` with IoU >= min_iou."""
     target = np.asarray(target, dtype=np.float64)
-
-    def draw(n: int) -> np.ndarray:
-        return jitter(target, n, rng, POS_SHIFT, POS_LOG_SCALE)
-
+    draw = lambda n: jitter(target, n, rng, POS_SHIFT, POS_LOG_SCALE)  # noqa: E731
     return _draw(draw, lambda b: pairwise_iou(target, b) >= min_iou, count, f"positives (IoU >= {min_iou})")
 
 
