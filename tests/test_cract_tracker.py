@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from trackers.siamese.config import VARIANTS as SIAMESE  # noqa: E402
 from trackers.siamese.model import build_model as build_siamese  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+PROJECT = Path(__file__).resolve().parents[1]
 FRAMES = 8
 # Collections and long-term updates every 3 frames whatever the discriminator says, so a short run
 # goes through sampling, hard negatives and updates; fewer samples and steps keep it quick.
@@ -184,6 +187,20 @@ def test_without_weights_it_refuses_and_says_where_to_put_them(no_weights: Path,
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "cract" in err and "needs weights" in err and str(no_weights / "cract" / "model.pth") in err
+
+
+def test_the_registry_lists_it_without_torch_and_without_importing_torch():
+    script = (
+        "import sys\n"
+        "from trackers.registry import get_plugin\n"
+        "get_plugin('cract', {'variant': 'thin', 'alpha': 0.5}).unavailable_reason()\n"
+        "print('torch' in sys.modules)\n"
+        "sys.modules['torch'] = None  # as if torch were not installed\n"
+        "print(get_plugin('cract').unavailable_reason())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT, check=True)
+    imported, reason = done.stdout.strip().splitlines()
+    assert imported == "False" and "pip install torch==2.13.0" in reason
 
 
 @pytest.mark.slow
