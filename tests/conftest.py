@@ -50,3 +50,14 @@ def ray_address():
         yield context.address_info["address"]
     finally:
         ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module's tests, as the tracker plugins run: on the shared 2-core
+    machine a second thread mostly waits for the other core. Restored afterwards."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -117,18 +117,18 @@ def state_sha256(state: Mapping[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:
-    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config."""
-    raw = read_file(path)
-    if not (isinstance(raw, dict) and raw.get("format") == FORMAT):
-        layout, state = released_state(raw, path)
-        strict_load(model, state, f"{path} ({layout} layout)")
-        return LoadedWeights(layout)
+def is_ours(raw: Any) -> bool:
+    return isinstance(raw, dict) and raw.get("format") == FORMAT
+
+
+def load_ours(model: nn.Module, raw: dict, path: Path, name: str, model_config: Any) -> dict:
+    """Fill `model` from a file in our format made for the network `name` with `model_config`
+    (its plain-dict form); returns the file's whole config."""
     if raw.get("version") != FORMAT_VERSION:
         raise CheckpointError(f"{path}: {FORMAT} version {raw.get('version')!r}; this code reads version {FORMAT_VERSION}")
     config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
-    if raw.get("variant") != variant.name or config.get("model") != variant.to_dict()["model"]:
-        raise CheckpointError(f"{path} holds a {raw.get('variant')!r} network; {variant.name!r} needs its own weights")
+    if raw.get("variant") != name or config.get("model") != model_config:
+        raise CheckpointError(f"{path} holds a {raw.get('variant')!r} network; {name!r} needs its own weights")
     state = raw.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: {FORMAT} file without a state_dict")
@@ -136,21 +136,29 @@ def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeight
         raise CheckpointError(f"{path}: checksum mismatch (stored {raw.get('sha256')}, tensors hash to "
                               f"{state_sha256(state)}); the file is corrupt or was edited")
     strict_load(model, state, str(path))
+    return config
+
+
+def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:
+    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config."""
+    raw = read_file(path)
+    if not is_ours(raw):
+        layout, state = released_state(raw, path)
+        strict_load(model, state, f"{path} ({layout} layout)")
+        return LoadedWeights(layout)
+    config = load_ours(model, raw, path, variant.name, variant.to_dict()["model"])
     try:
         return LoadedWeights("harness", track_from_dict(config.get("track", {})))
     except TrackerError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
 
 
-def save_checkpoint(
-    model: nn.Module, path: Path, variant: Variant, track: TrackConfig | None = None, training: Mapping[str, Any] | None = None
-) -> str:
-    """Write our format atomically; returns the tensors' checksum. `training` is free-form
-    (plain values only) and records how the weights were made."""
+def save_ours(model: nn.Module, path: Path, name: str, config: dict, training: Mapping[str, Any] | None = None) -> str:
+    """Write `model` in our format, for the network `name` described by `config` (plain values,
+    with a "model" entry), atomically; returns the tensors' checksum."""
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    config = (variant if track is None else dataclasses.replace(variant, track=track)).to_dict()
     checksum = state_sha256(state)
-    payload = {"format": FORMAT, "version": FORMAT_VERSION, "variant": variant.name, "config": config,
+    payload = {"format": FORMAT, "version": FORMAT_VERSION, "variant": name, "config": config,
                "training": dict(training or {}), "state_dict": state, "sha256": checksum}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,3 +166,12 @@ def save_checkpoint(
     torch.save(payload, partial)
     os.replace(partial, path)
     return checksum
+
+
+def save_checkpoint(
+    model: nn.Module, path: Path, variant: Variant, track: TrackConfig | None = None, training: Mapping[str, Any] | None = None
+) -> str:
+    """Write our format atomically; returns the tensors' checksum. `training` is free-form
+    (plain values only) and records how the weights were made."""
+    config = (variant if track is None else dataclasses.replace(variant, track=track)).to_dict()
+    return save_ours(model, path, variant.name, config, training)

@@ -1,0 +1,181 @@
+"""CRACT's online discriminator: sample generation, the Gauss-Newton / conjugate-gradient learner,
+and its behaviour on a crafted feature map (a textured target on noise, with a half-similar
+distractor)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from trackers.cract.config import VARIANTS, OnlineConfig  # noqa: E402
+from trackers.cract.model import corners  # noqa: E402
+from trackers.cract.online import (  # noqa: E402
+    OnlineLearner,
+    TwoLayer,
+    conjugate_gradient,
+    gauss_newton,
+    objective,
+    parameter_count,
+    pca_projection,
+)
+from trackers.cract.roi_align import crop_to_cells, pyramid_roi_align  # noqa: E402
+from trackers.cract.sampling import SamplingError, hard_negatives, negatives, positives  # noqa: E402
+from trackers.siamese.nms import pairwise_iou  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+CONFIG = dataclasses.replace(VARIANTS["cract-thin"].online, projection=8, hidden=32)
+CROP = 255
+TARGET = np.array([127.0, 127.0, 64.0, 48.0])
+DISTRACTOR = np.array([60.0, 190.0, 64.0, 48.0])
+
+
+def _cells(box: np.ndarray) -> tuple[slice, slice]:
+    x1, y1, x2, y2 = crop_to_cells(corners(torch.tensor(box[None], dtype=torch.float64)))[0].tolist()
+    return slice(int(np.ceil(y1)), int(np.floor(y2)) + 1), slice(int(np.ceil(x1)), int(np.floor(x2)) + 1)
+
+
+def crafted_map(target: np.ndarray, seed: int = 0) -> torch.Tensor:
+    """A 16-channel 31x31 map of noise; the target's cells carry a pattern on channels 0-3, the
+    distractor's the same pattern on channels 0-1 only, plus its own on 4-5."""
+    generator = torch.Generator().manual_seed(seed)
+    fmap = torch.randn(1, 16, 31, 31, generator=generator)
+    rows, cols = _cells(target)
+    fmap[0, 0:4, rows, cols] += 2.0
+    rows, cols = _cells(DISTRACTOR)
+    fmap[0, 0:2, rows, cols] += 2.0
+    fmap[0, 4:6, rows, cols] += 2.0
+    return fmap
+
+
+def rois(fmap: torch.Tensor, boxes: np.ndarray) -> torch.Tensor:
+    cells = crop_to_cells(corners(torch.tensor(boxes, dtype=torch.float32)))
+    return pyramid_roi_align(fmap, cells, torch.zeros(len(cells), dtype=torch.long), (6, 3, 1), 2)
+
+
+def test_samples_respect_their_iou_thresholds_and_the_seed():
+    rng = np.random.default_rng(0)
+    pos = positives(TARGET, 200, rng, 0.7)
+    neg = negatives(TARGET, 1000, rng, 0.3, CROP)
+    assert pos.shape == (200, 4) and neg.shape == (1000, 4)
+    assert pairwise_iou(TARGET, pos).min() >= 0.7 and pairwise_iou(TARGET, neg).max() <= 0.3
+    near = np.abs(neg[:, :2] - TARGET[:2]).max(axis=1) <= 2 * TARGET[2:].max()
+    assert near.mean() > 0.3  # the ring around the target, not only far background
+    again = np.random.default_rng(0)
+    assert np.array_equal(positives(TARGET, 200, again, 0.7), pos)
+    with pytest.raises(SamplingError, match="positives"):
+        positives(TARGET, 10, rng, 1.01)
+
+
+def test_hard_negatives_keep_the_highest_scores_and_fill_up_at_random():
+    scores = np.array([0.1, 0.9, 0.3, 0.8, 0.0, 0.7, 0.2, 0.6])
+    chosen = hard_negatives(scores, 4, 0.5, np.random.default_rng(0))
+    assert list(chosen[:2]) == [1, 3] and len(set(chosen)) == 4 and not {1, 3} & set(chosen[2:])
+    assert list(hard_negatives(scores, 10, 0.5, np.random.default_rng(0))) == list(range(8))
+
+
+def test_the_jacobian_products_match_autograd():
+    generator = torch.Generator().manual_seed(0)
+    dim, hidden = 7, 5
+    features = torch.randn(11, dim, generator=generator, dtype=torch.float64)
+    params = torch.randn(parameter_count(dim, hidden), generator=generator, dtype=torch.float64)
+    direction = torch.randn_like(params)
+    residual = torch.randn(11, generator=generator, dtype=torch.float64)
+
+    def forward(p: torch.Tensor) -> torch.Tensor:
+        w1, b1 = p[: hidden * dim].view(hidden, dim), p[hidden * dim : hidden * dim + hidden]
+        w2, b2 = p[hidden * dim + hidden : -1], p[-1]
+        return torch.relu(features @ w1.T + b1) @ w2 + b2
+
+    net = TwoLayer(params, features, hidden)
+    _, jvp = torch.autograd.functional.jvp(forward, params, direction)
+    _, vjp = torch.autograd.functional.vjp(forward, params, residual)
+    assert torch.allclose(net.output, forward(params))
+    assert torch.allclose(net.jvp(direction), jvp) and torch.allclose(net.vjp(residual), vjp)
+
+
+def test_conjugate_gradient_solves_a_positive_definite_system():
+    generator = torch.Generator().manual_seed(0)
+    basis = torch.randn(6, 6, generator=generator, dtype=torch.float64)
+    matrix = basis @ basis.T + 0.5 * torch.eye(6, dtype=torch.float64)
+    rhs = torch.randn(6, generator=generator, dtype=torch.float64)
+    assert torch.allclose(conjugate_gradient(lambda v: matrix @ v, rhs, 6), torch.linalg.solve(matrix, rhs), atol=1e-8)
+
+
+def test_pca_projection_finds_the_directions_of_largest_variance():
+    generator = torch.Generator().manual_seed(0)
+    cells = torch.randn(2000, 3, generator=generator, dtype=torch.float64) * torch.tensor([0.1, 3.0, 1.0], dtype=torch.float64)
+    rois_like = cells.reshape(500, 2, 2, 3).permute(0, 3, 1, 2)
+    projection = pca_projection(rois_like, 2).abs()
+    assert projection.shape == (2, 3)
+    assert torch.allclose(projection, torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64), atol=0.05)
+
+
+def test_the_first_frame_fit_separates_the_target_from_background_and_distractor():
+    fmap = crafted_map(TARGET)
+    rng = np.random.default_rng(0)
+    learner = OnlineLearner(CONFIG, rng)
+    learner.initialize(rois(fmap, positives(TARGET, 200, rng, 0.7)), rois(fmap, negatives(TARGET, 1000, rng, 0.3, CROP)))
+    (record,) = learner.history
+    assert record.kind == "init" and (record.positives, record.negatives) == (200, 1000)
+    assert record.after < 0.25 * record.before
+
+    fresh = np.random.default_rng(1)  # samples the learner never saw
+    pos = learner.scores(learner.features(rois(fmap, positives(TARGET, 200, fresh, 0.7))))
+    neg = learner.scores(learner.features(rois(fmap, negatives(TARGET, 1000, fresh, 0.3, CROP))))
+    distractor = learner.scores(learner.features(rois(fmap, positives(DISTRACTOR, 50, fresh, 0.7))))
+    assert pos.min() > neg.max() and pos.min() > distractor.max()
+    assert pos.mean() > 0.6 and neg.mean() < 0.1 and distractor.mean() < 0.3
+
+
+def test_every_update_lowers_its_own_objective():
+    rng = np.random.default_rng(0)
+    config = dataclasses.replace(CONFIG, init_gn=2, init_cg=4, long_term=3, short_term=2)
+    learner = OnlineLearner(config, rng)
+    fmap = crafted_map(TARGET)
+    learner.initialize(rois(fmap, positives(TARGET, 200, rng, 0.7)), rois(fmap, negatives(TARGET, 1000, rng, 0.3, CROP)))
+    assert learner.update(1, "short") is None  # nothing new since the first frame: nothing to do
+    target = TARGET.copy()
+    for frame in range(10, 70, 10):
+        # The target drifts and its look changes (a new noise field): each collection is new data.
+        target[:2] += (6.0, -4.0)
+        fmap = crafted_map(target, seed=frame)
+        pos = learner.features(rois(fmap, positives(target, 50, rng, 0.7)))
+        neg = learner.features(rois(fmap, negatives(target, 200, rng, 0.3, CROP)))
+        learner.add(frame, pos, neg)
+        learner.update(frame, "long" if frame % 20 else "short")
+    kinds = [r.kind for r in learner.history]
+    assert kinds == ["init", "long", "short", "long", "short", "long", "short"]
+    assert all(r.after < r.before for r in learner.history), [(r.before, r.after) for r in learner.history]
+    long_update = learner.history[-2]
+    assert (long_update.positives, long_update.negatives) == (200 + 3 * 50, 2 * 200)
+    short_update = learner.history[-1]
+    assert (short_update.positives, short_update.negatives) == (200 + 2 * 50, 2 * 200)
+
+
+def test_a_gauss_newton_step_never_raises_the_objective_even_far_from_the_optimum():
+    generator = torch.Generator().manual_seed(3)
+    features = torch.randn(40, 6, generator=generator)
+    labels = (features[:, 0] > 0).float()
+    weights = torch.full((40,), 1 / 40)
+    params = torch.randn(parameter_count(6, 4), generator=generator) * 5  # a poor starting point
+    values = [objective(params, features, labels, weights, 4, 1e-3)]
+    for _ in range(5):
+        params = gauss_newton(params, features, labels, weights, 4, 1e-3, 1, 3)
+        values.append(objective(params, features, labels, weights, 4, 1e-3))
+    assert all(b <= a for a, b in zip(values, values[1:])) and values[-1] < values[0]
+
+
+def test_an_unknown_update_kind_and_an_unset_learner_are_errors():
+    learner = OnlineLearner(OnlineConfig(), np.random.default_rng(0))
+    with pytest.raises(RuntimeError, match="not been initialised"):
+        learner.update(1, "long")
+    fmap = crafted_map(TARGET)
+    rng = np.random.default_rng(0)
+    learner = OnlineLearner(CONFIG, rng)
+    learner.initialize(rois(fmap, positives(TARGET, 20, rng, 0.7)), rois(fmap, negatives(TARGET, 50, rng, 0.3, CROP)))
+    with pytest.raises(ValueError, match="expected 'long' or 'short'"):
+        learner.update(1, "medium")

@@ -1,0 +1,214 @@
+"""CRACT end to end: Eq. 9-10 selection on crafted scores, the tracker on drawn frames with random
+thin weights (plumbing and determinism, not accuracy), the checkpoint, the plugin and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from harness.cli import main  # noqa: E402
+from trackers.base import TrackerError, WeightsMissingError  # noqa: E402
+from trackers.cract.checkpoint import load, save  # noqa: E402
+from trackers.cract.config import VARIANTS, with_overrides  # noqa: E402
+from trackers.cract.model import build_model  # noqa: E402
+from trackers.cract.plugins import CRACT  # noqa: E402
+from trackers.cract.select import refined_scores, select  # noqa: E402
+from trackers.registry import get_plugin, plugin_names, resolve_trackers  # noqa: E402
+from trackers.siamese.checkpoint import CheckpointError, save_checkpoint  # noqa: E402
+from trackers.siamese.config import VARIANTS as SIAMESE  # noqa: E402
+from trackers.siamese.model import build_model as build_siamese  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+PROJECT = Path(__file__).resolve().parents[1]
+FRAMES = 8
+# Collections and long-term updates every 3 frames whatever the discriminator says, so a short run
+# goes through sampling, hard negatives and updates; fewer samples and steps keep it quick.
+BUSY = {"online_interval": 3, "online_fail_score": -1e9, "online_init_pos": 50, "online_init_neg": 200,
+        "online_update_pos": 20, "online_update_neg": 50, "online_init_gn": 2}
+
+
+def test_eq10_picks_the_best_blend_of_coarse_identity_and_discrimination():
+    coarse = np.array([0.95, 0.10, 0.60, 0.20])
+    identity = np.array([0.30, 0.95, 0.70, 0.10])
+    discrimination = np.array([0.20, 0.10, 0.55, 0.90])
+    refined = refined_scores(identity, discrimination, 0.4)
+    assert refined == pytest.approx([0.24, 0.44, 0.61, 0.58])  # 0.4 v + 0.6 tau
+    chosen = select(coarse, identity, discrimination, alpha=0.4, beta=0.8)
+    assert chosen.scores == pytest.approx([0.382, 0.372, 0.608, 0.504])  # 0.8 s + 0.2 c
+    assert chosen.index == 2
+    # Each score alone would pick another proposal; the weights decide.
+    assert select(coarse, identity, discrimination, alpha=0.4, beta=0.0).index == 0
+    assert select(coarse, identity, discrimination, alpha=1.0, beta=1.0).index == 1
+    assert select(coarse, identity, discrimination, alpha=0.0, beta=1.0).index == 3
+    # A strong coarse score outweighs a slightly better refined one at beta = 0.8.
+    assert select([0.9, 0.1], [0.5, 0.55], [0.5, 0.55], 0.4, 0.8).index == 0
+    assert select([0.5, 0.5], [0.7, 0.7], [0.2, 0.2], 0.4, 0.8).index == 0  # ties: the higher-ranked
+
+
+def drawn_frames(count: int = FRAMES, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """A checkered target drifting over a noisy textured background, 240x320 BGR."""
+    rng = np.random.default_rng(seed)
+    background = np.repeat(np.repeat(rng.integers(0, 256, (30, 40, 3)), 8, axis=0), 8, axis=1).astype(np.uint8)
+    patch = np.kron((np.indices((4, 6)).sum(axis=0) % 2)[..., None] * np.array([[[40, 200, 230]]]), np.ones((10, 10, 1)))
+    frames = []
+    for i in range(count):
+        frame = background.copy()
+        x, y = 120 + 3 * i, 90 + 2 * i
+        frame[y : y + 40, x : x + 60] = patch.astype(np.uint8)
+        frames.append(frame)
+    return frames, np.array([120.0, 90.0, 60.0, 40.0])
+
+
+@pytest.fixture(scope="module")
+def thin_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("cract") / "cract-thin.pth"
+    save(build_model(VARIANTS["cract-thin"]), path, VARIANTS["cract-thin"], training={"note": "random"})
+    return path
+
+
+def run(tracker, frames: list[np.ndarray], box: np.ndarray) -> list[list[float]]:
+    tracker.initialize(frames[0], box)
+    return [tracker.track(frame).box.tolist() for frame in frames[1:]]
+
+
+def test_the_tracker_runs_with_random_weights_and_updates_online(thin_weights: Path):
+    frames, box = drawn_frames()
+    tracker = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights), **BUSY}).create()
+    assert tracker.info.device == "cpu" and tracker.info.deterministic
+    tracker.initialize(frames[0], box)
+    for frame in frames[1:]:
+        prediction = tracker.track(frame)
+        x, y, w, h = prediction.box
+        assert prediction.box.dtype == np.float64 and np.isfinite(prediction.box).all() and np.isfinite(prediction.score)
+        assert 10 <= w <= 320 and 10 <= h <= 240 and 0 <= x + w / 2 <= 320 and 0 <= y + h / 2 <= 240
+        chosen = tracker.last
+        assert chosen.index == int(np.argmax(chosen.scores)) and len(chosen.scores) <= 10
+    kinds = [r.kind for r in tracker.learner.history]
+    assert kinds == ["init", "long", "long"]  # frames 3 and 6 of 7
+    assert all(r.after < r.before for r in tracker.learner.history)
+    assert tracker.online_seconds > 0
+
+
+def test_a_run_is_determined_by_its_seed(thin_weights: Path):
+    frames, box = drawn_frames()
+    options = {"variant": "thin", "weights": str(thin_weights), **BUSY}
+    plugin = get_plugin("cract", options)
+    tracker = plugin.create()
+    first = run(tracker, frames, box)
+    history = [(r.before, r.after) for r in tracker.learner.history]
+    assert run(tracker, frames, box) == first  # the same tracker, re-initialised
+    assert [(r.before, r.after) for r in tracker.learner.history] == history
+    assert run(plugin.create(), frames, box) == first  # a fresh one
+    other = get_plugin("cract", {**options, "seed": 1}).create()
+    run(other, frames, box)
+    assert [(r.before, r.after) for r in other.learner.history] != history  # other samples, other fits
+
+
+def test_tracking_before_initialising_and_a_box_without_area_are_errors(thin_weights: Path):
+    tracker = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights)}).create()
+    with pytest.raises(TrackerError, match="before initialize"):
+        tracker.track(np.zeros((50, 50, 3), np.uint8))
+    with pytest.raises(TrackerError, match="no area"):
+        tracker.initialize(np.zeros((50, 50, 3), np.uint8), np.array([10.0, 10.0, 0.0, 5.0]))
+
+
+def test_the_checkpoint_round_trips_with_its_settings_and_refuses_other_networks(thin_weights: Path, tmp_path: Path):
+    variant = with_overrides(VARIANTS["cract-thin"], {"alpha": 0.3, "online_interval": 5})
+    torch.manual_seed(1)
+    model = build_model(variant)
+    save(model, tmp_path / "tuned.pth", variant)
+    fresh = build_model(VARIANTS["cract-thin"])
+    loaded = load(fresh, tmp_path / "tuned.pth", VARIANTS["cract-thin"])
+    assert loaded == variant and (loaded.track.alpha, loaded.online.interval) == (0.3, 5)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), fresh.state_dict().values()))
+    with pytest.raises(CheckpointError, match="holds a 'cract-thin' network; 'cract' needs its own weights"):
+        load(build_model(VARIANTS["cract"]), thin_weights, VARIANTS["cract"])
+    save_checkpoint(build_siamese(SIAMESE["siamrpnpp-alex"]), tmp_path / "alex.pth", SIAMESE["siamrpnpp-alex"])
+    with pytest.raises(CheckpointError, match="holds a 'siamrpnpp-alex' network"):
+        load(fresh, tmp_path / "alex.pth", VARIANTS["cract-thin"])
+    torch.save(model.state_dict(), tmp_path / "bare.pth")
+    with pytest.raises(CheckpointError, match="CRACT has no released weights"):
+        load(fresh, tmp_path / "bare.pth", VARIANTS["cract-thin"])
+    raw = torch.load(tmp_path / "tuned.pth", weights_only=True)
+    raw["state_dict"]["identifier.fc3.bias"] += 1
+    torch.save(raw, tmp_path / "edited.pth")
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        load(fresh, tmp_path / "edited.pth", VARIANTS["cract-thin"])
+
+
+@pytest.fixture
+def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for name in os.environ:
+        if name.startswith("HARNESS_CRACT"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HARNESS_WEIGHTS", str(empty))
+    return empty
+
+
+def test_the_plugin_is_registered_and_checks_its_options():
+    assert "cract" in plugin_names() and type(get_plugin("cract")) is CRACT
+    assert get_plugin("cract").variant().name == "cract"
+    assert get_plugin("cract", {"variant": "thin"}).variant().name == "cract-thin"
+    for options, complaint in [
+        ({"penalty": 1}, r"unknown options \['penalty'\]"),
+        ({"variant": "r18"}, "choose one of full, thin"),
+        ({"alpha": 1.5}, r"alpha=1.5 must be within \[0, 1\]"),
+        ({"proposals": 0}, "proposals=0 must be >= 1"),
+        ({"instance_size": 250}, "multiple of the stride 8"),
+        ({"online_interval": 0}, "online_interval=0 must be >= 1"),
+        ({"online_neg_iou": 0.8}, "must be below online_pos_iou=0.7"),
+        ({"seed": "x"}, "seed='x' is not an integer"),
+    ]:
+        with pytest.raises(TrackerError, match=complaint):
+            get_plugin("cract", options)
+
+
+def test_without_weights_it_refuses_and_says_where_to_put_them(no_weights: Path, tmp_path: Path, capsys):
+    reason = get_plugin("cract").unavailable_reason()
+    assert str(no_weights / "cract" / "model.pth") in reason
+    assert "--tracker-opt cract.weights=<file>" in reason and "trackers.cract.checkpoint.save" in reason
+    assert "HARNESS_CRACT_WEIGHTS" in reason and "released none" in reason
+    with pytest.raises(WeightsMissingError, match="cract-thin/model.pth"):
+        get_plugin("cract", {"variant": "thin"}).create()
+    with pytest.raises(WeightsMissingError):
+        resolve_trackers("cract")
+    argv = ["run", "--trackers", "cract", "--bench", "synthetic", "--results", str(tmp_path / "r")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "cract" in err and "needs weights" in err and str(no_weights / "cract" / "model.pth") in err
+
+
+def test_the_registry_lists_it_without_torch_and_without_importing_torch():
+    script = (
+        "import sys\n"
+        "from trackers.registry import get_plugin\n"
+        "get_plugin('cract', {'variant': 'thin', 'alpha': 0.5}).unavailable_reason()\n"
+        "print('torch' in sys.modules)\n"
+        "sys.modules['torch'] = None  # as if torch were not installed\n"
+        "print(get_plugin('cract').unavailable_reason())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT, check=True)
+    imported, reason = done.stdout.strip().splitlines()
+    assert imported == "False" and "pip install torch==2.13.0" in reason
+
+
+@pytest.mark.slow
+def test_the_cli_runs_cract_on_a_synthetic_sequence(thin_weights: Path, tmp_path: Path, no_weights: Path, ray_address, capsys):
+    argv = ["run", "--trackers", "cract", "--bench", "synthetic", "--sequences", "synthetic_012",
+            "--tracker-opt", f"cract.weights={thin_weights}", "--tracker-opt", "cract.variant=thin",
+            "--address", ray_address, "--results", str(tmp_path / "r"), "--reports", str(tmp_path / "rep"), "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["run"]["shards"] == {"run": 1, "skipped_complete": 0, "failed": 0}
+    assert "cract" in report["trackers"]
