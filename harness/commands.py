@@ -17,7 +17,15 @@ from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_stored, score_trackers
 from harness.experiments import Experiment, experiment
 from harness.records import record_problems
-from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title, write_report
+from harness.report import (
+    attributes_json,
+    format_attribute_table,
+    format_table,
+    notes,
+    scores_json,
+    title,
+    write_report,
+)
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
@@ -182,9 +190,13 @@ def eval_(args: argparse.Namespace) -> int:
     if args.by_attribute:
         breakdown = score_by_attribute(args.results, record.name, sequences, profile, trackers, chosen)
         header = title(record.name, chosen.title, profile.name, f"by {chosen.groups_by.rstrip('s')}")
-        print(json.dumps(attributes_json(breakdown.groups, breakdown.counts, record.name, chosen, profile, breakdown.unit),
-                         indent=2) if args.json
-              else format_attribute_table(breakdown.groups, breakdown.counts, header, breakdown.unit))
+        if args.json:
+            out = attributes_json(breakdown.groups, breakdown.counts, record.name, chosen, profile, breakdown.unit)
+            out["not_scored"] = {s.tracker: {"coverage": list(s.coverage)} for s in breakdown.unscored}
+            print(json.dumps(out, indent=2))
+        else:
+            print("\n".join([format_attribute_table(breakdown.groups, breakdown.counts, header, breakdown.unit),
+                             *notes(breakdown.unscored)]))
         return 0
     scoring = score_stored(args.results, record.name, sequences, profile, trackers, chosen,
                            common=args.common, pad_missing=args.pad_missing)

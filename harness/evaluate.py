@@ -192,9 +192,10 @@ class GroupFigures:
 
 @dataclass(frozen=True)
 class Breakdown:
-    groups: dict[str, list[TrackerScore]]  # group (attribute or tag) -> every tracker's score on it
+    groups: dict[str, list[TrackerScore]]  # group (attribute or tag) -> every scored tracker's score on it
     counts: dict[str, int]  # group -> how many sequences (attributes) or frames (tags) it holds
     unit: str  # "sequences" or "frames"
+    unscored: list[TrackerScore]  # trackers left out: results on only part of the sequences
 
 
 def score_by_attribute(
@@ -210,26 +211,30 @@ def score_by_attribute(
     their profile reports."""
     record, experiment = _resolve(benchmark, experiment)
     prof = experiment.profile(profile) if isinstance(profile, str) else profile
+    whole = score_stored(results_root, benchmark, sequences, prof, trackers, experiment)
+    unscored = [s for s in whole.scores if s.result is None]
+    scored = [s for s in whole.scores if s.result is not None]
+    if not scored:
+        raise EvaluationError(f"no tracker has results on all {len(sequences)} {record.name} sequences asked for; "
+                              "name the sequences you have with --sequences")
     if experiment.groups_by == "frame tags":
-        return _by_tag(score_trackers(results_root, benchmark, sequences, prof, trackers, experiment), sequences, prof)
+        return _by_tag(scored, sequences, prof, unscored)
     codes = sorted({code for s in sequences for code in s.attributes})
     if not codes:
         raise EvaluationError(f"{record.name}: no sequence carries attributes here (for OTB they come from att/ files)")
-    names = _trackers(results_root, record, experiment, trackers)
     groups: dict[str, list[TrackerScore]] = {code: [] for code in codes}
-    for tracker, shards in stored_results(results_root, record, experiment, sequences, names):
-        missing = [s.name for s in sequences if s.name not in shards]
-        if missing:
-            raise EvaluationError(missing_message(tracker, missing, len(sequences), record.name))
+    for tracker, shards in stored_results(results_root, record, experiment, sequences, [s.tracker for s in scored]):
         fps = _fps(shards)
         for code in codes:
             members = [s for s in sequences if code in s.attributes]
             result = _score(experiment, tracker, shards, members, prof, record, False)
             groups[code].append(TrackerScore(tracker, result, fps, len(members)))
-    return Breakdown(groups, {code: sum(code in s.attributes for s in sequences) for code in codes}, "sequences")
+    return Breakdown(groups, {code: sum(code in s.attributes for s in sequences) for code in codes}, "sequences",
+                     unscored)
 
 
-def _by_tag(scores: list[TrackerScore], sequences: list[Sequence], profile: object) -> Breakdown:
+def _by_tag(scores: list[TrackerScore], sequences: list[Sequence], profile: object,
+            unscored: list[TrackerScore]) -> Breakdown:
     tags = list(dict.fromkeys(tag for s in scores for tag in getattr(s.result, "per_tag", {})))
     if not tags:
         raise EvaluationError(f"profile {profile.name} reports no per-tag figures (its toolkit has no per-tag "
@@ -239,7 +244,7 @@ def _by_tag(scores: list[TrackerScore], sequences: list[Sequence], profile: obje
               for s in scores]
         for tag in tags
     }
-    return Breakdown(groups, {tag: _tagged_frames(sequences, tag) for tag in tags}, "frames")
+    return Breakdown(groups, {tag: _tagged_frames(sequences, tag) for tag in tags}, "frames", unscored)
 
 
 def _tagged_frames(sequences: list[Sequence], tag: str) -> int:
