@@ -117,27 +117,46 @@ def state_sha256(state: Mapping[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:
-    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config."""
-    raw = read_file(path)
-    if not (isinstance(raw, dict) and raw.get("format") == FORMAT):
-        layout, state = released_state(raw, path)
-        strict_load(model, state, f"{path} ({layout} layout)")
-        return LoadedWeights(layout)
+@dataclass(frozen=True)
+class OurCheckpoint:
+    """A file in our format, its version and checksum verified."""
+
+    variant: str
+    config: dict[str, Any]
+    state: dict[str, torch.Tensor]
+
+
+def is_ours(raw: Any) -> bool:
+    return isinstance(raw, dict) and raw.get("format") == FORMAT
+
+
+def checked_ours(raw: dict[str, Any], path: Path) -> OurCheckpoint:
+    """The contents of a file in our format, or an error naming what is wrong with it."""
     if raw.get("version") != FORMAT_VERSION:
         raise CheckpointError(f"{path}: {FORMAT} version {raw.get('version')!r}; this code reads version {FORMAT_VERSION}")
     config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
-    if raw.get("variant") != variant.name or config.get("model") != variant.to_dict()["model"]:
-        raise CheckpointError(f"{path} holds a {raw.get('variant')!r} network; {variant.name!r} needs its own weights")
     state = raw.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: {FORMAT} file without a state_dict")
     if state_sha256(state) != raw.get("sha256"):
         raise CheckpointError(f"{path}: checksum mismatch (stored {raw.get('sha256')}, tensors hash to "
                               f"{state_sha256(state)}); the file is corrupt or was edited")
-    strict_load(model, state, str(path))
+    return OurCheckpoint(str(raw.get("variant")), config, state)
+
+
+def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:
+    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config."""
+    raw = read_file(path)
+    if not is_ours(raw):
+        layout, state = released_state(raw, path)
+        strict_load(model, state, f"{path} ({layout} layout)")
+        return LoadedWeights(layout)
+    ours = checked_ours(raw, path)
+    if ours.variant != variant.name or ours.config.get("model") != variant.to_dict()["model"]:
+        raise CheckpointError(f"{path} holds a {ours.variant!r} network; {variant.name!r} needs its own weights")
+    strict_load(model, ours.state, str(path))
     try:
-        return LoadedWeights("harness", track_from_dict(config.get("track", {})))
+        return LoadedWeights("harness", track_from_dict(ours.config.get("track", {})))
     except TrackerError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
 
