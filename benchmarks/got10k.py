@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
-from benchmarks.names import listing
+from benchmarks.names import listing, select_names
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Sources, listed_sources
 from benchmarks.textio import read_key_values, read_labels, read_table
 
 FRAME_PATTERN = "{:08d}.jpg"
@@ -38,22 +41,29 @@ def split_folder(root: Path | str, split: str = "val") -> Path:
 
 
 def load_got10k(
-    root: Path | str, split: str = "val", benchmark: str | None = None
+    root: Path | str, split: str = "val", benchmark: str | None = None, names: Iterable[str] | None = None
 ) -> list[Sequence]:
-    """Load the sequences listed in a GOT-10k split (root may be the dataset or the split folder)."""
+    """Load the sequences listed in a GOT-10k split (root may be the dataset or the split folder);
+    `names` selects some of them (any spelling) before anything else is read."""
     folder = split_folder(root, split)
     list_file = folder / "list.txt"
-    names = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
-    if not names:
+    listed = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
+    if not listed:
         raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
-    missing = [n for n in names if not (folder / n / "groundtruth.txt").is_file()]
+    label = benchmark or f"got10k-{split}"
+    selected = listed if names is None else select_names(listed, names, label)
+    missing = [n for n in selected if not (folder / n / "groundtruth.txt").is_file()]
     if missing:
         raise MissingDataError(
             f"{list_file} lists {len(missing)} sequences without a groundtruth.txt: {listing(missing)} "
             f"(looked for {folder / missing[0] / 'groundtruth.txt'})"
         )
-    label = benchmark or f"got10k-{split}"
-    return [load_got10k_sequence(folder / name, label) for name in names]
+    return [load_got10k_sequence(folder / name, label) for name in selected]
+
+
+def got10k_sources(root: Path, benchmark: str, *, split: str) -> Sources:
+    """What `bench check` reads: the sequences list.txt names."""
+    return listed_sources(split_folder(root, split), "groundtruth.txt", partial(load_got10k_sequence, benchmark=benchmark))
 
 
 def load_got10k_sequence(folder: Path, benchmark: str) -> Sequence:

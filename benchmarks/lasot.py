@@ -18,12 +18,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes, read_flag_row
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Source, Sources
 from benchmarks.textio import read_attribute_flags
 from benchmarks.lasot_anno import annos_folder, load_lasot_annos
 from benchmarks.lasot_table import ATTRIBUTES, lasot_names
@@ -105,3 +107,10 @@ def _select(known: tuple[str, ...], names: Iterable[str] | None) -> tuple[str, .
         raise BenchmarkError(f"not sequences of this LaSOT subset: {', '.join(unknown)} "
                              f"(names look like {', '.join(known[:3])}, ...)")
     return tuple(n for n in known if n.lower() in wanted)
+
+
+def lasot_sources(root: Path, benchmark: str, *, subset: str) -> Sources:
+    """What `bench check` reads: each sequence's three annotation files and its nlp.txt."""
+    folders = [sequence_folder(root, n) for n in lasot_names(subset)]
+    return [], [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root / "att"),
+                       extra=((f / "nlp.txt", partial(read_nlp, f)),)) for f in folders]

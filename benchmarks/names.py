@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.errors import BenchmarkError
+from benchmarks.sequence import Sequence
 
 _DROPPED = str.maketrans("", "", "-_.")
 
@@ -32,6 +33,24 @@ def file_key(path: Path | str) -> str:
     if dot and stem and not suffix.isdigit():
         name = stem
     return normalize_name(name)
+
+
+def select_names(available: list[str], names: Iterable[str], benchmark: str) -> list[str]:
+    """The `available` names asked for by `names` (any spelling), in their own order; an unknown name is an error."""
+    wanted = {normalize_name(n): n for n in names}
+    kept = [a for a in available if normalize_name(a) in wanted]
+    unknown = [n for key, n in wanted.items() if key not in {normalize_name(k) for k in kept}]
+    if unknown:
+        raise BenchmarkError(f"{benchmark} has no sequence named {', '.join(unknown)}")
+    return kept
+
+
+def keep_named(sequences: list[Sequence], names: Iterable[str] | None, benchmark: str) -> list[Sequence]:
+    """The loaded sequences named in `names` (all when None), for loaders that cannot select before reading."""
+    if names is None:
+        return sequences
+    kept = set(select_names([s.name for s in sequences], names, benchmark))
+    return [s for s in sequences if s.name in kept]
 
 
 def listing(names: list[str], limit: int = 8) -> str:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Source, Sources
 
 FPS = (30, 240)
 FRAME_PATTERN = "{:05d}.jpg"
@@ -103,3 +105,10 @@ def read_nfs_annotation(path: Path) -> np.ndarray:
 def _check_fps(fps: int) -> None:
     if fps not in FPS:
         raise BenchmarkError(f"NfS comes at 30 or 240 fps, not {fps}")
+
+
+def nfs_sources(root: Path, benchmark: str, *, fps: int) -> Sources:
+    """What `bench check` reads: every sequence with an annotation at `fps`."""
+    # One frame fewer than the annotation implies is a known quirk of the download.
+    return [], [Source(n, nfs_annotation(root / n, fps), partial(nfs_sequence, root / n, fps), spare_frames=1)
+                for n in nfs_names(root, fps)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,7 @@ from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.names import file_key, listing, match_names, normalize_name
 from benchmarks.otb_table import ATT_FILE_ORDER, ATTRIBUTES, VERSIONS, OTBEntry, otb_entries
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Source, Sources, first
 from benchmarks.textio import read_table
 
 
@@ -161,3 +163,15 @@ def _read_att(folder: Path, entries: tuple[OTBEntry, ...]) -> dict[str, tuple[st
         present = {code for code, flag in zip(ATT_FILE_ORDER, flags[0], strict=True) if flag}
         attributes[name] = tuple(code for code in ATTRIBUTES if code in present)
     return attributes
+
+
+def otb_sources(root: Path, benchmark: str, *, version: str) -> Sources:
+    """What `bench check` reads: each sequence's annotation file, in either layout."""
+    kind, folder = detect_layout(root)
+    entries = otb_entries(version)
+    if kind == "dataset":
+        files = {e.name: folder / e.folder / e.annotation for e in entries}
+    else:  # toolkit anno files are named freely: find each one as the loader does
+        files, _ = match_names(sorted(folder.glob("*.txt")), [e.name for e in entries])
+    return [], [Source(e.name, files.get(e.name, folder / f"{e.name.lower()}.txt"),
+                       partial(first, load_otb, root, version, [e.name]), spare_frames=None) for e in entries]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from benchmarks.errors import BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Source, Sources
 
 FRAME_PATTERN = "{:d}.jpg"
 TRAIN_CHUNKS = tuple(f"TRAIN_{k}" for k in range(12))
@@ -85,3 +87,9 @@ def count_frames(folder: Path) -> int:
     if count == 0:
         raise MissingDataError(f"{folder}: no frames named like 0.jpg")
     return count
+
+
+def trackingnet_sources(root: Path, benchmark: str, *, split: str) -> Sources:
+    """What `bench check` reads: every ``anno/<seq>.txt`` of the split."""
+    return [], [Source(f.stem, f, partial(trackingnet_sequence, f, benchmark))
+                for f in trackingnet_annotations(root, split)]

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
-
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
+from benchmarks.sources import Source, Sources, first
 from benchmarks.textio import read_attribute_flags, read_table
 from benchmarks.uav123_table import ATTRIBUTES, FRAME_PATTERN, UAVEntry, uav_entries
 
@@ -91,3 +92,11 @@ def _select(entries: tuple[UAVEntry, ...], names: Iterable[str] | None) -> tuple
                              f"(names are exact, as car1_1 and car11 are different sequences; "
                              f"known names look like {', '.join(e.name for e in entries[:4])}, ...)")
     return tuple(e for e in entries if e.name.lower() in wanted)
+
+
+def uav_sources(root: Path, benchmark: str, *, version: str) -> Sources:
+    """What `bench check` reads: each sequence's annotation file (sequences are cut from longer videos,
+    so frames past an annotation's end are expected)."""
+    anno, _ = find_layout(root, version)
+    return [], [Source(e.name, anno / f"{e.name}.txt", partial(first, load_uav, root, version, [e.name]),
+                       spare_frames=None) for e in uav_entries(version)]

@@ -13,7 +13,6 @@ import os
 import re
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
@@ -139,8 +138,14 @@ def _image_size(properties_file: Path, metadata: dict[str, str], frames: FrameLi
         except ValueError:
             raise AnnotationError(properties_file, None, "width and height must be integers; got "
                                   f"{metadata['width']!r} and {metadata['height']!r}") from None
-    first = frames[0]
-    image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
+    return first_frame_size(frames)
+
+
+def first_frame_size(frames: FrameList) -> tuple[int, int]:
+    """(width, height) of the first frame, for layouts without that metadata."""
+    import cv2  # decoding is rare here; loading the annotations alone never pays for OpenCV's import
+
+    image = cv2.imread(str(frames[0]), cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise MissingDataError(f"{first}: first frame missing or unreadable (needed for the image size)")
+        raise MissingDataError(f"{frames[0]}: first frame missing or unreadable (needed for the image size)")
     return image.shape[1], image.shape[0]

@@ -12,14 +12,14 @@ the toolkit reads those in every layout.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 
-import cv2
-
 from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_table
-from benchmarks.vot import load_vot_sequence, read_tags, sequences_folder
+from benchmarks.vot import first_frame_size, load_vot_sequence, read_tags, sequences_folder
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -32,10 +32,12 @@ def list_file_names(list_file: Path) -> list[str]:
     return names
 
 
-def load_vot_folders(root: Path | str, benchmark: str) -> list[Sequence]:
-    """Every sequence named in list.txt, whichever layout each folder has."""
+def load_vot_folders(root: Path | str, benchmark: str, names: Iterable[str] | None = None) -> list[Sequence]:
+    """Every sequence named in list.txt (or those of `names`, any spelling), whichever layout each folder has."""
     folder = sequences_folder(root)
-    return [vot_folder_sequence(folder / name, benchmark) for name in list_file_names(folder / "list.txt")]
+    listed = list_file_names(folder / "list.txt")
+    selected = listed if names is None else select_names(listed, names, benchmark)
+    return [vot_folder_sequence(folder / name, benchmark) for name in selected]
 
 
 def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
@@ -53,10 +55,3 @@ def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
                     frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),
                     image_size=first_frame_size(frames))
 
-
-def first_frame_size(frames: FrameList) -> tuple[int, int]:
-    """(width, height) of the first frame, which the legacy layout has no metadata for."""
-    image = cv2.imread(str(frames[0]), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise MissingDataError(f"{frames[0]}: first frame missing or unreadable (needed for the image size)")
-    return image.shape[1], image.shape[0]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from benchmarks import BenchmarkError
 from harness.errors import HarnessError
+from harness.experiments import EXPERIMENTS, Supervised
+from harness.metrics.vot.stack import VOT_STACK
 from trackers import TrackerError
 
 EPILOG = """\
@@ -54,14 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sequences", help="comma list: run only these sequences (any spelling of their names)")
     run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
     run.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
-    run.add_argument("--protocol", default="ope", choices=["ope", "baseline", "realtime"],
-                     help="ope: one pass (VOT's unsupervised); baseline: VOT supervised, re-initialised 5 frames "
-                          "after each failure; realtime: baseline with frames arriving at --fps")
+    run.add_argument("--protocol", choices=list(EXPERIMENTS),
+                     help="the experiment (default: the benchmark's own, baseline for VOT, else ope). ope: one pass "
+                          "(VOT's unsupervised); baseline: VOT supervised, re-initialised 5 frames after each failure; "
+                          "realtime: baseline with frames arriving at --fps")
     run.add_argument("--repetitions", type=int,
-                     help="runs per sequence (default 15 for baseline, stopping after 3 identical runs as the VOT "
-                          "toolkit does; 1 otherwise)")
-    run.add_argument("--fps", type=float, default=20.0, help="frame rate of the realtime protocol (default 20)")
-    run.add_argument("--grace", type=int, default=3, help="slow calls forgiven after each initialisation in realtime (default 3)")
+                     help=f"runs per sequence (default {VOT_STACK.repetitions} for baseline, stopping after "
+                          f"{VOT_STACK.early_stop_after} identical runs as the VOT toolkit does; 1 otherwise)")
+    run.add_argument("--fps", type=float,
+                     help=f"frame rate of the realtime protocol when a sequence states none (default {VOT_STACK.realtime_fps:g})")
+    run.add_argument("--grace", type=int,
+                     help=f"slow calls forgiven after each initialisation in realtime (default {VOT_STACK.grace})")
     run.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
                      help="a tracker option, e.g. siamrpnpp.penalty_k=0.05 or siamrpn.weights=model.pth (repeatable)")
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
@@ -74,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "pysot's supervised layout, <seq>/<seq>_001.txt with 1 (initialised), 2 (failure), "
                                      "0 (skipped) or x,y,w,h per line (stored as --protocol, default baseline).")
     imp.add_argument("--format", default="pysot", choices=["pysot", "vot"], help="raw result format (default: pysot)")
-    imp.add_argument("--protocol", choices=["baseline", "realtime"], default="baseline",
+    imp.add_argument("--protocol", choices=[n for n, e in EXPERIMENTS.items() if isinstance(e, Supervised)], default="baseline",
                      help="for --format vot: the protocol the results were produced under (default baseline)")
     imp.add_argument("--tracker", required=True, help="name to store the results under")
     imp.add_argument("directory", type=Path, help="folder of <sequence>.txt files")
@@ -85,9 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
     ev.add_argument("--by-attribute", action="store_true",
                     help="success AUC per sequence attribute (OTB's 11, UAV123's 12, LaSOT's 14), same profile")
-    ev.add_argument("--protocol", choices=["ope", "baseline", "realtime"],
-                    help="which stored runs to score (default: baseline for VOT benchmarks, else ope); "
-                         "baseline/realtime are scored with the VOT profiles vot_toolkit, pysot, got10k")
+    ev.add_argument("--protocol", choices=list(EXPERIMENTS),
+                    help="which stored runs to score (default: the benchmark's experiment, baseline for VOT, else "
+                         "ope); baseline/realtime are scored with the VOT profiles vot_toolkit, pysot, got10k")
     _bench(ev)
     _common(ev)
 
@@ -111,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--submission", action="store_true",
                       help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
     what.add_argument("--vot-workspace", type=Path, metavar="DIR", help="write a VOT toolkit workspace to DIR")
-    exp.add_argument("--protocol", choices=["baseline", "realtime", "ope"], default="baseline",
+    exp.add_argument("--protocol", choices=list(EXPERIMENTS), default="baseline",
                      help="with --vot-workspace: which stored runs (default baseline)")
     exp.add_argument("--tracker", help="stored tracker to export (required with --submission)")
     exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip)")
@@ -129,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
                "bench": commands.bench_check, "export": commands.export}
     try:
         if getattr(args, "bench", None):
-            from benchmarks.registry import benchmark_info
+            from benchmarks.registry import benchmark_record
 
             # Aliases (otb100, OTB2015) share one store folder and one default profile.
-            args.bench = benchmark_info(args.bench).name
+            args.bench = benchmark_record(args.bench).name
         return handler[args.command](args)
     except (HarnessError, BenchmarkError, TrackerError) as exc:
         if getattr(args, "json", False):

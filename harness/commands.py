@@ -11,46 +11,43 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import Sequence
-from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, unavailable_reason
+from benchmarks.record import BenchmarkRecord
+from benchmarks.registry import benchmark_record, load_benchmark, records, unavailable_reason
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_trackers
-from harness.metrics.profiles import DEFAULT_PROFILE, get_profile
-from harness.metrics.vot_profiles import get_vot_profile
-from harness.report import (
-    attributes_json,
-    format_attribute_table,
-    format_table,
-    format_vot_table,
-    scores_json,
-    vot_json,
-    write_report,
-)
+from harness.experiments import Experiment, experiment
+from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title, write_report
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
-def _protocol(args: argparse.Namespace) -> str:
-    return getattr(args, "protocol", None) or ("baseline" if args.bench.startswith("vot") else "ope")
+def _experiment(args: argparse.Namespace, record: BenchmarkRecord) -> Experiment:
+    """--protocol (else the benchmark's default experiment), with the real-time clock options."""
+    chosen = experiment(getattr(args, "protocol", None) or record.default_experiment,
+                        fps=getattr(args, "fps", None), grace=getattr(args, "grace", None))
+    if chosen.name not in record.experiments:
+        raise HarnessError(f"{record.name} is not run under the {chosen.name} experiment; "
+                           f"it is run under: {', '.join(record.experiments)}")
+    return chosen
 
 
-def _profile(args: argparse.Namespace) -> str:
-    if _protocol(args) != "ope":
-        return get_vot_profile(args.profile or "vot_toolkit").name
-    name = args.profile or DEFAULT_PROFILE.get(args.bench)
+def _profile(args: argparse.Namespace, record: BenchmarkRecord, chosen: Experiment):
+    name = args.profile or record.default_profiles.get(chosen.name)
     if name is None:
-        raise EvaluationError(f"benchmark {args.bench!r} has no default metric profile; choose one with --profile")
-    return get_profile(name).name
+        raise EvaluationError(f"{record.name} has no official profile for {chosen.name} results; choose one with "
+                              f"--profile ({', '.join(chosen.profiles)})")
+    return chosen.profile(name)
 
 
-def _server_scored(bench: str, sequences: list[Sequence]) -> EvaluationError | None:
-    """The error to show when `bench` withholds its ground truth (only the first frame is annotated)."""
-    if not benchmark_info(bench).server_scored:
+def _server_scored(record: BenchmarkRecord, sequences: list[Sequence]) -> EvaluationError | None:
+    """The error to show when the benchmark withholds its ground truth (only the first frame is annotated)."""
+    if not record.server_scored:
         return None
     if not any(len(s) > 1 and np.isnan(s.ground_truth[1:]).all() for s in sequences):
         return None
     return EvaluationError(
-        f"{bench} is scored by the benchmark's server: its ground truth is withheld after the first frame, "
+        f"{record.name} is scored by the benchmark's server: its ground truth is withheld after the first frame, "
         f"so no metric can be computed here. Write the archive the server accepts with "
-        f"`harness export --submission --bench {bench} --tracker <name>` and upload it"
+        f"`harness export --submission --bench {record.name} --tracker <name>` and upload it"
     )
 
 
@@ -80,58 +77,49 @@ def _use_weights(args: argparse.Namespace) -> None:
         os.environ["HARNESS_WEIGHTS"] = os.path.abspath("weights")
 
 
-def _print_scores(args: argparse.Namespace, scores, profile: str, extra: dict | None = None) -> None:
+def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile, extra: dict | None = None) -> None:
     if args.json:
-        print(json.dumps({**scores_json(scores, args.bench, profile), **(extra or {})}, indent=2))
+        print(json.dumps({**scores_json(scores, args.bench, chosen, profile), **(extra or {})}, indent=2))
     else:
-        print(format_table(scores, args.bench, profile))
+        print(format_table(scores, title(args.bench, chosen.title, profile.name)))
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.runner.dispatch import run_shards
-    from harness.runner.supervised import SupervisedConfig
 
     _use_weights(args)
-    profile = _profile(args)
+    record = benchmark_record(args.bench)
+    chosen = _experiment(args, record)
+    profile = _profile(args, record, chosen)
     plugins, unavailable = resolve_trackers(args.trackers, _tracker_options(args.tracker_opt))
     for name, reason in sorted(unavailable.items()):
         print(f"harness: skipping {name}: {reason}", file=sys.stderr)
     if not plugins:
         raise ShardFailedError("no tracker can run here; `harness list` says why each is unavailable")
     names = args.sequences.split(",") if args.sequences else None
-    sequences = load_benchmark(args.bench, args.root, names)
+    sequences = load_benchmark(record.name, args.root, names)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
-    repetitions = args.repetitions or (15 if args.protocol == "baseline" else 1)
-    supervised = SupervisedConfig(realtime_fps=args.fps if args.protocol == "realtime" else None, grace=args.grace)
     summary = run_shards(
-        plugins, args.bench, sequences, args.results, repetitions=repetitions, protocol=args.protocol,
-        supervised=supervised, workers=args.workers, address=args.address, progress=progress,
+        plugins, record.name, sequences, args.results, experiment=chosen, repetitions=args.repetitions,
+        workers=args.workers, address=args.address, progress=progress,
     )
-    ran = [p.name for p in plugins]
-    ok_trackers = sorted({p for p in ran} - {o.key.tracker for o in summary.failed})
-    scores, vot_results = [], {}
-    server = _server_scored(args.bench, sequences)
+    ok_trackers = sorted({p.name for p in plugins} - {o.key.tracker for o in summary.failed})
+    scores = []
+    server = _server_scored(record, sequences)
     if server is not None:
         print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
-    elif ok_trackers and args.protocol == "ope":
-        scores = score_trackers(args.results, args.bench, sequences, profile, ok_trackers)
     elif ok_trackers:
-        from harness.vot_eval import score_vot
-
-        vot_results = score_vot(args.results, args.bench, args.protocol, sequences, profile, ok_trackers)
+        scores = score_trackers(args.results, record.name, sequences, profile, ok_trackers, chosen)
     if scores:
-        write_report(args.reports, scores, args.bench, profile)
+        write_report(args.reports, scores, record.name, chosen, profile)
     run_info = {
         "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
         "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
         "workers": summary.workers,
         "device": summary.device,
     }
-    if vot_results:
-        print(json.dumps({**vot_json(vot_results, args.bench, args.protocol), "run": run_info}, indent=2) if args.json
-              else format_vot_table(vot_results, args.bench, args.protocol))
-    elif scores or args.json:
-        _print_scores(args, scores, profile, {"run": run_info})
+    if scores or args.json:
+        _print_scores(args, scores, chosen, profile, {"run": run_info})
     if not args.json:
         print(
             f"\n{len(summary.completed)} shards run, {len(summary.skipped)} already complete, "
@@ -144,30 +132,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def import_(args: argparse.Namespace) -> int:
-    from harness.importer import import_results
+    from harness.formats.pysot_text import import_results
 
-    sequences = load_benchmark(args.bench, args.root)
+    record = benchmark_record(args.bench)
+    sequences = load_benchmark(record.name, args.root)
     if args.format == "vot":
-        from harness.vot_eval import import_vot_results
+        from harness.formats.vot_import import import_vot_results
 
-        imported, unplaced = import_vot_results(args.directory, args.tracker, args.bench, sequences, args.results, args.protocol)
+        chosen = _experiment(args, record)
+        imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences, args.results,
+                                                chosen.name)
         missing = sorted({s.name for s in sequences} - set(imported))
         if args.json:
             print(json.dumps({"imported": imported, "unplaced": unplaced, "missing": missing}, indent=2))
             return 0
-        print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{args.bench}/{args.protocol}/")
+        print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{record.name}/{chosen.name}/")
         for path in unplaced:
-            print(f"  could not place {path}: no {args.bench} sequence of that name, or no <seq>_001.txt inside")
+            print(f"  could not place {path}: no {record.name} sequence of that name, or no <seq>_001.txt inside")
         if missing:
             print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
         return 0
-    report = import_results(args.directory, args.tracker, args.bench, sequences, args.results, args.format)
+    report = import_results(args.directory, args.tracker, record.name, sequences, args.results, args.format)
     if args.json:
         print(json.dumps(report.__dict__, indent=2, default=list))
         return 0
-    print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{args.bench}/")
+    print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{record.name}/")
     for path in report.unplaced:
-        print(f"  could not place {path}: no {args.bench} sequence of that name")
+        print(f"  could not place {path}: no {record.name} sequence of that name")
     if report.missing:
         print(f"  no result file for {len(report.missing)} sequences: {', '.join(report.missing)}")
     for name, (got, want) in sorted(report.length_mismatch.items()):
@@ -176,28 +167,23 @@ def import_(args: argparse.Namespace) -> int:
 
 
 def eval_(args: argparse.Namespace) -> int:
-    profile = _profile(args)
-    sequences = load_benchmark(args.bench, args.root)
-    server = _server_scored(args.bench, sequences)
+    record = benchmark_record(args.bench)
+    chosen = _experiment(args, record)
+    profile = _profile(args, record, chosen)
+    sequences = load_benchmark(record.name, args.root)
+    server = _server_scored(record, sequences)
     if server is not None:
         raise server
     trackers = args.trackers.split(",") if args.trackers else None
-    protocol = _protocol(args)
-    if protocol != "ope":
-        from harness.vot_eval import score_vot
-
-        results = score_vot(args.results, args.bench, protocol, sequences, profile, trackers)
-        print(json.dumps(vot_json(results, args.bench, protocol), indent=2) if args.json
-              else format_vot_table(results, args.bench, protocol))
-        return 0
     if args.by_attribute:
-        groups = score_by_attribute(args.results, args.bench, sequences, profile, trackers)
+        groups = score_by_attribute(args.results, record.name, sequences, profile, trackers, chosen)
         counts = {code: sum(code in s.attributes for s in sequences) for code in groups}
-        print(json.dumps(attributes_json(groups, counts, args.bench, profile), indent=2) if args.json
-              else format_attribute_table(groups, counts, args.bench, profile))
+        header = title(record.name, chosen.title, profile.name, "by attribute")
+        print(json.dumps(attributes_json(groups, counts, record.name, chosen, profile), indent=2) if args.json
+              else format_attribute_table(groups, counts, header))
         return 0
-    scores = score_trackers(args.results, args.bench, sequences, profile, trackers)
-    _print_scores(args, scores, profile)
+    scores = score_trackers(args.results, record.name, sequences, profile, trackers, chosen)
+    _print_scores(args, scores, chosen, profile)
     return 0
 
 
@@ -209,13 +195,13 @@ def list_(args: argparse.Namespace) -> int:
             trackers[name] = get_plugin(name).unavailable_reason()
         except Exception as exc:  # a broken third-party plugin is reported, not fatal to the listing
             trackers[name] = f"cannot be loaded: {exc}"
-    benches = {name: unavailable_reason(name) for name in BENCHMARKS}
+    benches = {name: unavailable_reason(name) for name in records()}
     if args.json:
         print(json.dumps({"trackers": trackers, "benchmarks": benches}, indent=2))
         return 0
     width = max(map(len, [*trackers, *benches]))
-    for title, items in (("trackers", trackers), ("benchmarks", benches)):
-        print(f"{title}:")
+    for heading, items in (("trackers", trackers), ("benchmarks", benches)):
+        print(f"{heading}:")
         for name, reason in items.items():
             print(f"  {name:<{width}}  {'available' if reason is None else 'unavailable: ' + reason}")
     return 0
@@ -238,25 +224,28 @@ def bench_check(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """`harness export`: a server's submission archive, or a VOT toolkit workspace."""
-    from harness.export import export_submission, submission_format
+    from harness.formats.submission import export_submission, submission_format
 
+    record = benchmark_record(args.bench)
     if args.vot_workspace:
         from benchmarks.registry import resolve_root
-        from harness.vot_workspace import export_workspace
+        from harness.formats.vot_workspace import export_workspace
 
-        root = resolve_root(args.bench, args.root)
-        path = export_workspace(args.results, args.bench, args.protocol, root, args.vot_workspace, args.bench)
+        chosen = _experiment(args, record)
+        root = resolve_root(record.name, args.root)
+        names = [s.name for s in load_benchmark(record.name, root)]
+        path = export_workspace(args.results, record, chosen, root, names, args.vot_workspace)
         print(json.dumps({"workspace": str(path)}) if args.json
               else f"wrote {path}; score it with: vot analysis --workspace {path}")
         return 0
     if not args.tracker:
         raise HarnessError("--submission needs --tracker: the stored tracker to export")
-    submission_format(args.bench)  # refuse an unsupported benchmark before loading anything
-    sequences = load_benchmark(args.bench, args.root)
-    output = args.output or Path(f"{args.tracker}_{args.bench}_submission.zip")
-    path = export_submission(args.results, args.bench, args.tracker, sequences, output)
+    submission_format(record.name)  # refuse an unsupported benchmark before loading anything
+    sequences = load_benchmark(record.name, args.root)
+    output = args.output or Path(f"{args.tracker}_{record.name}_submission.zip")
+    path = export_submission(args.results, record.name, args.tracker, sequences, output)
     if args.json:
         print(json.dumps({"archive": str(path), "sequences": len(sequences)}))
     else:
-        print(f"wrote {path}: {len(sequences)} {args.bench} sequences of {args.tracker}")
+        print(f"wrote {path}: {len(sequences)} {record.name} sequences of {args.tracker}")
     return 0

@@ -19,3 +19,8 @@ class EvaluationError(HarnessError):
 
 class ShardFailedError(HarnessError):
     """One or more shards raised; the others' results were kept."""
+
+
+class ProfileError(EvaluationError):
+    """A profile defined with an unknown field, convention value or threshold grid, or asked to score
+    results it was not made for."""

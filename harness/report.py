@@ -1,4 +1,5 @@
-"""Tables for people and JSON for machines; a metric is never shown without its profile."""
+"""Tables for people and JSON for machines, for any result: each renderer reads the fields a result
+declares (`metrics.fields`), never its kind. A metric is never shown without its profile."""
 
 from __future__ import annotations
 
@@ -8,13 +9,42 @@ from pathlib import Path
 from typing import Any
 
 from harness.evaluate import TrackerScore
+from harness.metrics.fields import Field, headline
+
+FPS = Field("fps", "fps", "higher", digits=1, description="frames per second of the tracker's own calls")
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+def title(benchmark: str, experiment: str, profile: str, what: str = "") -> str:
+    return " · ".join([benchmark, experiment, *([what] if what else []), f"profile {profile}"])
 
 
-def _render(header: str, cols: list[str], rows: list[list[str]]) -> str:
+def columns(scores: list[TrackerScore]) -> list[Field]:
+    """The fields any of these results reports, in their declared order, then fps where it was recorded."""
+    if not scores:
+        return []
+    shown = [f for f in scores[0].result.fields if any(s.result.values.get(f.name) is not None for s in scores)]
+    return shown + ([FPS] if any(not math.isnan(s.fps) for s in scores) else [])
+
+
+def _value(score: TrackerScore, field: Field) -> float | None:
+    return score.fps if field is FPS else score.result.values.get(field.name)
+
+
+def ranked(scores: list[TrackerScore]) -> list[TrackerScore]:
+    """Best first by the results' headline figure."""
+    if not scores:
+        return []
+    first = headline(scores[0].result)
+    return sorted(scores, key=lambda s: first.sort_key(s.result.values.get(first.name)))
+
+
+def _cells(scores: list[TrackerScore]) -> tuple[list[str], list[list[str]]]:
+    fields = columns(scores)
+    rows = [[s.tracker, *(f.format(_value(s, f)) for f in fields)] for s in ranked(scores)]
+    return ["tracker", *(f.label for f in fields)], rows
+
+
+def aligned(header: str, cols: list[str], rows: list[list[str]]) -> str:
     """A header line, then columns aligned: the first to the left, the figures to the right."""
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
 
@@ -24,115 +54,68 @@ def _render(header: str, cols: list[str], rows: list[list[str]]) -> str:
     return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def format_table(scores: list[TrackerScore], benchmark: str, profile: str) -> str:
-    cols = ["tracker", "success AUC", "precision@20px", "norm. precision"]
-    # AO and SR are GOT-10k's figures: shown only under the profile that reproduces its toolkit.
-    if profile == "got10k":
-        cols += ["AO", "SR0.5", "SR0.75"]
-    cols.append("fps")
-    rows = []
-    for s in sorted(scores, key=lambda s: -s.result.auc):
-        r = s.result
-        row = [s.tracker, _fmt(r.auc), _fmt(r.precision), _fmt(r.norm_precision)]
-        if profile == "got10k":
-            row += [_fmt(r.ao), _fmt(r.sr50), _fmt(r.sr75)]
-        rows.append(row + [_fmt(s.fps, 1)])
-    return _render(f"{benchmark} · one-pass · profile {profile}", cols, rows)
+def markdown(header: str, cols: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table under a bold caption: names left-aligned, figures right-aligned; pipes escaped."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [f"**{cell(header)}**", "", "| " + " | ".join(map(cell, cols)) + " |",
+             "|" + "|".join([":---", *("---:" for _ in cols[1:])]) + "|"]
+    lines += ["| " + " | ".join(map(cell, r)) + " |" for r in rows]
+    return "\n".join(lines)
 
 
-def _curves(score: TrackerScore) -> dict[str, list[float] | None]:
-    r = score.result
-    as_list = lambda a: None if a is None else [float(v) for v in a]
-    return {
-        "success_curve": as_list(r.success_curve),
-        "success_thresholds": as_list(r.success_thresholds),
-        "precision_curve": as_list(r.precision_curve),
-        "precision_thresholds": as_list(r.precision_thresholds),
-        "norm_precision_curve": as_list(r.norm_precision_curve),
-        "norm_precision_thresholds": as_list(r.norm_precision_thresholds),
-    }
+def format_table(scores: list[TrackerScore], header: str) -> str:
+    return aligned(header, *_cells(scores))
 
 
-def scores_json(scores: list[TrackerScore], benchmark: str, profile: str) -> dict[str, Any]:
+def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> dict[str, Any]:
+    """Every figure of every tracker, with the fields' meaning, the experiment and the profile's source."""
+    fields = list(scores[0].result.fields) + [FPS] if scores else []
     return {
         "benchmark": benchmark,
-        "protocol": "one-pass",
-        "profile": profile,
+        "protocol": experiment.title,
+        "experiment": experiment.name,
+        "profile": profile.name,
+        "profile_source": profile.source,
+        "fields": {f.name: {"label": f.label, "better": f.better, "description": f.description} for f in fields},
         "trackers": {
-            s.tracker: {
-                "success_auc": s.result.auc,
-                "precision": s.result.precision,
-                "norm_precision": s.result.norm_precision,
-                **({"ao": s.result.ao, "sr50": s.result.sr50, "sr75": s.result.sr75} if profile == "got10k" else {}),
-                "fps": None if math.isnan(s.fps) else s.fps,
-                **_curves(s),
-                "per_sequence_auc": s.result.per_sequence_auc,
-                "per_sequence_precision": s.result.per_sequence_precision,
-                **s.result.extras,
-            }
-            for s in scores
+            s.tracker: {**s.result.to_json(), "fps": None if math.isnan(s.fps) else s.fps} for s in scores
         },
     }
 
 
-def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, profile: str) -> Path:
-    """reports/<benchmark>-<profile>.{md,json}; returns the markdown path."""
+def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> Path:
+    """reports/<benchmark>-<experiment>-<profile>.{md,json}; returns the Markdown path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"{benchmark}-{profile}"
-    stem.with_suffix(".json").write_text(json.dumps(scores_json(scores, benchmark, profile), indent=2))
+    stem = directory / f"{benchmark}-{experiment.name}-{profile.name}"
+    stem.with_suffix(".json").write_text(json.dumps(scores_json(scores, benchmark, experiment, profile), indent=2))
     md = stem.with_suffix(".md")
-    md.write_text("```\n" + format_table(scores, benchmark, profile) + "\n```\n")
+    md.write_text(markdown(title(benchmark, experiment.title, profile.name), *_cells(scores)) + "\n")
     return md
 
 
-def format_vot_table(results: dict, benchmark: str, protocol: str) -> str:
-    """EAO, accuracy, robustness in the profile's own form, and the failure count."""
-    profile = next(iter(results.values())).profile if results else "-"
-    cols = ["tracker", "EAO", "accuracy", "robustness", "failures"]
-    rows = [[name, _fmt(r.eao), _fmt(r.accuracy), _fmt(r.robustness), _fmt(r.failures, 1)]
-            for name, r in sorted(results.items(), key=lambda kv: -(kv[1].eao or 0.0))]
-    return _render(f"{benchmark} · {protocol} · profile {profile}", cols, rows)
-
-
-def vot_json(results: dict, benchmark: str, protocol: str) -> dict[str, Any]:
-    as_list = lambda a: None if a is None else [float(v) for v in a]
-    return {
-        "benchmark": benchmark,
-        "protocol": protocol,
-        "profile": next(iter(results.values())).profile if results else None,
-        "trackers": {
-            name: {
-                "eao": r.eao, "eao_curve": as_list(r.eao_curve), "accuracy": r.accuracy,
-                "robustness": r.robustness, "failures": r.failures, "per_sequence": r.per_sequence,
-                "per_tag": r.per_tag, **r.extras,
-            }
-            for name, r in results.items()
-        },
-    }
-
-
-def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, profile: str) -> str:
-    """Success AUC per attribute (rows) and tracker (columns)."""
+def format_attribute_table(groups: dict[str, list[TrackerScore]], counts: dict[str, int], header: str) -> str:
+    """The headline figure per attribute (rows) and tracker (columns)."""
     trackers = sorted({s.tracker for scores in groups.values() for s in scores})
     cols = ["attribute", "sequences", *trackers]
-    rows = [
-        [code, str(counts[code]), *(_fmt(next(s.result.auc for s in scores if s.tracker == t)) for t in trackers)]
-        for code, scores in groups.items()
-    ]
-    return _render(f"{benchmark} · one-pass · success AUC by attribute · profile {profile}", cols, rows)
+    rows = []
+    for code, scores in groups.items():
+        by_tracker = {s.tracker: s.result for s in scores}
+        field = headline(scores[0].result)
+        rows.append([code, str(counts[code]), *(field.format(by_tracker[t].values.get(field.name)) for t in trackers)])
+    return aligned(header, cols, rows)
 
 
-def attributes_json(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, profile: str) -> dict:
+def attributes_json(groups: dict[str, list[TrackerScore]], counts: dict[str, int], benchmark: str, experiment: Any,
+                    profile: Any) -> dict:
     return {
         "benchmark": benchmark,
-        "protocol": "one-pass",
-        "profile": profile,
+        "protocol": experiment.title,
+        "experiment": experiment.name,
+        "profile": profile.name,
         "attributes": {
-            code: {
-                "sequences": counts[code],
-                "trackers": {s.tracker: {"success_auc": s.result.auc, "precision": s.result.precision,
-                                         "norm_precision": s.result.norm_precision} for s in scores},
-            }
+            code: {"sequences": counts[code], "trackers": {s.tracker: dict(s.result.values) for s in scores}}
             for code, scores in groups.items()
         },
     }

@@ -1,8 +1,13 @@
-"""The results store: one parquet file per shard, written atomically; read back as one dataset scan.
+"""The results store: one parquet file per shard, written atomically.
 
-Layout: ``<results>/<benchmark>/<protocol>/<tracker>/<sequence>/rep<NNN>.parquet``. A file is complete or
-absent: writers write ``.<name>.tmp-<pid>`` beside it and rename. A shard that raised leaves
-``_rep<NNN>.error.json`` with its traceback instead. The schema is documented in docs/store.md.
+Layout: ``<results>/<benchmark>/<protocol>/<tracker>/<sequence>/rep<NNN>.parquet``, where ``<protocol>``
+is the experiment's name (its store folder). A file is complete or absent: writers write
+``.<name>.tmp-<pid>`` beside it and rename. A shard that raised leaves ``_rep<NNN>.error.json`` with
+its traceback instead. The schema is documented in docs/store.md.
+
+Reading for scoring goes tracker by tracker (`read_tracker`): only that tracker's files, each opened
+once by its path, in frame order as written, so memory holds one tracker's rows and a tracker filter
+reads nothing else. `read_results` is one dataset scan of a whole benchmark, for users' own analyses.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from harness.errors import StoreError
@@ -44,6 +47,9 @@ SCHEMA = pa.schema(
         pa.field("latency_ms", pa.float64()),
     ]
 )
+
+
+_DICTIONARY_COLUMNS = [f.name for f in SCHEMA if pa.types.is_dictionary(f.type)]
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,8 @@ def write_shard(root: Path, key: ShardKey, frames: ShardFrames, provenance: Prov
     meta = {PROVENANCE_KEY: json.dumps(asdict(provenance)).encode(), b"harness.schema": SCHEMA_VERSION.encode()}
     table = to_table(key, frames).replace_schema_metadata(meta)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp)
+    # Dictionary pages only for the name columns: the per-frame numbers read back faster without them.
+    pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS)
     os.replace(tmp, final)
     error_path(root, key).unlink(missing_ok=True)
     return final
@@ -181,6 +188,8 @@ def read_results(
     protocol: str = "ope",
 ) -> pa.Table:
     """All stored rows of one benchmark and protocol (optionally some trackers) in one dataset scan."""
+    import pyarrow.dataset as ds  # for users' own analyses; the harness's commands never load it
+
     folder = Path(root) / _safe(benchmark) / _safe(protocol)
     where = f"benchmark {benchmark!r} ({protocol})"
     if not folder.is_dir():
@@ -196,35 +205,123 @@ def read_results(
 
 @dataclass(frozen=True)
 class StoredShard:
-    """One shard's rows read back, in frame order."""
+    """One shard's rows read back, in frame order (a shard file is written in frame order)."""
 
     tracker: str
     sequence: str
     repetition: int
     boxes: np.ndarray  # (N, 4)
-    statuses: np.ndarray  # (N,) strings from STATUSES
+    status: np.ndarray  # (N,) int8: index into STATUSES
     latency_ms: np.ndarray  # (N,)
+    source: str  # what a user recognises: the imported result file, else the shard file itself
+
+    @property
+    def statuses(self) -> np.ndarray:
+        """(N,) status names."""
+        return np.asarray(STATUSES)[self.status]
 
 
-def split_shards(table: pa.Table) -> list[StoredShard]:
-    """A scanned table cut into its shards, ordered by tracker, sequence, repetition, then frame."""
-    if table.num_rows == 0:
+_READ = ["x", "y", "w", "h", "status", "latency_ms"]
+
+
+def _source(path: Path, metadata: dict[bytes, bytes] | None) -> str:
+    origin = json.loads((metadata or {}).get(PROVENANCE_KEY, b"{}")).get("source", "run")
+    return origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
+
+
+def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
+    """Dictionary-encoded status names to indices into STATUSES, without building a string per row."""
+    codes = []
+    for chunk in column.chunks:
+        names = chunk.dictionary.to_pylist()
+        unknown = set(names) - set(STATUSES)
+        if unknown:
+            raise StoreError(f"unknown statuses {sorted(unknown)}; expected {STATUSES}")
+        lookup = np.array([STATUSES.index(n) for n in names], dtype=np.int8)
+        codes.append(lookup[chunk.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(codes) if codes else np.zeros(0, np.int8)
+
+
+def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> StoredShard:
+    """One shard file; a file that is not a readable shard is a StoreError naming it."""
+    try:
+        parquet = pq.ParquetFile(path)
+        table = parquet.read(columns=_READ, use_threads=False)
+        metadata = parquet.schema_arrow.metadata
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no such shard file") from None
+    except (OSError, pa.ArrowException, KeyError) as exc:
+        raise StoreError(f"{path}: not a readable shard file ({exc}); move it away and run or import it again") from None
+    boxes = np.empty((table.num_rows, 4))
+    for i, c in enumerate("xywh"):
+        boxes[:, i] = table[c].to_numpy()
+    try:
+        status = _status_codes(table["status"])
+    except StoreError as error:
+        raise StoreError(f"{path}: {error}") from None
+    return StoredShard(tracker, sequence, repetition, boxes, status, table["latency_ms"].to_numpy(),
+                       _source(path, metadata))
+
+
+def shard_file(root: Path, key: ShardKey) -> StoredShard:
+    """The stored shard of `key`."""
+    return read_shard(shard_path(root, key), key.tracker, key.sequence, key.repetition)
+
+
+def stored_trackers(root: Path, benchmark: str, protocol: str) -> list[str]:
+    """The trackers with any shard of a benchmark and protocol, sorted, named as stored (not as folders)."""
+    folder = Path(root) / _safe(benchmark) / _safe(protocol)
+    if not folder.is_dir():
         return []
+    names = []
+    with os.scandir(folder) as trackers:
+        for entry in sorted(trackers, key=lambda e: e.name):
+            first = next(iter(sorted(Path(entry.path).glob("*/rep*.parquet"))), None) if entry.is_dir() else None
+            if first is not None:
+                names.append(_stored_name(first, "tracker", entry.name))
+    return sorted(names)
 
-    def strings(column: str) -> np.ndarray:
-        return pc.cast(table[column], pa.string()).to_numpy(zero_copy_only=False)
 
-    tracker, sequence, repetition = strings("tracker"), strings("sequence"), table["repetition"].to_numpy()
-    order = np.lexsort((table["frame"].to_numpy(), repetition, sequence, tracker))
-    tracker, sequence, repetition = tracker[order], sequence[order], repetition[order]
-    boxes = np.column_stack([table[c].to_numpy()[order] for c in "xywh"])
-    statuses, latency = strings("status")[order], table["latency_ms"].to_numpy()[order]
-    change = (tracker[1:] != tracker[:-1]) | (sequence[1:] != sequence[:-1]) | (repetition[1:] != repetition[:-1])
-    starts = np.flatnonzero(np.r_[True, change])
-    return [
-        StoredShard(str(tracker[a]), str(sequence[a]), int(repetition[a]), boxes[a:b], statuses[a:b], latency[a:b])
-        for a, b in zip(starts, np.r_[starts[1:], len(order)])
-    ]
+def _stored_name(path: Path, column: str, fallback: str) -> str:
+    """The name a shard file holds in a constant dictionary column (folder names lose '/' and similar)."""
+    try:
+        dictionary = pq.ParquetFile(path).read(columns=[column])[column].chunk(0).dictionary
+        return str(dictionary[0]) if len(dictionary) else fallback
+    except (OSError, pa.ArrowException, KeyError, IndexError):
+        return fallback
+
+
+def read_tracker(
+    root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str], first_only: bool = False
+) -> dict[str, list[StoredShard]]:
+    """One tracker's stored shards of the named sequences: sequence -> shards by increasing repetition
+    (only repetition 1 when `first_only`). Only that tracker's files are opened, each once, by path:
+    no scan of the store and no sort. Sequences without a shard are left out."""
+    base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
+    found: dict[str, list[StoredShard]] = {}
+    if not base.is_dir():
+        return found
+    for sequence in sequences:
+        folder = base / _safe(sequence)
+        if first_only:
+            path = folder / "rep001.parquet"
+            if path.is_file():
+                found[sequence] = [read_shard(path, tracker, sequence, 1)]
+            continue
+        reps = sorted((int(m[1]), folder / m[0]) for m in map(_REP.fullmatch, _names(folder)) if m)
+        if reps:
+            found[sequence] = [read_shard(path, tracker, sequence, rep) for rep, path in reps]
+    return found
+
+
+_REP = re.compile(r"rep(\d+)\.parquet")
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def list_errors(root: Path, benchmark: str | None = None) -> list[dict]:

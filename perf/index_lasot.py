@@ -27,11 +27,11 @@ from benchmarks.lasot_table import lasot_names
 from benchmarks.registry import load_benchmark
 
 
-def write_fixture(root: Path, seed: int = 0) -> int:
-    """The annotation files of all 1,400 sequences; returns the number of frames."""
+def write_fixture(root: Path, seed: int = 0, subset: str = "full") -> int:
+    """The annotation files of all 1,400 sequences (or of `subset`); returns the number of frames."""
     rng = np.random.default_rng(seed)
     total = 0
-    for name in lasot_names("full"):
+    for name in lasot_names(subset):
         folder = root / name.rpartition("-")[0] / name
         folder.mkdir(parents=True)
         n = int(rng.integers(1000, 4025))

@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 from harness.metrics import boxes
-from harness.metrics.ope import SequenceInput, evaluate
-from harness.metrics.profiles import PROFILES
+from harness.metrics.ope.evaluate import SequenceInput, evaluate
+from harness.metrics.ope.profiles import PROFILES
 from docs_section import DOC, cpu_model, write_section
 
 HEADING = "## OPE metrics on 1,000,000 frames"

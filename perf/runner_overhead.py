@@ -44,7 +44,7 @@ from benchmarks import Sequence  # noqa: E402
 from benchmarks.otb import load_otb  # noqa: E402
 from benchmarks.vot import axis_aligned_boxes, load_vot  # noqa: E402
 from harness.runner.dispatch import run_shards  # noqa: E402
-from harness.runner.one_pass import frame_paths  # noqa: E402
+from harness.runner.calls import frame_paths  # noqa: E402
 from harness.store import read_results  # noqa: E402
 from trackers import TrackerPlugin  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402

@@ -1,5 +1,5 @@
 """VOT metric speed: EAO, accuracy and robustness of 5 trackers x 60 sequences x 15 repetitions, ours
-(`evaluate_vot(..., "vot_toolkit")`) against the VOT toolkit's own analyses, on the same data, in one run.
+(`evaluate_vot(..., "vot_toolkit", VOT2018)`) against the VOT toolkit's own analyses, on the same data, in one run.
 
     python perf/vot_metrics_speed.py [--repetitions 15] [--write-docs]
 
@@ -24,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.metrics import vot_frames
-from harness.metrics.vot import VOTSequenceTruth, VOTTrajectory, evaluate_vot
-from harness.metrics.vot_profiles import VOT_TAGS
-from harness.metrics.vot_text import read_vot_result_file
+from harness.metrics.vot import frames as vot_frames
+from benchmarks.registry import benchmark_record
+from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from benchmarks.registry import VOT_TAGS
+from harness.formats.vot_text import read_vot_result_file
 from docs_section import DOC, cpu_model, write_section
+
+VOT2018 = benchmark_record("vot2018").eao_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +134,7 @@ def main() -> None:
     truth, runs = load(args.repetitions)
     toolkit = {tracker: toolkit_inputs(truth, runs[tracker]) for tracker in TRACKERS}
     first_reps = [t for t in runs[TRACKERS[0]] if t.repetition == 1]
-    evaluate_vot(first_reps, truth, "vot_toolkit")  # warm-up: imports, first allocations
+    evaluate_vot(first_reps, truth, "vot_toolkit", VOT2018)  # warm-up: imports, first allocations
     toolkit_scores(toolkit_inputs(truth[:1], first_reps[:1])[0], toolkit[TRACKERS[0]][1])  # numba's compile cache
     vot_frames._RASTER_CACHE.clear()
     start = time.perf_counter()
@@ -141,15 +144,15 @@ def main() -> None:
     ours, theirs, rows = 0.0, 0.0, []
     for tracker in TRACKERS:
         start = time.perf_counter()
-        result = evaluate_vot(runs[tracker], truth, "vot_toolkit")
+        result = evaluate_vot(runs[tracker], truth, "vot_toolkit", VOT2018)
         mine = time.perf_counter() - start
         start = time.perf_counter()
         eao, accuracy, robustness = toolkit_scores(*toolkit[tracker])
         reference = time.perf_counter() - start
-        worst = max(abs(result.eao - eao), abs(result.accuracy - accuracy), abs(result.robustness - robustness))
+        worst = max(abs(result.eao - eao), abs(result.accuracy - accuracy), abs(result.values["ar_robustness"] - robustness))
         assert worst < 1e-9, f"{tracker}: ours and the toolkit's disagree by {worst}"
         ours, theirs = ours + mine, theirs + reference
-        figures = f"{result.eao:.4f} | {result.accuracy:.4f} | {result.robustness:.4f}"
+        figures = f"{result.eao:.4f} | {result.accuracy:.4f} | {result.values['ar_robustness']:.4f}"
         rows.append(f"| {tracker} | {figures} | {reference:.2f} | {mine:.3f} | {reference / mine:.0f}x |")
     n_frames = sum(len(s.gt) for s in truth) * args.repetitions * len(TRACKERS)
     command = "python perf/vot_metrics_speed.py"

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.errors import AnnotationError, MissingDataError
-from benchmarks.registry import BENCHMARKS, benchmark_info, load_benchmark, resolve_root
+from benchmarks.registry import benchmark_record, load_benchmark, records, resolve_root
 from harness.cli import main
-from harness.metrics.profiles import DEFAULT_PROFILE, PROFILES
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for info in BENCHMARKS.values():
+    for info in records().values():
         for variable in info.env_vars:
             monkeypatch.delenv(variable, raising=False)
     monkeypatch.delenv("HARNESS_CONFIG", raising=False)
@@ -31,14 +30,12 @@ def got10k_split(root: Path, split: str, n: int) -> None:
     (root / split / "list.txt").write_text(f"{split}_seq\n")
 
 
-def test_every_benchmark_has_a_default_profile_and_canonical_names() -> None:
+def test_canonical_names_and_server_scored_splits() -> None:
     names = {"uav123", "uav20l", "nfs30", "nfs240", "vot2016", "vot2017", "vot2018", "lasot", "lasot_full",
              "lasot_ext", "trackingnet", "trackingnet_train", "got10k", "got10k_test", "got10k_train"}
-    assert names <= set(BENCHMARKS)
-    for name in names - {"vot2016", "vot2017", "vot2018"}:  # VOT is scored by its own protocols
-        assert DEFAULT_PROFILE[name] in PROFILES, name
-    assert benchmark_info("NFS").name == "nfs30" and benchmark_info("got10k_val").name == "got10k"
-    assert {n for n, info in BENCHMARKS.items() if info.server_scored} == {"got10k_test", "trackingnet"}
+    assert names <= set(records())
+    assert benchmark_record("NFS").name == "nfs30" and benchmark_record("got10k_val").name == "got10k"
+    assert {n for n, info in records().items() if info.server_scored} == {"got10k_test", "trackingnet"}
 
 
 def test_got10k_splits_are_registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

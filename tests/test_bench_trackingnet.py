@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
-from benchmarks.registry import benchmark_info, load_benchmark
+from benchmarks.registry import benchmark_record, load_benchmark
 from benchmarks.trackingnet import load_trackingnet
 
 
@@ -37,14 +37,14 @@ def test_test_split_first_frame_only(trackingnet: Path) -> None:
     assert first.init_box.tolist() == [10.5, 20, 30, 40.25] and np.isnan(first.ground_truth[1:]).all()
     assert first.frames[0] == trackingnet / "TEST" / "frames" / "-3TIfnTSM6c_2" / "0.jpg"
     assert first.frames[-1].name == "11.jpg" and first.absent[1:].all()
-    assert benchmark_info("trackingnet").server_scored and benchmark_info("trackingnet_test").name == "trackingnet"
+    assert benchmark_record("trackingnet").server_scored and benchmark_record("trackingnet_test").name == "trackingnet"
 
 
 def test_train_chunks(trackingnet: Path) -> None:
     seqs = load_benchmark("trackingnet_train", trackingnet)
     assert [(s.name, len(s)) for s in seqs] == [("__1gRh6LWd0_0", 5), ("zzzzzzzzzzz_1", 2)]
     assert not np.isnan(seqs[0].ground_truth).any() and seqs[0].benchmark == "trackingnet_train"
-    assert not benchmark_info("trackingnet_train").server_scored
+    assert not benchmark_record("trackingnet_train").server_scored
     # A chunk folder on its own is a root too.
     assert [s.name for s in load_trackingnet(trackingnet / "TRAIN_3", "train")] == ["zzzzzzzzzzz_1"]
 

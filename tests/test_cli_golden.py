@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness.cli import main
-from harness.metrics.profiles import PROFILES
+from harness.metrics.ope.profiles import PROFILES
 from tests.conftest import realdata_path
 
 TOL = 1e-6

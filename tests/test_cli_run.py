@@ -23,7 +23,7 @@ def test_run_on_otb_layout_prints_profiled_table_and_writes_report(tmp_path, ray
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "otb · one-pass · profile lasot_matlab"
     assert out.splitlines()[3].startswith("opencv-nano")
-    report = json.loads((tmp_path / "reports" / "otb-lasot_matlab.json").read_text())
+    report = json.loads((tmp_path / "reports" / "otb-ope-lasot_matlab.json").read_text())
     assert set(report["trackers"]["opencv-nano"]["per_sequence_auc"]) == {"Couple", "Crossing"}
 
     # A second run finds both shards complete, runs nothing, and reports the same numbers.

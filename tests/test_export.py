@@ -12,7 +12,7 @@ import pytest
 from benchmarks.registry import load_benchmark
 from harness.cli import main
 from harness.errors import HarnessError
-from harness.export import export_submission
+from harness.formats.submission import export_submission
 from harness.store import Provenance, ShardFrames, ShardKey, write_shard
 from tests.conftest import realdata_path
 

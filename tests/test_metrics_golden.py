@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.metrics.ope import OPEResult, SequenceInput, evaluate
-from harness.metrics.profiles import PROFILES
+from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
+from harness.metrics.ope.profiles import PROFILES
 from tests.conftest import realdata_path
 
 TOL = 1e-6

@@ -7,9 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
+from benchmarks.registry import benchmark_record
 from harness.errors import EvaluationError
-from harness.metrics.ope import OPEResult, SequenceInput, evaluate
-from harness.metrics.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
+from harness.metrics.ope.profiles import PROFILES, get_profile
 
 BOX = [10.0, 10.0, 20.0, 20.0]
 
@@ -141,13 +142,13 @@ def test_inputs_are_not_modified() -> None:
 def test_registry() -> None:
     with pytest.raises(EvaluationError, match="pysot.*trackingnet"):
         get_profile("otb-official")
-    assert {DEFAULT_PROFILE[b] for b in ("otb", "otb100", "uav123", "nfs", "lasot")} == {"lasot_matlab"}
-    assert (DEFAULT_PROFILE["got10k"], DEFAULT_PROFILE["trackingnet"], DEFAULT_PROFILE["synthetic"]) == (
-        "got10k",
-        "trackingnet",
-        "lasot_matlab",
-    )
-    assert all(name == p.name for name, p in PROFILES.items()) and set(DEFAULT_PROFILE.values()) <= set(PROFILES)
+
+    def default(name: str) -> str:
+        return benchmark_record(name).default_profiles["ope"]
+
+    assert {default(b) for b in ("otb", "otb100", "uav123", "nfs", "lasot")} == {"lasot_matlab"}
+    assert (default("got10k"), default("trackingnet"), default("synthetic")) == ("got10k", "trackingnet", "lasot_matlab")
+    assert all(name == p.name for name, p in PROFILES.items())
     with pytest.raises(dataclasses.FrozenInstanceError):
         PROFILES["pysot"].first_frame = "gt"  # type: ignore[misc]
     custom = dataclasses.replace(PROFILES["pysot"], name="pysot_gt_first", first_frame="gt")

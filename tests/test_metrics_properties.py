@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from harness.metrics import boxes
-from harness.metrics.ope import SequenceInput, evaluate
+from harness.metrics.ope.evaluate import SequenceInput, evaluate
 
 # integer coordinates make IoU and distances land exactly on thresholds, where comparisons matter
 coordinate = st.one_of(

@@ -12,7 +12,7 @@ from vot.region.shapes import Polygon, Rectangle
 from vot.tracker import OnlineTrackerRuntime, RealtimeTrackerRuntime
 
 from benchmarks.vot import axis_aligned_boxes, load_vot
-from harness.runner.supervised import RealtimeClock, SupervisedConfig, run_supervised
+from harness.experiments.supervised import REALTIME, RealtimeClock, run_supervised
 from tests.conftest import realdata_path
 from trackers import Prediction, Tracker, TrackerInfo
 
@@ -138,7 +138,7 @@ def test_realtime_clock_matches_the_toolkit_runtime(seed):
 def test_realtime_run_repeats_the_last_output_while_the_tracker_is_busy(bag):
     gt = axis_aligned_boxes(bag.ground_truth)
     slow_every = 4  # every 4th call takes 0.2 s at 20 fps: it misses the next 3 frames after grace
-    config = SupervisedConfig(realtime_fps=20.0, grace=3)
+    config = dataclasses.replace(REALTIME, realtime_fps=20.0, grace=3)
     frames = run_supervised(
         Scripted(Script(gt, set())), bag, "rt", toolkit_overlap, config,
         latency_model=lambda i, measured: 0.2 if i % slow_every == 0 else 0.01,
@@ -151,7 +151,7 @@ def test_realtime_run_repeats_the_last_output_while_the_tracker_is_busy(bag):
 
 
 def test_runner_failure_test_is_the_toolkits_overlap():
-    from harness.runner.supervised import toolkit_overlap as ours
+    from harness.experiments.supervised import toolkit_overlap as ours
 
     rng = np.random.default_rng(7)
     for i in range(400):
@@ -168,7 +168,7 @@ def test_realtime_runs_at_the_sequences_own_frame_rate(bag):
     missed) but of 0.025 s at 20 fps (less than one 0.05 s interval: none is)."""
     assert bag.fps == 30
     gt = axis_aligned_boxes(bag.ground_truth)
-    config = SupervisedConfig(realtime_fps=20.0, grace=0)
+    config = dataclasses.replace(REALTIME, realtime_fps=20.0, grace=0)
     frames = run_supervised(Scripted(Script(gt, set())), bag, "rt", toolkit_overlap, config,
                             latency_model=lambda i, measured: 0.075)
     assert (frames.latency_ms == 0).any()

@@ -9,8 +9,8 @@ from vot.region.io import read_trajectory, write_trajectory
 from vot.region.shapes import Polygon, Rectangle
 
 from harness.errors import ImportFormatError
-from harness.metrics.vot_text import read_vot_result_file
-from harness.vot_binary import read_vot_binary_file
+from harness.formats.vot_text import read_vot_result_file
+from harness.formats.vot_binary import read_vot_binary_file
 from tests.conftest import realdata_path
 
 

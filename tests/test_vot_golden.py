@@ -13,9 +13,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from harness.metrics.vot import VOTResult, VOTTrajectory, evaluate_vot
+from benchmarks.registry import benchmark_record
+from harness.metrics.vot.evaluate import VOTResult, VOTTrajectory, evaluate_vot
 from tests.conftest import realdata_path
 from tests.vot_reference import TRACKERS, real_trajectories, vot2018_truth
+
+VOT2018 = benchmark_record("vot2018").eao_interval
 
 TOL = 1e-6
 PROFILES = ["vot_toolkit", "pysot", "got10k"]
@@ -28,7 +31,7 @@ def _golden() -> dict:
 
 @cache
 def _result(tracker: str, profile: str) -> VOTResult:
-    return evaluate_vot(list(real_trajectories(tracker)), list(vot2018_truth()), profile)
+    return evaluate_vot(list(real_trajectories(tracker)), list(vot2018_truth()), profile, VOT2018)
 
 
 def _close(ours: float, theirs: float, what: str) -> None:
@@ -41,8 +44,8 @@ def test_vot_toolkit(tracker: str) -> None:
     r = _result(tracker, "vot_toolkit")
     _close(r.eao, gold["eao"], "EAO")
     _close(r.accuracy, gold["accuracy"], "accuracy")
-    _close(r.robustness, gold["ar_point"]["robustness_exp"], "AR-plot robustness")
-    _close(r.extras["weighted_failures"], gold["robustness_reported_weighted_failures"], "reported robustness")
+    _close(r.values["ar_robustness"], gold["ar_point"]["robustness_exp"], "AR-plot robustness")
+    _close(r.values["weighted_failures"], gold["robustness_reported_weighted_failures"], "reported robustness")
     _close(r.failures, gold["total_failures"], "failures")
     _close(r.extras["mean_sequence_length"], gold["mean_sequence_length"], "mean length")
     assert r.extras["n_eao_fragments"] == gold["n_eao_fragments"]
@@ -51,7 +54,7 @@ def test_vot_toolkit(tracker: str) -> None:
     np.testing.assert_allclose(r.eao_curve, gold["eao_curve"], rtol=0, atol=TOL)
     for name, values in gold["per_sequence"].items():
         for key, value in values.items():
-            _close(r.per_sequence[name][key], value, f"{name} {key}")
+            _close(r.per_sequence_figures[name][key], value, f"{name} {key}")
     assert r.per_tag == {}
 
 
@@ -61,7 +64,7 @@ def test_pysot(tracker: str) -> None:
     r = _result(tracker, "pysot")
     _close(r.eao, gold["eao"], "EAO")
     _close(r.accuracy, gold["accuracy"], "accuracy")
-    _close(r.robustness, gold["robustness"], "robustness")
+    _close(r.values["failures_per_100_frames"], gold["robustness"], "robustness")
     _close(r.failures, gold["lost_number_total_failures"], "lost number")
     assert r.extras["n_accuracy_frames"] == gold["n_accuracy_frames"]
     assert r.extras["total_frames"] == gold["total_frames"]
@@ -69,7 +72,7 @@ def test_pysot(tracker: str) -> None:
     assert {tag: v["eao"] for tag, v in r.per_tag.items()} == pytest.approx(gold["eao_per_tag"], abs=TOL)
     for name, values in gold["per_sequence"].items():
         for key, value in values.items():
-            _close(r.per_sequence[name][key], value, f"{name} {key}")
+            _close(r.per_sequence_figures[name][key], value, f"{name} {key}")
 
 
 @pytest.mark.parametrize("tracker", TRACKERS)
@@ -78,7 +81,7 @@ def test_got10k(tracker: str) -> None:
     r = _result(tracker, "got10k")
     assert r.eao is None and r.eao_curve is None
     _close(r.accuracy, gold["accuracy"], "accuracy")
-    _close(r.robustness, gold["robustness"], "robustness")
+    _close(r.values["tag_weighted_failures"], gold["robustness"], "robustness")
     _close(r.failures, gold["total_failures"], "failures")
     _close(r.extras["frame_pooled_accuracy"], gold["frame_pooled_accuracy_info"], "frame-pooled accuracy")
     assert set(r.per_tag) == set(gold["per_tag"])
@@ -87,7 +90,7 @@ def test_got10k(tracker: str) -> None:
             _close(r.per_tag[tag][key], value, f"{tag} {key}")
     for name, values in gold["per_sequence"].items():
         for key, value in values.items():
-            _close(r.per_sequence[name][key], value, f"{name} {key}")
+            _close(r.per_sequence_figures[name][key], value, f"{name} {key}")
 
 
 @pytest.mark.parametrize("tracker", TRACKERS)
@@ -111,16 +114,16 @@ def _perfect() -> list[VOTTrajectory]:
 def test_ground_truth_as_output_matches_the_golden_protocol_check() -> None:
     check = _golden()["protocol_checks"]["perfect_tracker"]
     truth = list(vot2018_truth())
-    vot = evaluate_vot(_perfect(), truth, "vot_toolkit")
+    vot = evaluate_vot(_perfect(), truth, "vot_toolkit", VOT2018)
     gold = check["vot_toolkit"]
     assert (vot.eao, vot.accuracy, vot.failures) == (gold["eao"], gold["accuracy"], 0)
-    assert vot.robustness == gold["ar_point"]["robustness_exp"]
-    assert vot.extras["weighted_failures"] == 0 and vot.extras["n_eao_fragments"] == gold["n_eao_fragments"]
+    assert vot.values["ar_robustness"] == gold["ar_point"]["robustness_exp"]
+    assert vot.values["weighted_failures"] == 0 and vot.extras["n_eao_fragments"] == gold["n_eao_fragments"]
     assert vot.eao_curve[0] == check["vot_toolkit_eao_curve_first_value"] and (vot.eao_curve[1:] == 1).all()
-    pysot = evaluate_vot(_perfect(), truth, "pysot")
+    pysot = evaluate_vot(_perfect(), truth, "pysot", VOT2018)
     gold = check["pysot"]
-    assert (pysot.eao, pysot.accuracy, pysot.robustness, pysot.failures) == (gold["eao"], gold["accuracy"], 0, 0)
+    assert (pysot.eao, pysot.accuracy, pysot.values["failures_per_100_frames"], pysot.failures) == (gold["eao"], gold["accuracy"], 0, 0)
     assert pysot.extras["n_accuracy_frames"] == gold["n_accuracy_frames"] and (pysot.eao_curve == 1).all()
     assert {tag: v["eao"] for tag, v in pysot.per_tag.items()} == gold["eao_per_tag"]
-    got = evaluate_vot(_perfect(), truth, "got10k")
-    assert (got.accuracy, got.robustness, got.failures) == (check["got10k"]["accuracy"], 0, 0)
+    got = evaluate_vot(_perfect(), truth, "got10k", VOT2018)
+    assert (got.accuracy, got.values["tag_weighted_failures"], got.failures) == (check["got10k"]["accuracy"], 0, 0)

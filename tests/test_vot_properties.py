@@ -14,13 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.metrics.vot import VOTSequenceTruth, VOTTrajectory, evaluate_vot
-from harness.metrics.vot_eao import vot_toolkit_curve
-from harness.metrics.vot_exact import exact_overlaps
-from harness.metrics.vot_raster import rect_corners
-from harness.metrics.vot_regions import prepare_raster, raster_overlaps
-from harness.metrics.vot_text import read_vot_result_file
+from benchmarks.registry import benchmark_record
+from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
+from harness.metrics.vot.eao import vot_toolkit_curve
+from harness.metrics.vot.exact import exact_overlaps
+from harness.metrics.vot.raster import rect_corners
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
+from harness.formats.vot_text import read_vot_result_file
 from tests.vot_reference import region, toolkit_analyses
+
+VOT2018 = benchmark_record("vot2018").eao_interval
 
 vot_raster = pytest.importorskip("vot.region.raster")
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -152,15 +155,15 @@ def test_supervised_analyses_match_vot_toolkit(seed: int) -> None:
         for r in range(int(rng.integers(1, 4))):
             runs.append(VOTTrajectory(f"s{s}", r + 1, *_protocol(rng, n, gt, polygons)))
     expected = toolkit_analyses(truth, runs)
-    ours = evaluate_vot(runs, truth, "vot_toolkit")
+    ours = evaluate_vot(runs, truth, "vot_toolkit", VOT2018)
     assert ours.eao == pytest.approx(expected["eao"], abs=1e-9, nan_ok=True)
     np.testing.assert_allclose(ours.eao_curve, expected["eao_curve"], rtol=0, atol=1e-9)
     assert ours.accuracy == pytest.approx(expected["accuracy"], abs=1e-9)
-    assert ours.robustness == pytest.approx(expected["robustness"], abs=1e-9)
-    assert ours.extras["weighted_failures"] == pytest.approx(expected["weighted_failures"], abs=1e-9)
+    assert ours.values["ar_robustness"] == pytest.approx(expected["robustness"], abs=1e-9)
+    assert ours.values["weighted_failures"] == pytest.approx(expected["weighted_failures"], abs=1e-9)
     for name, values in expected["per_sequence"].items():
-        assert ours.per_sequence[name]["accuracy"] == pytest.approx(values["accuracy"], abs=1e-9)
-        assert ours.per_sequence[name]["failures"] == values["failures"]
+        assert ours.per_sequence_figures[name]["accuracy"] == pytest.approx(values["accuracy"], abs=1e-9)
+        assert ours.per_sequence_figures[name]["failures"] == values["failures"]
 
 
 def test_eao_curve_is_the_toolkits_bit_for_bit_on_long_fragments() -> None:

@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 from harness.errors import EvaluationError, ImportFormatError
-from harness.metrics.vot import VOTTrajectory, evaluate_vot
-from harness.metrics.vot_text import read_vot_result_file
+from benchmarks.registry import benchmark_record
+from harness.metrics.vot.evaluate import VOTTrajectory, evaluate_vot
+from harness.formats.vot_text import read_vot_result_file
 from tests.vot_reference import toolkit_analyses, vot2018_truth
+
+VOT2018 = benchmark_record("vot2018").eao_interval
 
 SEQUENCES = ("ball2", "bmx", "leaves", "conduction1", "bag")  # conduction1's ground truth is x, y, w, h
 
@@ -60,14 +63,14 @@ def test_matches_the_vot_toolkit(tracker: str, year: str, interval: tuple[int, i
     truth = _truth()
     runs = [VOTTrajectory(s.name, r, *TRACKERS[tracker](s)) for s in truth for r in (1, 2)]
     expected = toolkit_analyses(truth, runs, *interval)
-    ours = evaluate_vot(runs, truth, "vot_toolkit", year)
+    ours = evaluate_vot(runs, truth, "vot_toolkit", interval)
     assert ours.eao == pytest.approx(expected["eao"], abs=1e-12, nan_ok=True)
     np.testing.assert_array_equal(ours.eao_curve, expected["eao_curve"])
-    assert (ours.accuracy, ours.robustness) == pytest.approx((expected["accuracy"], expected["robustness"]), abs=1e-12)
-    assert ours.extras["weighted_failures"] == pytest.approx(expected["weighted_failures"], abs=1e-12)
+    assert (ours.accuracy, ours.values["ar_robustness"]) == pytest.approx((expected["accuracy"], expected["robustness"]), abs=1e-12)
+    assert ours.values["weighted_failures"] == pytest.approx(expected["weighted_failures"], abs=1e-12)
     for name, values in expected["per_sequence"].items():
         for key, value in values.items():
-            assert ours.per_sequence[name][key] == pytest.approx(value, abs=1e-12), (name, key)
+            assert ours.per_sequence_figures[name][key] == pytest.approx(value, abs=1e-12), (name, key)
 
 
 def test_the_extremes_values() -> None:
@@ -75,15 +78,15 @@ def test_the_extremes_values() -> None:
     frames = sum(len(s.gt) for s in truth)
     failing = [VOTTrajectory(s.name, 1, *_always_failing(len(s.gt))) for s in truth]
     failures = sum((len(s.gt) + 4) // 6 for s in truth)
-    vot = evaluate_vot(failing, truth, "vot_toolkit")
+    vot = evaluate_vot(failing, truth, "vot_toolkit", VOT2018)
     assert np.isnan(vot.eao) and vot.accuracy == 0 and vot.failures == failures  # every fragment is one frame long
-    pysot = evaluate_vot(failing, truth, "pysot")
-    assert pysot.eao == 0 and np.isnan(pysot.accuracy) and pysot.robustness == pytest.approx(failures / frames * 100)
-    got = evaluate_vot(failing, truth, "got10k")
+    pysot = evaluate_vot(failing, truth, "pysot", VOT2018)
+    assert pysot.eao == 0 and np.isnan(pysot.accuracy) and pysot.values["failures_per_100_frames"] == pytest.approx(failures / frames * 100)
+    got = evaluate_vot(failing, truth, "got10k", VOT2018)
     assert got.accuracy == 0 and got.failures == failures
     perfect = [VOTTrajectory(s.name, 1, *_ground_truth(s.gt)) for s in truth]
     for profile in ("vot_toolkit", "pysot", "got10k"):
-        result = evaluate_vot(perfect, truth, profile)
+        result = evaluate_vot(perfect, truth, profile, VOT2018)
         assert (result.accuracy, result.failures) == (1.0, 0.0) and result.eao in (1.0, None), profile
 
 
@@ -106,24 +109,24 @@ def _one(status: list[int], boxes: np.ndarray | None = None, sequence: str = "ba
 def test_evaluate_refuses_what_the_toolkits_cannot_score(status: list[int], message: str) -> None:
     truth = [s for s in vot2018_truth() if s.name == "ball2"]
     with pytest.raises(EvaluationError, match=message):
-        evaluate_vot([_one(status)], truth, "vot_toolkit")
+        evaluate_vot([_one(status)], truth, "vot_toolkit", VOT2018)
 
 
 def test_evaluate_names_missing_and_unknown_inputs() -> None:
     truth = [s for s in vot2018_truth() if s.name in ("ball2", "bmx")]
     ball2 = _one([1] + [3] * 40)
     with pytest.raises(EvaluationError, match="no results for sequence bmx under profile pysot"):
-        evaluate_vot([ball2], truth, "pysot")
+        evaluate_vot([ball2], truth, "pysot", VOT2018)
     with pytest.raises(EvaluationError, match="'nowhere' is not in the ground truth"):
-        evaluate_vot([ball2, _one([1], sequence="nowhere")], truth[:1], "pysot")
+        evaluate_vot([ball2, _one([1], sequence="nowhere")], truth[:1], "pysot", VOT2018)
     boxes = np.ones((41, 4))
     boxes[5] = np.nan
     with pytest.raises(EvaluationError, match="frame 6 is tracked .* but its region is not finite"):
-        evaluate_vot([_one([1] + [3] * 40, boxes)], truth[:1], "got10k")
+        evaluate_vot([_one([1] + [3] * 40, boxes)], truth[:1], "got10k", VOT2018)
     with pytest.raises(EvaluationError, match="unknown VOT profile 'vot'"):
-        evaluate_vot([ball2], truth[:1], "vot")
-    with pytest.raises(EvaluationError, match="no EAO interval for 'vot2012'"):
-        evaluate_vot([ball2], truth[:1], "vot_toolkit", year="vot2012")
+        evaluate_vot([ball2], truth[:1], "vot", VOT2018)
+    with pytest.raises(EvaluationError, match=r"EAO interval \(356, 100\)"):
+        evaluate_vot([ball2], truth[:1], "vot_toolkit", (356, 100))
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from benchmarks.vot import load_vot
+from harness.evaluate import score_trackers
+from harness.experiments import experiment
 from harness.runner.dispatch import run_shards
-from harness.vot_eval import score_vot
 from harness.cli import main
 from tests.conftest import realdata_path
 from trackers.registry import get_plugin
@@ -24,11 +25,12 @@ def test_toolkit_scores_our_supervised_run_identically(tmp_path, ray_address):
     nano = get_plugin("opencv-nano", {"weights_dir": str(realdata_path("models", "nanotrack-v2"))})
     sequences = load_vot(sequences_root)
     results = tmp_path / "results"
-    summary = run_shards([nano], "vot2018", sequences, results, repetitions=15, protocol="baseline",
+    summary = run_shards([nano], "vot2018", sequences, results, repetitions=15, experiment=experiment("baseline"),
                          address=ray_address, workers=2)
     # NanoTrack is deterministic: the toolkit's rule stops after three identical repetitions.
     assert not summary.failed and len(summary.completed) == 3
-    ours = score_vot(results, "vot2018", "baseline", sequences, "vot_toolkit")["opencv-nano"]
+    (score,) = score_trackers(results, "vot2018", sequences, "vot_toolkit", experiment="baseline")
+    ours = score.result
 
     workspace = tmp_path / "ws"
     argv = ["export", "--vot-workspace", str(workspace), "--bench", "vot2018", "--root", str(sequences_root),

@@ -9,9 +9,9 @@ from functools import cache
 
 import numpy as np
 
-from harness.metrics.vot import VOTSequenceTruth, VOTTrajectory
-from harness.metrics.vot_profiles import VOT_TAGS
-from harness.metrics.vot_text import read_vot_result_file
+from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory
+from benchmarks.registry import VOT_TAGS
+from harness.formats.vot_text import read_vot_result_file
 from tests.conftest import realdata_path
 
 TRACKERS = ["NanoTrack", "LightTrack", "SiamAPN", "SiamAPN++", "SiamTPN"]

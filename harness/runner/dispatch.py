@@ -13,16 +13,12 @@ from ray.exceptions import RayActorError
 from tqdm import tqdm
 
 from benchmarks import Sequence
-from harness.errors import HarnessError
-from harness.version import code_version
-from harness.runner.repetitions import EARLY_STOP_AFTER, needs_more
-from harness.runner.supervised import SupervisedConfig
+from harness.experiments import Experiment
+from harness.experiments.one_pass import ONE_PASS
 from harness.runner.worker import PluginSpec, ShardOutcome, Worker
 from harness.store import ShardKey, is_complete, remove_stale_temporaries, write_error
+from harness.version import code_version
 from trackers import TrackerPlugin
-
-PROTOCOLS = ("ope", "baseline", "realtime")
-DEFAULT_REALTIME_FPS = 20.0  # the VOT toolkit's default when a sequence states no frame rate
 
 # Two shards in flight per actor hide the round trip between one shard's end and the next start.
 IN_FLIGHT_PER_WORKER = 2
@@ -46,17 +42,14 @@ def plan_shards(
     plugins: list[TrackerPlugin],
     benchmark: str,
     sequences: list[Sequence],
+    experiment: Experiment = ONE_PASS,
     repetitions: int = 1,
-    protocol: str = "ope",
 ) -> list[tuple[ShardKey, Sequence]]:
-    """The shards to start with, longest sequences first so the tail of a run is short.
-
-    Supervised protocols start with at most three repetitions: the rest follow only for a tracker
-    whose first three differ (see repetitions.py).
-    """
-    first = repetitions if protocol == "ope" else min(repetitions, EARLY_STOP_AFTER)
+    """The shards to start with, longest sequences first so the tail of a run is short. The experiment
+    decides how many repetitions to plan before any has run (supervised: three, see `more_repetitions`)."""
+    first = experiment.first_repetitions(repetitions)
     shards = [
-        (ShardKey(p.name, benchmark, s.name, r, protocol), s)
+        (ShardKey(p.name, benchmark, s.name, r, experiment.name), s)
         for s in sequences
         for p in plugins
         for r in range(1, first + 1)
@@ -65,15 +58,14 @@ def plan_shards(
 
 
 def _follow_ups(
-    results_root: Path, key: ShardKey, sequence: Sequence, repetitions: int, settled: set[ShardKey]
+    results_root: Path, experiment: Experiment, key: ShardKey, sequence: Sequence, repetitions: int,
+    settled: set[ShardKey],
 ) -> list[tuple[ShardKey, Sequence]]:
-    """Repetitions 4..N of a group once its first three are settled and turned out to differ."""
-    if key.protocol == "ope" or key.repetition > EARLY_STOP_AFTER or repetitions <= EARLY_STOP_AFTER:
+    """The further repetitions of `key`'s group, once all of its first ones are settled."""
+    first = experiment.first_repetitions(repetitions)
+    if key.repetition > first or not all(replace(key, repetition=r) in settled for r in range(1, first + 1)):
         return []
-    group = [replace(key, repetition=r) for r in range(1, EARLY_STOP_AFTER + 1)]
-    if not all(k in settled for k in group) or not needs_more(results_root, key, repetitions):
-        return []
-    return [(replace(key, repetition=r), sequence) for r in range(EARLY_STOP_AFTER + 1, repetitions + 1)]
+    return [(replace(key, repetition=r), sequence) for r in experiment.more_repetitions(results_root, key, repetitions)]
 
 
 def _connect(address: str | None) -> bool:
@@ -103,36 +95,26 @@ def run_shards(
     sequences: list[Sequence],
     results_root: Path,
     *,
-    repetitions: int = 1,
-    protocol: str = "ope",
-    supervised: SupervisedConfig | None = None,
+    experiment: Experiment = ONE_PASS,
+    repetitions: int | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = False,
 ) -> RunSummary:
-    """Run every incomplete shard; complete ones are skipped, failures are recorded and reported.
-
-    `protocol` is ``ope`` (one pass), ``baseline`` (VOT supervised) or ``realtime`` (supervised,
-    frames at `supervised.realtime_fps`).
-    """
-    if protocol not in PROTOCOLS:
-        raise HarnessError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
-    supervised = supervised or SupervisedConfig()
-    if protocol == "realtime" and supervised.realtime_fps is None:
-        supervised = replace(supervised, realtime_fps=DEFAULT_REALTIME_FPS)
-    elif protocol == "baseline":
-        supervised = replace(supervised, realtime_fps=None)
+    """Run every incomplete shard of `experiment` (default repetitions: the experiment's); complete
+    ones are skipped, failures are recorded and reported."""
+    repetitions = repetitions or experiment.default_repetitions
     results_root = Path(results_root).resolve()
     results_root.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(results_root)
     summary = RunSummary()
     todo, settled = [], set()
-    planned = plan_shards(plugins, benchmark, sequences, repetitions, protocol)
+    planned = plan_shards(plugins, benchmark, sequences, experiment, repetitions)
     for key, seq in planned:  # grows while it is walked: follow-ups of complete groups are planned too
         if is_complete(results_root, key):
             summary.skipped.append(key)
             settled.add(key)
-            planned += _follow_ups(results_root, key, seq, repetitions, settled)
+            planned += _follow_ups(results_root, experiment, key, seq, repetitions, settled)
         else:
             todo.append((key, seq))
     if not todo:
@@ -140,14 +122,14 @@ def run_shards(
 
     started_ray = _connect(address)
     try:
-        _dispatch(plugins, todo, results_root, workers, progress, summary, repetitions, supervised)
+        _dispatch(plugins, todo, results_root, workers, progress, summary, repetitions, experiment)
     finally:
         if started_ray:
             ray.shutdown()
     return summary
 
 
-def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummary, repetitions, supervised) -> None:
+def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummary, repetitions, experiment) -> None:
     count, device, gpus = _worker_layout(plugins, workers)
     count = min(count, len(todo))
     specs = {p.name: PluginSpec(p, p.config_hash(), p.weights_checksum()) for p in plugins}
@@ -157,7 +139,7 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
     version = code_version()
 
     def spawn():
-        return actor_class.remote(str(results_root), specs, device, version, supervised)
+        return actor_class.remote(str(results_root), specs, device, version, experiment)
 
     actors = [spawn() for _ in range(count)]
     summary.workers, summary.device = count, device
@@ -192,7 +174,7 @@ def _dispatch(plugins, todo, results_root, workers, progress, summary: RunSummar
             (summary.completed if outcome.ok else summary.failed).append(outcome)
             settled.add(key)
             more = []
-            for follow_up in _follow_ups(results_root, key, sequences[key], repetitions, settled):
+            for follow_up in _follow_ups(results_root, experiment, key, sequences[key], repetitions, settled):
                 if is_complete(results_root, follow_up[0]):
                     summary.skipped.append(follow_up[0])
                 else:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import Sequence
-from harness.runner.one_pass import run_one_pass
-from harness.runner.supervised import SupervisedConfig, run_supervised, toolkit_overlap
+from harness.experiments import Experiment
 from harness.store import Provenance, ShardKey, write_error, write_shard
 from trackers import Tracker, TrackerPlugin
 
@@ -48,10 +47,10 @@ class Worker:
         specs: dict[str, PluginSpec],
         device: str,
         code_version: str,
-        supervised: SupervisedConfig = SupervisedConfig(),
+        experiment: Experiment,
     ) -> None:
         self.root = Path(results_root)
-        self.supervised = supervised
+        self.experiment = experiment
         self.specs = specs
         self.device = device
         self.code_version = code_version
@@ -68,10 +67,7 @@ class Worker:
         started, t0 = _now(), time.perf_counter()
         try:
             tracker = self._tracker(key.tracker)
-            if key.protocol == "ope":
-                frames = run_one_pass(tracker, sequence, key.tracker)
-            else:
-                frames = run_supervised(tracker, sequence, key.tracker, toolkit_overlap, self.supervised)
+            frames = self.experiment.run(tracker, sequence, key.tracker)
             spec = self.specs[key.tracker]
             provenance = Provenance(
                 code_version=self.code_version,

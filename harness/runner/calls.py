@@ -1,4 +1,5 @@
-"""The one-pass evaluation (OPE) protocol: initialise on frame 1, track every later frame."""
+"""What every experiment's loop does around a tracker call: which frames it runs over, the start box,
+the timed call that names the frame when the tracker raises, and the check of what it returned."""
 
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ import numpy as np
 
 from benchmarks import Sequence
 from harness.errors import HarnessError
-from harness.runner.frames import prefetch_frames
-from harness.store import ShardFrames
 from trackers import Prediction, Tracker
-
 
 T = TypeVar("T")
 
@@ -35,7 +33,7 @@ def start_box(tracker: Tracker, region: np.ndarray) -> np.ndarray | None:
 
 
 def frame_paths(sequence: Sequence) -> list[Path]:
-    """The frames a protocol runs over: one per annotated frame."""
+    """The frames an experiment runs over: one per annotated frame."""
     if sequence.frames is None:
         raise HarnessError(
             f"sequence {sequence.name!r} has annotations only (no frames); point --root at the dataset's frames to run it"
@@ -64,29 +62,3 @@ def checked_box(prediction: Prediction, tracker_name: str, sequence: str, index:
             f"{sequence!r}; expected 4 finite numbers x, y, w, h"
         )
     return box
-
-
-def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
-    """Run a tracker over every annotated frame of a sequence, timing each call."""
-    paths = frame_paths(sequence)
-    n = len(paths)
-    boxes = np.empty((n, 4), np.float64)
-    scores = np.full(n, np.nan)
-    latency = np.empty(n, np.float64)
-    first = start_box(tracker, sequence.ground_truth[0])
-    if first is None:
-        raise HarnessError(
-            f"sequence {sequence.name!r} frame 1: ground truth {sequence.ground_truth[0].tolist()} "
-            f"gives tracker {tracker_name!r} no usable initial box"
-        )
-    for i, image in enumerate(prefetch_frames(paths, sequence.name)):
-        if i == 0:
-            _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
-            boxes[0] = first
-        else:
-            prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
-            boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
-            scores[i] = prediction.score
-        latency[i] = seconds * 1e3
-    statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
-    return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency)

@@ -1,5 +1,6 @@
 """Reduction of per-frame overlaps to accuracy, robustness, EAO, per-sequence and per-tag figures, as each
-VOT profile's toolkit does it. Each function returns the fields of a `vot.VOTResult`."""
+VOT profile's toolkit does it. Each function returns the figures (`values`, named as the fields of
+`evaluate.FIELDS`), the EAO curve, per-sequence and per-tag figures and extras of a `VOTResult`."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics import vot_eao
-from harness.metrics.vot_exact import exact_overlaps
-from harness.metrics.vot_frames import Frames, by_kind, raster, raster_truth, truth_arrays
-from harness.metrics.vot_profiles import VOTProfile
-from harness.metrics.vot_text import FAILED, INITIALISED, TRACKED
+from harness.metrics.vot import eao as vot_eao
+from harness.metrics.vot.exact import exact_overlaps
+from harness.metrics.vot.frames import Frames, by_kind, raster, raster_truth, truth_arrays
+from harness.metrics.vot.profiles import VOTProfile
+from harness.metrics.vot.stack import VOT_STACK
+from harness.metrics.vot.status import FAILED, INITIALISED, TRACKED
 
 if TYPE_CHECKING:
-    from harness.metrics.vot import VOTSequenceTruth
+    from harness.metrics.vot.evaluate import VOTSequenceTruth
 
 def _per_trajectory(frames: Frames, values: np.ndarray) -> np.ndarray:
     return np.bincount(frames.traj, weights=values, minlength=len(frames.start))
@@ -51,16 +53,19 @@ def vot_toolkit(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile,
     end = np.minimum(next_fail, traj_end)
     curve = vot_eao.vot_toolkit_curve(overlaps, inits, end - inits, ~failed)
     return dict(
-        eao=vot_eao.vot_toolkit_score(curve, low + prof.eao_index_offset, high + prof.eao_index_offset),
+        values={
+            "eao": vot_eao.vot_toolkit_score(curve, low, high),
+            "accuracy": float(np.cumsum(accuracy * length)[-1]) / total,
+            "ar_robustness": math.exp(-(weighted_failures / mean_length) * VOT_STACK.sensitivity),
+            "weighted_failures": weighted_failures,
+            "failures": float(failures.sum()),
+        },
         eao_curve=curve,
-        accuracy=float(np.cumsum(accuracy * length)[-1]) / total,
-        robustness=math.exp(-(weighted_failures / mean_length) * prof.sensitivity),
-        failures=float(failures.sum()),
         per_sequence={
             s.name: {
                 "accuracy": float(a),
                 "failures": float(f),
-                "ar_robustness_exp": math.exp(-(float(f) / n) * prof.sensitivity),
+                "ar_robustness_exp": math.exp(-(float(f) / n) * VOT_STACK.sensitivity),
                 "length": float(n),
                 "n_valid_frames": float(v),
             }
@@ -68,7 +73,6 @@ def vot_toolkit(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile,
         },
         per_tag={},
         extras={
-            "weighted_failures": weighted_failures,
             "mean_sequence_length": mean_length,
             "n_eao_fragments": float(len(inits)),
             "n_success_fragments": float(np.count_nonzero(~failed)),
@@ -118,11 +122,13 @@ def pysot(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: 
     eao = {tag: vot_eao.pysot_score(c, low, high) for tag, c in zip(prof.tags, curves)}
     lost = float(np.mean(per_repetition))
     return dict(
-        eao=eao["all"],
+        values={
+            "eao": eao["all"],
+            "accuracy": _nanmean(per_frame),
+            "failures_per_100_frames": float(np.mean(per_repetition / sum(sizes)) * 100),
+            "failures": lost,
+        },
         eao_curve=curves[0].astype(np.float64),
-        accuracy=_nanmean(per_frame),
-        robustness=float(np.mean(per_repetition / sum(sizes)) * 100),
-        failures=lost,
         per_sequence={
             s.name: {"accuracy": float(a), "failures": float(f), "n_valid_frames": float(v)}
             for s, a, f, v in zip(truth, seq_accuracy, _per_sequence_mean(frames, traj_failures), n_valid)
@@ -157,11 +163,12 @@ def got10k(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low:
     seq_accuracy, _ = _sequence_nanmean(per_frame, sizes)
     seq = np.repeat(np.arange(len(truth)), sizes)
     return dict(
-        eao=None,
+        values={
+            "accuracy": float(np.sum(tag_ious * tag_weights)),
+            "tag_weighted_failures": float(np.sum(tag_failures * tag_weights)),
+            "failures": float(failures.sum()),
+        },
         eao_curve=None,
-        accuracy=float(np.sum(tag_ious * tag_weights)),
-        robustness=float(np.sum(tag_failures * tag_weights)),
-        failures=float(failures.sum()),
         per_sequence={
             s.name: {"accuracy": float(a), "failures": float(f)}
             for s, a, f in zip(truth, seq_accuracy, np.bincount(seq, weights=failures, minlength=len(truth)))

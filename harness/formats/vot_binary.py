@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import ImportFormatError
-from harness.metrics.vot_text import TRACKED
+from harness.metrics.vot.status import TRACKED
 
 
 def read_vot_binary_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -9,13 +9,24 @@ the arrays. See docs/metrics.md for what each profile does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from harness.errors import EvaluationError
 from harness.metrics.boxes import iou_continuous
-from harness.metrics.frames import Frames, align, frame_errors, repair_predictions
-from harness.metrics.profiles import Profile, get_profile
+from harness.metrics.fields import Curve, Field
+from harness.metrics.ope.frames import Frames, align, frame_errors, repair_predictions
+from harness.metrics.ope.profiles import Profile, get_profile
+
+FIELDS = (
+    Field("success_auc", "success AUC", "higher", description="area under the success curve (mean over IoU thresholds)"),
+    Field("precision", "precision@20px", "higher", description="fraction of frames with centre error within the profile's threshold"),
+    Field("norm_precision", "norm. precision", "higher", description="precision of the centre error normalised by the target size"),
+    Field("ao", "AO", "higher", description="GOT-10k's average overlap, frames pooled"),
+    Field("sr50", "SR0.5", "higher", description="GOT-10k's success rate at IoU 0.5"),
+    Field("sr75", "SR0.75", "higher", description="GOT-10k's success rate at IoU 0.75"),
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,42 @@ class OPEResult:
     ao: float  # GOT-10k AO/SR: frames 2.. where the target is visible and annotated, pooled over sequences
     sr50: float
     sr75: float
+    reports_ao: bool = False  # the profile shows AO/SR (only the one reproducing GOT-10k's toolkit)
+    precision_at: float | None = None  # thresholds the reported precisions are read at (None: the curve's area)
+    norm_precision_at: float | None = None
     extras: dict[str, float] = field(default_factory=dict)  # profile-specific figures, named as the toolkit does
+    fields: ClassVar[tuple[Field, ...]] = FIELDS
+
+    @property
+    def values(self) -> dict[str, float | None]:
+        ao = (self.ao, self.sr50, self.sr75) if self.reports_ao else (None, None, None)
+        return dict(zip((f.name for f in FIELDS), (self.auc, self.precision, self.norm_precision, *ao)))
+
+    def curves(self) -> list[Curve]:
+        curves = [Curve("success_curve", "success", "overlap threshold", self.success_thresholds,
+                        self.success_curve, "success_thresholds"),
+                  Curve("precision_curve", "precision", "location error threshold (px)", self.precision_thresholds,
+                        self.precision_curve, "precision_thresholds", mark=self.precision_at)]
+        if self.norm_precision_curve is not None:
+            curves.append(Curve("norm_precision_curve", "normalized precision", "normalized location error threshold",
+                                self.norm_precision_thresholds, self.norm_precision_curve, "norm_precision_thresholds",
+                                mark=self.norm_precision_at))
+        return curves
+
+    def per_sequence(self) -> dict[str, dict[str, float]]:
+        return {"success_auc": self.per_sequence_auc, "precision": self.per_sequence_precision}
+
+    def to_json(self) -> dict:
+        curves = {"success_curve": None, "success_thresholds": None, "precision_curve": None,
+                  "precision_thresholds": None, "norm_precision_curve": None, "norm_precision_thresholds": None}
+        for curve in self.curves():
+            curves[curve.name], curves[curve.x_name] = _floats(curve.y), _floats(curve.x)
+        return {**self.values, **curves, "per_sequence_auc": self.per_sequence_auc,
+                "per_sequence_precision": self.per_sequence_precision, **self.extras}
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
 
 
 def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
@@ -61,7 +107,7 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
     if len(set(names)) != len(names):
         raise EvaluationError(f"duplicate sequence names under profile {prof.name}")
     frames = align(inputs, prof)
-    ao, sr50, sr75 = _got10k_ao_sr(frames)
+    ao, sr50, sr75 = _got10k_ao_sr(frames) if prof.reports_ao else (float("nan"),) * 3
     repair_predictions(frames, prof)
     iou, err, norm_err, counted, denominators = frame_errors(frames, prof)
 
@@ -108,6 +154,9 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
         ao=ao,
         sr50=sr50,
         sr75=sr75,
+        reports_ao=prof.reports_ao,
+        precision_at=None if prof.integration == "trapz" else prof.precision_at,
+        norm_precision_at=None if prof.integration == "trapz" else prof.norm_precision_at,
         extras=extras,
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.metrics.vot_raster import rect_corners
+from harness.metrics.vot.raster import rect_corners
 
 
 def exact_overlaps(pred: np.ndarray, gt: np.ndarray, width: np.ndarray, height: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.metrics.vot_raster import PYSOT_SCAN, VOT_SCAN, RasterRegions, RowSpans, rasterise, scan_rows
+from harness.metrics.vot.raster import PYSOT_SCAN, VOT_SCAN, RasterRegions, RowSpans, rasterise, scan_rows
 
 _ROWS = 1 << 16  # rows per chunk when summing pixels row by row
 

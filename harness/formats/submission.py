@@ -22,19 +22,21 @@ import numpy as np
 
 from benchmarks import Sequence
 from benchmarks.names import listing
+from benchmarks.registry import benchmark_record, records
 from harness.errors import HarnessError
-from harness.store import StoredShard, read_results, split_shards
+from harness.experiments.one_pass import ONE_PASS
+from harness.store import StoredShard, read_tracker
 
 FORMATS = ("got10k", "trackingnet")
 
 
 def submission_format(benchmark: str) -> str:
-    """The server format of a benchmark family (got10k, got10k_test, ... -> got10k)."""
-    for name in FORMATS:
-        if benchmark == name or benchmark.startswith(f"{name}_"):
-            return name
-    raise HarnessError(f"no server submission format for benchmark {benchmark!r}; "
-                       "submissions exist for got10k* (GOT-10k) and trackingnet* (TrackingNet)")
+    """The archive format a benchmark's server accepts (its record's `submission`)."""
+    record = benchmark_record(benchmark)
+    if record.submission not in FORMATS:
+        have = ", ".join(r.name for r in records().values() if r.submission in FORMATS)
+        raise HarnessError(f"no server submission format for benchmark {record.name!r}; submissions exist for {have}")
+    return record.submission
 
 
 def _text(rows: np.ndarray, fmt: str) -> bytes:
@@ -43,19 +45,12 @@ def _text(rows: np.ndarray, fmt: str) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _runs(results_root: Path, benchmark: str, tracker: str) -> dict[str, dict[int, StoredShard]]:
-    """sequence -> repetition -> the stored shard."""
-    runs: dict[str, dict[int, StoredShard]] = {}
-    for shard in split_shards(read_results(results_root, benchmark, [tracker])):
-        runs.setdefault(shard.sequence, {})[shard.repetition] = shard
-    return runs
-
-
 def export_submission(results_root: Path, benchmark: str, tracker: str, sequences: list[Sequence],
                       output: Path) -> Path:
-    """Write `tracker`'s stored results on `sequences` as the server's archive at `output`."""
+    """Write `tracker`'s stored one-pass results on `sequences` as the server's archive at `output`."""
     kind = submission_format(benchmark)
-    runs = _runs(results_root, benchmark, tracker)
+    stored = read_tracker(results_root, benchmark, ONE_PASS.name, tracker, [s.name for s in sequences])
+    runs = {name: {shard.repetition: shard for shard in shards} for name, shards in stored.items()}
     incomplete = [s.name for s in sequences
                   if 1 not in runs.get(s.name, {}) or len(runs[s.name][1].boxes) != len(s)]
     if incomplete:

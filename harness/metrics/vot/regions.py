@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.metrics.vot_pixels import PreparedTruth, intersection, polygon_rows, rect_rows
-from harness.metrics.vot_raster import PYSOT_SCAN, VOT_SCAN, rasterise, rect_corners, round_vertices
+from harness.metrics.vot.pixels import PreparedTruth, intersection, polygon_rows, rect_rows
+from harness.metrics.vot.raster import PYSOT_SCAN, VOT_SCAN, rasterise, rect_corners, round_vertices
 
 
 def prepare_raster(gt: np.ndarray, width: np.ndarray, height: np.ndarray, pysot: bool, bound: int) -> PreparedTruth:

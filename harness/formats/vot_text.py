@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import ImportFormatError
-
-SKIPPED, INITIALISED, FAILED, TRACKED = 0, 1, 2, 3  # per-frame status; 3 (a region) is ours, the file writes the region
+from harness.metrics.vot.status import SKIPPED, TRACKED
 
 
 def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -11,10 +11,10 @@ import numpy as np
 
 from harness.errors import EvaluationError
 from harness.metrics import boxes
-from harness.metrics.profiles import Profile
+from harness.metrics.ope.profiles import Profile
 
 if TYPE_CHECKING:
-    from harness.metrics.ope import SequenceInput
+    from harness.metrics.ope.evaluate import SequenceInput
 
 
 @dataclass

@@ -1,21 +1,40 @@
 """VOT supervised (reset-based) evaluation: accuracy, robustness and EAO under a named profile.
 
 Every repetition of every sequence is concatenated into one frame array; overlaps are computed for all
-frames at once (`vot_frames.py`, `vot_regions.py`, `vot_exact.py`), then reduced per profile
-(`vot_scores.py`, `vot_eao.py`). See docs/vot.md for each profile's conventions.
+frames at once (`frames.py`, `regions.py`, `exact.py`), then reduced per profile (`scores.py`,
+`eao.py`). See docs/vot.md for each profile's conventions.
+
+Robustness is not one figure: the VOT toolkit reports the length-weighted failure count and plots
+exp(-30 F / L), pysot reports failures per 100 frames, got10k a tag-weighted failure count. Each is a
+field of its own, with its own name and direction; a profile reports the ones its toolkit does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics import vot_scores
-from harness.metrics.vot_frames import Frames
-from harness.metrics.vot_profiles import VOTProfile, eao_interval, get_vot_profile
-from harness.metrics.vot_text import FAILED, INITIALISED, SKIPPED, TRACKED
+from harness.metrics.fields import Curve, Field
+from harness.metrics.vot import scores as vot_scores
+from harness.metrics.vot.frames import Frames
+from harness.metrics.vot.profiles import VOTProfile, get_profile
+from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED
+
+FIELDS = (
+    Field("eao", "EAO", "higher", description="expected average overlap over the benchmark's interval"),
+    Field("accuracy", "accuracy", "higher", description="mean overlap of tracked frames after the burn-in"),
+    Field("ar_robustness", "R (AR plot)", "higher", description="the VOT toolkit's exp(-30 F / L)"),
+    Field("weighted_failures", "R (weighted failures)", "lower", digits=2,
+          description="the VOT toolkit's reported robustness: failures per sequence, weighted by length"),
+    Field("failures_per_100_frames", "R (failures/100 frames)", "lower",
+          description="pysot's robustness: failures over all frames x 100, mean over repetitions"),
+    Field("tag_weighted_failures", "R (tag-weighted failures)", "lower", digits=2,
+          description="got10k's robustness: failures per tag, weighted by the tag's frame count"),
+    Field("failures", "failures", "lower", digits=1, description="failures over all sequences, mean over repetitions"),
+)
 
 
 @dataclass(frozen=True)
@@ -42,32 +61,67 @@ class VOTSequenceTruth:
 @dataclass(frozen=True)
 class VOTResult:
     profile: str
-    year: str
-    eao: float | None  # None where the toolkit has no EAO (got10k)
-    eao_curve: np.ndarray | None
-    accuracy: float
-    robustness: float  # the profile's form: exp(-30 F / L), failures per 100 frames, or tag-weighted failures
-    failures: float  # total, averaged over repetitions
-    per_sequence: dict[str, dict[str, float]]
+    eao_interval: tuple[int, int]
+    values: dict[str, float | None]  # every field by name; None where the profile's toolkit does not report it
+    eao_curve: np.ndarray | None  # None where the toolkit has no EAO (got10k)
+    per_sequence_figures: dict[str, dict[str, float]]  # sequence -> figure -> value
     per_tag: dict[str, dict[str, float]]
     extras: dict[str, float] = field(default_factory=dict)  # profile-specific figures (docs/vot.md)
+    fields: ClassVar[tuple[Field, ...]] = FIELDS
+
+    @property
+    def eao(self) -> float | None:
+        return self.values["eao"]
+
+    @property
+    def accuracy(self) -> float:
+        return self.values["accuracy"]
+
+    @property
+    def failures(self) -> float:
+        return self.values["failures"]
+
+    def curves(self) -> list[Curve]:
+        if self.eao_curve is None:
+            return []
+        return [Curve("eao_curve", "expected average overlap", "sequence length", np.arange(len(self.eao_curve)),
+                      self.eao_curve, shade=tuple(float(v) for v in self.eao_interval))]
+
+    def per_sequence(self) -> dict[str, dict[str, float]]:
+        """figure -> sequence -> value."""
+        figures: dict[str, dict[str, float]] = {}
+        for sequence, values in self.per_sequence_figures.items():
+            for name, value in values.items():
+                figures.setdefault(name, {})[sequence] = value
+        return figures
+
+    def to_json(self) -> dict:
+        curve = None if self.eao_curve is None else [float(v) for v in self.eao_curve]
+        return {**self.values, "eao_curve": curve, "eao_interval": list(self.eao_interval),
+                "per_sequence": self.per_sequence_figures, "per_tag": self.per_tag, **self.extras}
 
 
 def evaluate_vot(
-    trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], profile: str, year: str = "vot2018"
+    trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], profile: str | VOTProfile,
+    eao_interval: tuple[int, int],
 ) -> VOTResult:
-    """Score supervised-protocol trajectories under a profile named in VOT_PROFILES; `year` picks the EAO
-    interval (vot2016 .. vot2019).
+    """Score supervised-protocol trajectories under a profile (a name from `profiles.PROFILES`, or a
+    VOTProfile); `eao_interval` is the benchmark's (its record's `eao_interval`).
 
     Sequences are taken in the order of `truth`, repetitions in increasing order (the order the toolkits
     accumulate in). Raises EvaluationError for what the profile's toolkit cannot score: a sequence without
     results, a length mismatch, markers out of protocol.
     """
-    prof = get_vot_profile(profile)
-    low, high = eao_interval(year)
+    prof = profile if isinstance(profile, VOTProfile) else get_profile(profile)
+    low, high = eao_interval
+    if not (isinstance(low, int) and isinstance(high, int) and 0 < low < high):
+        raise EvaluationError(f"EAO interval {tuple(eao_interval)} must be two sequence lengths, low < high")
     frames = assemble(trajectories, truth, prof)
-    score = {"vot_toolkit": vot_scores.vot_toolkit, "pysot": vot_scores.pysot, "got10k": vot_scores.got10k}
-    return VOTResult(profile=prof.name, year=year, **score[prof.name](frames, truth, prof, low, high))
+    reduce = {"vot_toolkit": vot_scores.vot_toolkit, "pysot": vot_scores.pysot, "got10k": vot_scores.got10k}
+    scored = reduce[prof.reduction](frames, truth, prof, low, high)
+    values = {f.name: scored["values"].get(f.name) for f in FIELDS}
+    return VOTResult(profile=prof.name, eao_interval=(low, high), values=values, eao_curve=scored["eao_curve"],
+                     per_sequence_figures=scored["per_sequence"], per_tag=scored["per_tag"], extras=scored["extras"])
 
 
 def assemble(trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], prof: VOTProfile) -> Frames:

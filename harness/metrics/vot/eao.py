@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harness.metrics.vot_profiles import VOT_TAGS, VOTProfile
-from harness.metrics.vot_text import FAILED
+from harness.metrics.vot.profiles import PYSOT_TAGS, VOTProfile
+from harness.metrics.vot.stack import VOT_STACK
+from harness.metrics.vot.status import FAILED
 
 if TYPE_CHECKING:
-    from harness.metrics.vot import VOTSequenceTruth
-    from harness.metrics.vot_frames import Frames
+    from harness.metrics.vot.evaluate import VOTSequenceTruth
+    from harness.metrics.vot.frames import Frames
 
 _BLOCK = 128  # numpy's pairwise summation: up to 128 values with 8 accumulators, then halves
 _CHUNK = 256  # fragments evaluated together
@@ -169,7 +170,7 @@ def pysot_fragments(
 ) -> tuple[np.ndarray, np.ndarray]:
     """EAOBenchmark's fragments (F, L) and their weights per tag (T, F).
 
-    A failure at f breaks the trajectory at f + skipping (the re-initialisation), unless that is past
+    A failure at f breaks the trajectory at f + skip (the stack's re-initialisation, which pysot assumes), unless that is past
     the end; a fragment runs from one break to the next, the break frame included, NaN -> 0, and is
     zero-padded (it failed); the last runs to the end, NaN-padded. A trajectory without failures is one
     NaN-padded fragment with its NaN kept. Weight: (tag frames in the fragment) / (its length), times
@@ -178,7 +179,7 @@ def pysot_fragments(
     n_traj = len(frames.start)
     traj = frames.traj
     fails = np.flatnonzero(frames.status == FAILED)
-    point = fails - frames.start[traj[fails]] + prof.skipping
+    point = fails - frames.start[traj[fails]] + VOT_STACK.skip_initialize
     kept = point <= frames.length[traj[fails]]
     owner = np.concatenate([np.arange(n_traj), traj[fails][kept]])
     point = np.concatenate([np.zeros(n_traj, dtype=np.int64), point[kept]])
@@ -201,7 +202,7 @@ def pysot_fragments(
     weights = np.empty((len(prof.tags), len(owner)))
     for t, tag in enumerate(prof.tags):
         if tag == "empty":  # pysot's select_tag returns its whole 'empty' list, whatever the range
-            never = [sum(1 for k in VOT_TAGS if len(s.tags.get(k, ())) and not np.any(s.tags[k])) for s in truth]
+            never = [sum(1 for k in PYSOT_TAGS if len(s.tags.get(k, ())) and not np.any(s.tags[k])) for s in truth]
             in_fragment = np.array(never, dtype=np.float64)[sequence]
         else:
             flags = np.concatenate([_pysot_tag(s, tag) for s in truth])

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics.vot_pixels import PreparedTruth
-from harness.metrics.vot_regions import prepare_raster, raster_overlaps
-from harness.metrics.vot_text import INITIALISED, TRACKED
+from harness.metrics.vot.pixels import PreparedTruth
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
+from harness.metrics.vot.status import INITIALISED, TRACKED
 
 if TYPE_CHECKING:
-    from harness.metrics.vot import VOTSequenceTruth
+    from harness.metrics.vot.evaluate import VOTSequenceTruth
 
 _RASTER_CACHE: OrderedDict[tuple[bool, int, bytes], PreparedTruth] = OrderedDict()
 _CACHE_LOCK = threading.Lock()

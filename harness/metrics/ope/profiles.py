@@ -1,7 +1,10 @@
-"""Named evaluation profiles: each one is the set of conventions of one reference toolkit.
+"""Named one-pass (OPE) evaluation profiles: each one is the set of conventions of one reference toolkit.
 
-A profile is plain data; `ope.py` interprets it. What every field means, and where each value comes
-from, is tabulated in docs/metrics.md.
+A profile is plain data; `evaluate.py` and `frames.py` interpret it. What every field means, and where
+each value comes from, is tabulated in docs/metrics.md. A profile is checked when it is defined
+(`Profile.__post_init__`, `conventions.define`): an unknown field, a convention value that is not one
+of the field's choices, or a threshold grid that is not increasing is a ProfileError there and then.
+Which profile scores a benchmark by default is the benchmark record's fact (`benchmarks/registry.py`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from harness.errors import EvaluationError
+from harness.errors import ProfileError
+from harness.metrics.conventions import check_conventions, check_grid, define
 
 MATLAB_EPS = float(np.finfo(float).eps)
 
@@ -64,14 +68,20 @@ class Profile:
     precision_at: float  # px threshold of the reported precision (or of precision_at_20px when trapz)
     norm_precision_at: float
     reports_norm_precision: bool
+    reports_ao: bool  # GOT-10k's AO and SR: shown only under the profile that reproduces its toolkit
     float32: bool  # pytracking keeps per-sequence rates and the mean curve (in percent) as float32
 
     def __post_init__(self) -> None:
+        check_conventions(self)
+        for grid in ("iou_thresholds", "center_thresholds", "norm_center_thresholds"):
+            check_grid(self, grid)
         on_grid = np.isclose(self.center_thresholds, self.precision_at).any() and np.isclose(
             self.norm_center_thresholds, self.norm_precision_at
-        ).any()
+        ).any() and np.isclose(self.iou_thresholds, 0.5).any() and np.isclose(self.iou_thresholds, 0.75).any()
         if not on_grid:
-            raise ValueError(f"profile {self.name}: reported precision thresholds are not on its grids")
+            raise ProfileError(f"profile {self.name}: the reported thresholds (precision at {self.precision_at}, "
+                               f"normalized precision at {self.norm_precision_at}, success at 0.5 and 0.75) must "
+                               "be on its grids")
 
 
 _OTB_LIKE = dict(
@@ -94,6 +104,7 @@ _OTB_LIKE = dict(
     precision_at=20.0,
     norm_precision_at=0.20,
     reports_norm_precision=True,
+    reports_ao=False,
     float32=False,
 )
 
@@ -115,7 +126,8 @@ _PYTRACKING = dict(
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
-        Profile(
+        define(
+            Profile,
             **dict(
                 _OTB_LIKE,
                 name="pysot",
@@ -130,9 +142,10 @@ PROFILES: dict[str, Profile] = {
                 absent="fail",
             )
         ),
-        Profile(**dict(_PYTRACKING, name="pytracking")),
-        Profile(**dict(_PYTRACKING, name="pytracking_exclude_invalid", denominator="valid")),
-        Profile(
+        define(Profile, **dict(_PYTRACKING, name="pytracking")),
+        define(Profile, **dict(_PYTRACKING, name="pytracking_exclude_invalid", denominator="valid")),
+        define(
+            Profile,
             **dict(
                 _OTB_LIKE,
                 name="got10k",
@@ -146,9 +159,11 @@ PROFILES: dict[str, Profile] = {
                 absent="ignore",
                 denominator="annotated",
                 reports_norm_precision=False,
+                reports_ao=True,
             )
         ),
-        Profile(
+        define(
+            Profile,
             **dict(
                 _OTB_LIKE,
                 name="trackingnet",
@@ -168,7 +183,8 @@ PROFILES: dict[str, Profile] = {
                 integration="trapz",
             )
         ),
-        Profile(
+        define(
+            Profile,
             **dict(
                 _OTB_LIKE,
                 name="lasot_matlab",
@@ -187,18 +203,9 @@ PROFILES: dict[str, Profile] = {
     )
 }
 
-DEFAULT_PROFILE: dict[str, str] = {
-    **dict.fromkeys(("otb", "otb2013", "otb2015", "otb100", "otb50", "uav123", "uav20l", "nfs", "nfs30", "nfs240",
-                     "lasot", "lasot_full", "lasot_ext"), "lasot_matlab"),
-    **dict.fromkeys(("got10k", "got10k_test", "got10k_train"), "got10k"),
-    **dict.fromkeys(("trackingnet", "trackingnet_train"), "trackingnet"),
-    # All three OPE figures, and absent frames (the synthetic targets leave the view) scored as LaSOT does.
-    "synthetic": "lasot_matlab",
-}
-
 
 def get_profile(name: str) -> Profile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise EvaluationError(f"unknown profile {name!r}; known profiles: {', '.join(PROFILES)}") from None
+        raise ProfileError(f"unknown one-pass profile {name!r}; known profiles: {', '.join(PROFILES)}") from None

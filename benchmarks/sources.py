@@ -1,0 +1,72 @@
+"""What `harness bench check` reads of a benchmark: the sequences to validate one by one, each with how to
+load it and the file its problems name. Each loader module provides its benchmark's sources
+(`<name>_sources(root, benchmark)`); `check.py` validates them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from benchmarks.errors import AnnotationError, BenchmarkError
+from benchmarks.sequence import Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+    @classmethod
+    def from_error(cls, error: BenchmarkError, fallback: Path) -> Problem:
+        """The problem a loading error describes: its own file and line, else `fallback`."""
+        if isinstance(error, AnnotationError):
+            return cls(error.path, error.line, error.problem)
+        return cls(fallback, None, str(error).removeprefix(f"{fallback}: "))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One sequence to check: how to load it, and the file its whole-sequence problems name."""
+
+    name: str
+    annotation: Path
+    load: Callable[[], Sequence]
+    spare_frames: int | None = 0  # frame files allowed past the annotated ones; None: any (cut videos)
+    extra: tuple[tuple[Path, Callable[[], object]], ...] = ()  # further files, and how to validate each
+
+
+Sources = tuple[list[Problem], list[Source]]
+# (root, benchmark name) -> the problems found while listing, and the sequences to check
+CheckSources = Callable[[Path, str], Sources]
+
+
+def listed_sources(folder: Path, annotation: str, load: Callable[[Path], Sequence]) -> Sources:
+    """Sources named by ``folder/list.txt``; names without a folder, and repeats, are problems."""
+    list_file = folder / "list.txt"
+    problems, sources, seen = [], [], {}
+    for number, line in enumerate(list_file.read_text(errors="replace").splitlines(), start=1):
+        name = line.strip()
+        if not name:
+            continue
+        if name in seen:
+            problems.append(Problem(list_file, number, f"lists {name!r} again (first on line {seen[name]})"))
+            continue
+        seen[name] = number
+        if not (folder / name).is_dir():
+            problems.append(Problem(list_file, number, f"lists {name!r}, but there is no folder {folder / name}"))
+            continue
+        sources.append(Source(name, folder / name / annotation, partial(load, folder / name)))
+    if not seen:
+        problems.append(Problem(list_file, None, "no sequence names; expected one folder name per line"))
+    return problems, sources
+
+
+def first(load: Callable[..., list[Sequence]], *args: object, **kwargs: object) -> Sequence:
+    """The one sequence a name-filtered loader call returns."""
+    return load(*args, **kwargs)[0]

@@ -1,0 +1,20 @@
+"""Experiments: one pass, supervised (baseline) and real time. `experiment` is the one place a command-line
+word becomes an experiment object; everything else asks the object."""
+
+from __future__ import annotations
+
+from harness.errors import HarnessError
+from harness.experiments.base import Experiment
+from harness.experiments.one_pass import ONE_PASS, OnePass
+from harness.experiments.supervised import BASELINE, REALTIME, Supervised
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (ONE_PASS, BASELINE, REALTIME)}
+
+__all__ = ["EXPERIMENTS", "Experiment", "OnePass", "Supervised", "experiment"]
+
+
+def experiment(name: str, fps: float | None = None, grace: int | None = None) -> Experiment:
+    """The experiment a CLI word names; `fps` and `grace` set the real-time experiment's clock."""
+    if name not in EXPERIMENTS:
+        raise HarnessError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name].configured(fps=fps, grace=grace)

@@ -1,0 +1,76 @@
+"""One-pass evaluation (OPE; VOT's unsupervised experiment): initialise on frame 1, track every later
+frame, never re-initialise; scored by the OPE profiles (success, precision, normalized precision)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from benchmarks import Sequence
+from benchmarks.record import BenchmarkRecord
+from benchmarks.vot import axis_aligned_boxes
+from harness.errors import HarnessError
+from harness.experiments.base import Experiment
+from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
+from harness.metrics.ope.profiles import PROFILES, Profile
+from harness.runner.calls import checked_box, frame_paths, start_box, timed_call
+from harness.store import ShardFrames, StoredShard
+from trackers import Tracker
+
+
+def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
+    """Run a tracker over every annotated frame of a sequence, timing each call."""
+    from harness.runner.frames import prefetch_frames  # OpenCV, for runs only: scoring never imports it
+
+    paths = frame_paths(sequence)
+    n = len(paths)
+    boxes = np.empty((n, 4), np.float64)
+    scores = np.full(n, np.nan)
+    latency = np.empty(n, np.float64)
+    first = start_box(tracker, sequence.ground_truth[0])
+    if first is None:
+        raise HarnessError(
+            f"sequence {sequence.name!r} frame 1: ground truth {sequence.ground_truth[0].tolist()} "
+            f"gives tracker {tracker_name!r} no usable initial box"
+        )
+    for i, image in enumerate(prefetch_frames(paths, sequence.name)):
+        if i == 0:
+            _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
+            boxes[0] = first
+        else:
+            prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
+            boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
+            scores[i] = prediction.score
+        latency[i] = seconds * 1e3
+    statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
+    return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency)
+
+
+@dataclass(frozen=True)
+class OnePass(Experiment):
+    name: str = "ope"
+    title: str = "one-pass"
+    vot_type: str = "unsupervised"
+    default_repetitions: int = 1
+    first_repetition_only: bool = True
+    kind: ClassVar[str] = "one-pass"
+    profiles: ClassVar[Mapping[str, Profile]] = PROFILES
+
+    def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
+        return run_one_pass(tracker, sequence, tracker_name)
+
+    def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: Profile,
+              record: BenchmarkRecord) -> OPEResult:
+        """Repetition 1 of each sequence against the ground truth (VOT polygons by their upright bounds)."""
+        inputs = [
+            SequenceInput(s.name, shards[s.name][0].boxes, axis_aligned_boxes(s.ground_truth), s.absent,
+                          source=shards[s.name][0].source)
+            for s in sequences
+        ]
+        return evaluate(inputs, profile)
+
+
+ONE_PASS = OnePass()
