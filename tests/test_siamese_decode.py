@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from trackers.base import TrackerError
 from trackers.siamese.anchors import anchor_grid, anchor_shapes, decode_boxes, foreground_scores
 from trackers.siamese.config import AnchorConfig, TrackConfig
 from trackers.siamese.crop import context_size, crop_patch, mean_colour
@@ -142,3 +143,16 @@ def test_crops_follow_the_released_geometry_and_pad_with_the_mean_colour():
     assert (outside == np.array([39, 29, 0], np.uint8)).all()
     assert crop_patch(image, np.array([40.0, 30.0]), 31, 127, fill).shape == (127, 127, 3)
     assert context_size(np.array([30.0, 10.0]), 0.5) == pytest.approx(math.sqrt(50 * 30))
+
+
+def test_an_alive_mask_limits_the_choice_to_the_survivors():
+    logits, loc = maps({(RATIO_1, 8, 8): 0.95, (RATIO_1, 3, 3): 0.6, (RATIO_3, 1, 15): 0.5})
+    window, target = cosine_window(S, K), np.array([64.0, 64.0])
+    assert choose(logits, loc, GRID, window, target, track_config()).index == index(RATIO_1, 8, 8)
+    alive = np.zeros(K * S * S, bool)
+    alive[[index(RATIO_1, 3, 3), index(RATIO_3, 1, 15)]] = True
+    # The dead centre anchor loses even where the window alone would favour it.
+    chosen = choose(logits, loc, GRID, window, target, track_config(window_influence=0.9), alive)
+    assert chosen.index == index(RATIO_1, 3, 3) and chosen.score == pytest.approx(0.6)
+    with pytest.raises(TrackerError, match="at least one"):
+        choose(logits, loc, GRID, window, target, track_config(), np.zeros(K * S * S, bool))

@@ -55,10 +55,11 @@ def decode_boxes(deltas: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     boxes = np.empty_like(anchors)
     boxes[:, 0] = anchors[:, 0] + d[0] * anchors[:, 2]
     boxes[:, 1] = anchors[:, 1] + d[1] * anchors[:, 3]
-    # Capping the log size change (at 62.5x, as detectors do) leaves trained outputs untouched but
-    # keeps an untrained or diverging network from producing inf sizes, then NaN boxes.
-    boxes[:, 2] = anchors[:, 2] * np.exp(np.minimum(d[2], MAX_LOG_SCALE))
-    boxes[:, 3] = anchors[:, 3] * np.exp(np.minimum(d[3], MAX_LOG_SCALE))
+    # Capping the log size change (at 62.5x either way, as detectors do) leaves trained outputs
+    # untouched but keeps an untrained or diverging network from producing infinite or zero sizes,
+    # then NaN boxes and penalties.
+    boxes[:, 2] = anchors[:, 2] * np.exp(np.clip(d[2], -MAX_LOG_SCALE, MAX_LOG_SCALE))
+    boxes[:, 3] = anchors[:, 3] * np.exp(np.clip(d[3], -MAX_LOG_SCALE, MAX_LOG_SCALE))
     return boxes
 
 

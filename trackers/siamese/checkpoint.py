@@ -117,26 +117,41 @@ def state_sha256(state: Mapping[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class OurCheckpoint:
+    """A file in our format, its version and checksum verified."""
+
+    variant: str
+    config: dict[str, Any]
+    state: dict[str, torch.Tensor]
+
+
 def is_ours(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("format") == FORMAT
 
 
-def load_ours(model: nn.Module, raw: dict, path: Path, name: str, model_config: Any) -> dict:
-    """Fill `model` from a file in our format made for the network `name` with `model_config`
-    (its plain-dict form); returns the file's whole config."""
+def checked_ours(raw: dict[str, Any], path: Path) -> OurCheckpoint:
+    """The contents of a file in our format, or an error naming what is wrong with it."""
     if raw.get("version") != FORMAT_VERSION:
         raise CheckpointError(f"{path}: {FORMAT} version {raw.get('version')!r}; this code reads version {FORMAT_VERSION}")
     config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
-    if raw.get("variant") != name or config.get("model") != model_config:
-        raise CheckpointError(f"{path} holds a {raw.get('variant')!r} network; {name!r} needs its own weights")
     state = raw.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: {FORMAT} file without a state_dict")
     if state_sha256(state) != raw.get("sha256"):
         raise CheckpointError(f"{path}: checksum mismatch (stored {raw.get('sha256')}, tensors hash to "
                               f"{state_sha256(state)}); the file is corrupt or was edited")
-    strict_load(model, state, str(path))
-    return config
+    return OurCheckpoint(str(raw.get("variant")), config, state)
+
+
+def load_ours(model: nn.Module, raw: dict, path: Path, name: str, model_config: Any) -> dict:
+    """Fill `model` from a file in our format made for the network `name` with `model_config`
+    (its plain-dict form); returns the file's whole config."""
+    ours = checked_ours(raw, path)
+    if ours.variant != name or ours.config.get("model") != model_config:
+        raise CheckpointError(f"{path} holds a {ours.variant!r} network; {name!r} needs its own weights")
+    strict_load(model, ours.state, str(path))
+    return ours.config
 
 
 def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:

@@ -115,7 +115,8 @@ TRACK_OPTIONS: dict[str, type] = {
 }
 
 
-def _number(name: str, value: Any, kind: type) -> float | int:
+def option_number(name: str, value: Any, kind: type) -> float | int:
+    """A plugin option (a number, or its text from the command line) as `kind` (float or int)."""
     # bool is an int subclass; "true" for a size is a typo, not 1.
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise TrackerError(f"option {name}={value!r} is not a number")
@@ -128,7 +129,7 @@ def _number(name: str, value: Any, kind: type) -> float | int:
 
 def with_overrides(variant: Variant, options: Mapping[str, Any]) -> TrackConfig:
     """The variant's tracking config with the given options (a subset of TRACK_OPTIONS) applied."""
-    values = {k: _number(k, v, TRACK_OPTIONS[k]) for k, v in options.items() if k in TRACK_OPTIONS}
+    values = {k: option_number(k, v, TRACK_OPTIONS[k]) for k, v in options.items() if k in TRACK_OPTIONS}
     track = dataclasses.replace(variant.track, **values)
     problems = []
     if track.penalty_k < 0:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trackers.base import TrackerError
 from trackers.siamese.anchors import decode_boxes, foreground_scores
 from trackers.siamese.config import TrackConfig
 from trackers.siamese.penalty import apply_window, scale_ratio_penalty, update_size
@@ -37,13 +38,23 @@ def choose(
     window: np.ndarray,
     target_wh: np.ndarray,
     track: TrackConfig,
+    alive: np.ndarray | None = None,
 ) -> Choice:
     """Decode every anchor, penalise size/ratio change from `target_wh` (in crop pixels), blend
-    with the cosine window, and take the best. `rate` is how far the size moves toward the choice."""
+    with the cosine window, and take the best. `rate` is how far the size moves toward the choice.
+
+    `alive` (a boolean per anchor, at least one true) restricts the choice to those anchors: a
+    cascade's survivors. Dead anchors are out of the running whatever their window weight."""
     scores = foreground_scores(logits)
     boxes = decode_boxes(deltas, anchors)
     penalty = scale_ratio_penalty(boxes[:, 2:], target_wh, track.penalty_k)
     ranked = apply_window(penalty * scores, window, track.window_influence)
+    if alive is not None:
+        alive = np.asarray(alive, dtype=bool)
+        if alive.shape != ranked.shape or not alive.any():
+            raise TrackerError(f"alive mask {alive.shape} with {int(alive.sum())} anchors alive; expected "
+                             f"{ranked.shape} with at least one")
+        ranked = np.where(alive, ranked, -np.inf)
     best = int(np.argmax(ranked))
     rate = track.lr * penalty[best] * scores[best]
     return Choice(index=best, box=boxes[best].copy(), score=float(scores[best]), penalty=float(penalty[best]), rate=float(rate))

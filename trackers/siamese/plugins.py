@@ -41,12 +41,13 @@ def weights_env(variant_name: str) -> str:
 
 
 @dataclass(frozen=True)
-class _SiamesePlugin(TrackerPlugin):
+class SiamesePlugin(TrackerPlugin):
     default_variant: ClassVar[str]
     variant_choices: ClassVar[dict[str, str]] = {}
+    extra_options: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        allowed = {"weights", "threads", *TRACK_OPTIONS} | ({"variant"} if self.variant_choices else set())
+        allowed = {"weights", "threads", *TRACK_OPTIONS, *self.extra_options} | ({"variant"} if self.variant_choices else set())
         unknown = sorted(set(self.config) - allowed)
         if unknown:
             raise TrackerError(f"tracker {self.name!r} got unknown options {unknown}; it accepts {sorted(allowed)}")
@@ -134,14 +135,14 @@ class _SiamesePlugin(TrackerPlugin):
 
 
 @dataclass(frozen=True)
-class SiamRPN(_SiamesePlugin):
+class SiamRPN(SiamesePlugin):
     """SiamRPN (CVPR 2018): no-padding AlexNet, up-channel RPN, 127/255 crops, 17x17x(2k, 4k) maps."""
 
     default_variant: ClassVar[str] = "siamrpn"
 
 
 @dataclass(frozen=True)
-class SiamRPNpp(_SiamesePlugin):
+class SiamRPNpp(SiamesePlugin):
     """SiamRPN++ (CVPR 2019); option `variant`: r50 (default), alex or mobilev2."""
 
     default_variant: ClassVar[str] = "siamrpnpp"
@@ -149,14 +150,14 @@ class SiamRPNpp(_SiamesePlugin):
 
 
 @dataclass(frozen=True)
-class SiamRPNppAlex(_SiamesePlugin):
+class SiamRPNppAlex(SiamesePlugin):
     """SiamRPN++'s AlexNet variant (pysot siamrpn_alex_dwxcorr), under its own name."""
 
     default_variant: ClassVar[str] = "siamrpnpp-alex"
 
 
 @dataclass(frozen=True)
-class SiamRPNppMobileV2(_SiamesePlugin):
+class SiamRPNppMobileV2(SiamesePlugin):
     """SiamRPN++'s MobileNetV2 variant (pysot siamrpn_mobilev2_l234_dwxcorr), under its own name."""
 
     default_variant: ClassVar[str] = "siamrpnpp-mobilev2"
