@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from trackers.base import TrackerError
-from trackers.siamese.config import AnchorConfig, _number, _plain
+from trackers.siamese.config import AnchorConfig, option_number, plain_values
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class CRACTVariant:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain lists/dicts/numbers only, so `torch.load(weights_only=True)` can read it back."""
-        return _plain(dataclasses.asdict(self))
+        return plain_values(dataclasses.asdict(self))
 
 
 VARIANTS: dict[str, CRACTVariant] = {
@@ -159,9 +159,9 @@ def _check(variant: CRACTVariant, track: CRACTTrackConfig, online: OnlineConfig)
 
 def with_overrides(variant: CRACTVariant, options: Mapping[str, Any]) -> CRACTVariant:
     """The variant with the given tracking options and ``online_*`` options applied, checked."""
-    track_values = {k: _number(k, v, TRACK_OPTIONS[k]) for k, v in options.items() if k in TRACK_OPTIONS}
+    track_values = {k: option_number(k, v, TRACK_OPTIONS[k]) for k, v in options.items() if k in TRACK_OPTIONS}
     online_values = {
-        k.removeprefix(OPTION_PREFIX): _number(k, v, ONLINE_OPTIONS[k.removeprefix(OPTION_PREFIX)])
+        k.removeprefix(OPTION_PREFIX): option_number(k, v, ONLINE_OPTIONS[k.removeprefix(OPTION_PREFIX)])
         for k, v in options.items()
         if k.startswith(OPTION_PREFIX) and k.removeprefix(OPTION_PREFIX) in ONLINE_OPTIONS
     }

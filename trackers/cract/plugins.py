@@ -14,27 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from trackers.base import Tracker, TrackerError, TrackerInfo, WeightsMissingError
+from trackers.base import Tracker, TrackerError, TrackerInfo
 from trackers.cract.config import VARIANTS, CRACTVariant, option_names, with_overrides
-from trackers.siamese.plugins import WEIGHTS_ENV, WEIGHTS_FILE, _SiamesePlugin, weights_env
+from trackers.siamese.plugins import SiamesePlugin
 
 
 @dataclass(frozen=True)
-class CRACT(_SiamesePlugin):
+class CRACT(SiamesePlugin):
     """CRACT (Fan & Ling, arXiv 2011.12483): cascaded regression - align - classification with an
     online discriminator. Shares the Siamese plugins' weights lookup and torch handling."""
 
     variant_choices: ClassVar[dict[str, str]] = {"full": "cract", "thin": "cract-thin"}
 
-    def __post_init__(self) -> None:
-        allowed = {"weights", "threads", "variant", *option_names()}
-        unknown = sorted(set(self.config) - allowed)
-        if unknown:
-            raise TrackerError(f"tracker {self.name!r} got unknown options {unknown}; it accepts {sorted(allowed)}")
+    def option_names(self) -> set[str]:
+        return {"weights", "threads", "variant", *option_names()}
+
+    def check_options(self) -> None:
         with_overrides(self.variant(), self.config)
-        threads = self.config.get("threads", 1)
-        if isinstance(threads, bool) or not str(threads).isdigit() or int(threads) < 1:
-            raise TrackerError(f"tracker {self.name!r}: threads={threads!r} must be a whole number >= 1")
 
     def variant(self) -> CRACTVariant:  # type: ignore[override]
         choice = self.config.get("variant", "full")
@@ -42,28 +38,10 @@ class CRACT(_SiamesePlugin):
             raise TrackerError(f"tracker {self.name!r}: variant={choice!r}; choose one of {', '.join(self.variant_choices)}")
         return VARIANTS[self.variant_choices[choice]]
 
-    def unavailable_reason(self) -> str | None:
-        missing = self._torch_missing()
-        if missing:
-            return missing
-        path, source = self.weights_path()
-        if path.is_file():
-            return None
-        name = self.variant().name
-        return (
-            f"{self.name} ({self.variant().description}) needs weights; {path} not found ({source}). The authors "
-            f"released none: train the network and save it with trackers.cract.checkpoint.save, then put the file "
-            f"at {path}, or pass --tracker-opt {self.name}.weights=<file>, or set ${weights_env(name)}=<file> "
-            f"(or ${WEIGHTS_ENV}=<root> holding {name}/{WEIGHTS_FILE})."
-        )
+    def weights_hint(self) -> str:
+        return "a checkpoint of it (the authors released none: train the network and save it with trackers.cract.checkpoint.save)"
 
-    def create(self, device: str = "cpu") -> Tracker:
-        missing = self._torch_missing()
-        if missing:
-            raise TrackerError(missing)
-        reason = self.unavailable_reason()
-        if reason is not None:
-            raise WeightsMissingError(reason)
+    def build(self, device: str) -> Tracker:
         import torch
 
         from trackers.cract.checkpoint import load
@@ -71,7 +49,6 @@ class CRACT(_SiamesePlugin):
         from trackers.cract.tracker import CRACTTracker
         from trackers.siamese.tracker import resolve_device
 
-        torch.set_num_threads(int(self.config.get("threads", 1)))
         variant = self.variant()
         model = build_model(variant)
         # The checkpoint's tuned settings replace the defaults; options still win.

@@ -62,14 +62,14 @@ class Variant:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain lists/dicts/numbers only, so `torch.load(weights_only=True)` can read it back."""
-        return _plain(dataclasses.asdict(self))
+        return plain_values(dataclasses.asdict(self))
 
 
-def _plain(value: Any) -> Any:
+def plain_values(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_values(v) for v in value]
     return value
 
 

@@ -42,19 +42,30 @@ def weights_env(variant_name: str) -> str:
 
 @dataclass(frozen=True)
 class SiamesePlugin(TrackerPlugin):
+    """What the in-repo torch trackers share: option checks, the weights lookup, the message saying where
+    weights go, and the torch preamble of `create`. Subclasses say which options they take
+    (`option_names`, `check_options`), what weights fit (`weights_hint`) and how to build (`build`)."""
+
     default_variant: ClassVar[str]
     variant_choices: ClassVar[dict[str, str]] = {}
     extra_options: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        allowed = {"weights", "threads", *TRACK_OPTIONS, *self.extra_options} | ({"variant"} if self.variant_choices else set())
+        allowed = self.option_names()
         unknown = sorted(set(self.config) - allowed)
         if unknown:
             raise TrackerError(f"tracker {self.name!r} got unknown options {unknown}; it accepts {sorted(allowed)}")
-        with_overrides(self.variant(), self.config)
+        self.check_options()
         threads = self.config.get("threads", 1)
         if isinstance(threads, bool) or not str(threads).isdigit() or int(threads) < 1:
             raise TrackerError(f"tracker {self.name!r}: threads={threads!r} must be a whole number >= 1")
+
+    def option_names(self) -> set[str]:
+        return {"weights", "threads", *TRACK_OPTIONS, *self.extra_options} | ({"variant"} if self.variant_choices else set())
+
+    def check_options(self) -> None:
+        """Refuse option values the tracker cannot use (TrackerError), before any run."""
+        with_overrides(self.variant(), self.config)
 
     def variant(self) -> Variant:
         choice = self.config.get("variant")
@@ -75,6 +86,12 @@ class SiamesePlugin(TrackerPlugin):
             return (Path(os.environ[WEIGHTS_ENV]).expanduser() / name / WEIGHTS_FILE).resolve(), f"${WEIGHTS_ENV}"
         return Path("weights", name, WEIGHTS_FILE).resolve(), f"default ./weights/{name}/{WEIGHTS_FILE}"
 
+    def weights_hint(self) -> str:
+        """What file belongs at the weights path, in words."""
+        variant = self.variant()
+        wanted = SOURCES.get(variant.name) or f"the pysot model zoo's {variant.pysot_name} model.pth"
+        return f"{wanted}, or a checkpoint saved by trackers.siamese.checkpoint.save_checkpoint"
+
     def _torch_missing(self) -> str | None:
         if importlib.util.find_spec("torch") is None:
             return f"{self.name} needs PyTorch, which is not installed here: pip install {TORCH_PIN}"
@@ -88,10 +105,9 @@ class SiamesePlugin(TrackerPlugin):
         if path.is_file():
             return None
         variant = self.variant()
-        wanted = SOURCES.get(variant.name) or f"the pysot model zoo's {variant.pysot_name} model.pth"
         return (
             f"{self.name} ({variant.description}) needs weights; {path} not found ({source}). "
-            f"Put {wanted}, or a checkpoint saved by trackers.siamese.checkpoint.save_checkpoint, at {path}; "
+            f"Put {self.weights_hint()} at {path}; "
             f"or pass --tracker-opt {self.name}.weights=<file>, or set ${weights_env(variant.name)}=<file> "
             f"(or ${WEIGHTS_ENV}=<root> holding {variant.name}/{WEIGHTS_FILE})."
         )
@@ -105,11 +121,17 @@ class SiamesePlugin(TrackerPlugin):
             raise WeightsMissingError(reason)
         import torch
 
+        torch.set_num_threads(int(self.config.get("threads", 1)))
+        return self.build(device)
+
+    def build(self, device: str) -> Tracker:
+        """The tracker, its weights found and torch ready."""
+        import torch
+
         from trackers.siamese.checkpoint import load_weights
         from trackers.siamese.model import build_model
         from trackers.siamese.tracker import SiamRPNTracker, resolve_device
 
-        torch.set_num_threads(int(self.config.get("threads", 1)))
         variant = self.variant()
         model = build_model(variant)
         loaded = load_weights(model, self.weights_path()[0], variant)

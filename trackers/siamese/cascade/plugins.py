@@ -15,48 +15,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from trackers.base import Tracker, TrackerError, TrackerInfo, WeightsMissingError
+from trackers.base import Tracker, TrackerError, TrackerInfo
 from trackers.siamese.cascade.config import (
     CASCADE_OPTIONS, CASCADE_VARIANTS, CascadeVariant, cascade_variant_from_dict, with_cascade_overrides,
 )
 from trackers.siamese.config import with_overrides
-from trackers.siamese.plugins import WEIGHTS_ENV, WEIGHTS_FILE, SiamesePlugin, weights_env
+from trackers.siamese.plugins import SiamesePlugin
 
 
 @dataclass(frozen=True)
 class _CascadePlugin(SiamesePlugin):
     extra_options: ClassVar[tuple[str, ...]] = tuple(CASCADE_OPTIONS)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def check_options(self) -> None:
+        super().check_options()
         with_cascade_overrides(self.variant(), self.config)
 
     def variant(self) -> CascadeVariant:
         return CASCADE_VARIANTS[self.default_variant]
 
-    def unavailable_reason(self) -> str | None:
-        missing = self._torch_missing()
-        if missing:
-            return missing
-        path, source = self.weights_path()
-        if path.is_file():
-            return None
-        name = self.variant().name
-        return (
-            f"{self.name} ({self.variant().description}) needs weights; {path} not found ({source}). The authors "
-            f"released none: train the network (training interface in docs/trackers.md) and save it with "
-            f"trackers.siamese.checkpoint.save_checkpoint at {path}; or pass the option weights=<file> "
-            f"(harness run --tracker-opt {self.name}.weights=<file>), or set ${weights_env(name)}=<file> "
-            f"(or ${WEIGHTS_ENV}=<root> holding {name}/{WEIGHTS_FILE})."
-        )
+    def weights_hint(self) -> str:
+        return (f"a checkpoint of it (the authors released none: train the network, see the training interface in "
+                f"docs/trackers.md, and save it with trackers.siamese.checkpoint.save_checkpoint)")
 
-    def create(self, device: str = "cpu") -> Tracker:
-        missing = self._torch_missing()
-        if missing:
-            raise TrackerError(missing)
-        reason = self.unavailable_reason()
-        if reason is not None:
-            raise WeightsMissingError(reason)
+    def build(self, device: str) -> Tracker:
         import torch
 
         from trackers.siamese.cascade.model import build_cascade_model
@@ -64,7 +46,6 @@ class _CascadePlugin(SiamesePlugin):
         from trackers.siamese.checkpoint import CheckpointError, checked_ours, is_ours, read_file, strict_load
         from trackers.siamese.tracker import resolve_device
 
-        torch.set_num_threads(int(self.config.get("threads", 1)))
         path = self.weights_path()[0]
         raw = read_file(path)
         if not is_ours(raw):
