@@ -17,7 +17,8 @@ from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_trackers
 from harness.experiments import Experiment, experiment
 from harness.records import record_problems
-from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title, write_report
+from harness.report import attributes_json, format_attribute_table, format_table, scores_json, title
+from harness.reports.cli import bootstrap_of, write_reports
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
@@ -79,10 +80,11 @@ def _use_weights(args: argparse.Namespace) -> None:
 
 
 def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile, extra: dict | None = None) -> None:
+    bootstrap = bootstrap_of(args)
     if args.json:
-        print(json.dumps({**scores_json(scores, args.bench, chosen, profile), **(extra or {})}, indent=2))
+        print(json.dumps({**scores_json(scores, args.bench, chosen, profile, bootstrap), **(extra or {})}, indent=2))
     else:
-        print(format_table(scores, title(args.bench, chosen.title, profile.name)))
+        print(format_table(scores, title(args.bench, chosen.title, profile.name), bootstrap))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
     elif ok_trackers:
         scores = score_trackers(args.results, record.name, sequences, profile, ok_trackers, chosen)
-    if scores:
-        write_report(args.reports, scores, record.name, chosen, profile)
+    write_reports(args, record, chosen, profile, sequences, scores, complete=False)
     run_info = {
         "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
         "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
@@ -185,6 +186,7 @@ def eval_(args: argparse.Namespace) -> int:
         return 0
     scores = score_trackers(args.results, record.name, sequences, profile, trackers, chosen)
     _print_scores(args, scores, chosen, profile)
+    write_reports(args, record, chosen, profile, sequences, scores, complete=trackers is None)
     return 0
 
 
