@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import sys
 import tempfile
@@ -77,25 +78,33 @@ class Browser:
 
     def _read(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._from_browser], [], [], remaining)[0]:
                 raise TimeoutError("no answer from chromium")
             chunk = os.read(self._from_browser, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed its DevTools pipe")
             self._buffer += chunk
         message, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(message)
+        event = json.loads(message)
+        if event.get("method") == "Page.javascriptDialogOpening":  # recorded, and dismissed: it blocks the page
+            self._write("Page.handleJavaScriptDialog", {"accept": False}, event.get("sessionId"))
+        return event
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 30) -> dict:
+    def _write(self, method: str, params: dict | None, session: str | None) -> int:
         self._next += 1
         message = {"id": self._next, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
         os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        return self._next
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 30) -> dict:
+        ident = self._write(method, params, session)
         deadline = time.monotonic() + timeout
         while True:
             reply = self._read(deadline)
-            if reply.get("id") == self._next:
+            if reply.get("id") == ident:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
@@ -129,8 +138,6 @@ def load(page: Path, selector: str = ".plot", width: int = 1280, height: int = 9
         browser.wait_event("Page.loadEventFired", timeout)
         ready, deadline = "", time.monotonic() + timeout
         while not ready and time.monotonic() < deadline:
-            if any(e.get("method") == "Page.javascriptDialogOpening" for e in browser.events):
-                break
             ready = browser.send("Runtime.evaluate", {"expression": "document.body.dataset.plots || ''",
                                                       "returnByValue": True}, session=session)["result"]["value"]
             if not ready:
@@ -149,8 +156,6 @@ def load(page: Path, selector: str = ".plot", width: int = 1280, height: int = 9
                 loaded.dialogs.append(params.get("message", ""))
             elif method == "Network.requestWillBeSent":
                 loaded.requests.append(params["request"]["url"])
-        if loaded.dialogs:
-            return loaded
         loaded.text = browser.send("Runtime.evaluate", {"expression": "document.body.innerText", "returnByValue": True},
                                    session=session)["result"]["value"]
         rects = browser.send("Runtime.evaluate", {"expression": f"""JSON.stringify(Array.from(

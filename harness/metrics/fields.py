@@ -87,9 +87,15 @@ class Terms:
         return cls(tuple(sequences), _array(data["numerator"]), _array(data["denominator"]))
 
 
-def _rows(values: np.ndarray) -> list[list[float | None]]:
-    """Rows of floats in 10 significant digits (far below any figure's printed precision); NaN as null."""
-    return [[None if math.isnan(v) else float(f"{v:.10g}") for v in row] for row in np.asarray(values, float).tolist()]
+def _rows(values: np.ndarray) -> list[list[float | int | None]]:
+    """Rows of numbers in 7 significant digits (float32's, which the toolkits' EAO curves have; far below any
+    figure's printed precision), whole numbers (counts) as integers, NaN as null: EAO terms are
+    S x 257 numbers per tracker, and leaderboards keep them in git."""
+    def number(v: float) -> float | int | None:
+        if math.isnan(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2**53 else float(f"{v:.7g}")
+    return [[number(v) for v in row] for row in np.asarray(values, float).tolist()]
 
 
 def _array(rows: list) -> np.ndarray:

@@ -3,7 +3,7 @@ results/leaderboards/ (committed) so that later results can be compared with the
 
 A leaderboard holds each tracker's figures, its per-sequence figures, the sums over sequences its figures
 are made of (`terms`, what the paired bootstrap of the regression gate resamples), where its results came
-from, and how the leaderboard was built. Numbers are written to 10 significant digits."""
+from, and how the leaderboard was built. Figures are written to 10 significant digits, terms to 7."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def dumps(data: object, indent: int = 0) -> str:
         return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
     if isinstance(data, list) and any(isinstance(v, (list, dict)) for v in data):
         return "[\n" + ",\n".join(pad + dumps(v, indent + 1) for v in data) + "\n" + "  " * indent + "]"
-    return json.dumps(data, allow_nan=False, ensure_ascii=False)
+    compact = (",", ":") if isinstance(data, list) else None  # rows of numbers without spaces
+    return json.dumps(data, allow_nan=False, ensure_ascii=False, separators=compact)
 
 
 def write(path: Path, board: dict) -> Path:

@@ -85,6 +85,7 @@ def format_checks(checks: list[Check], board: Leaderboard, tolerance: float, boo
     def number(v: float | None, signed: bool = False) -> str:
         if v is None or math.isnan(v):
             return "-"
+        v = round(v, digits) + 0.0  # no "-0.0000"
         return f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
 
     header = (f"{board.benchmark} · {board.experiment} · profile {board.profile} · {head.label} against {board.path} "
