@@ -48,14 +48,17 @@ def score_profiles(results_root: Path, record: BenchmarkRecord, experiment: Expe
     for name in profiles:
         profile = experiment.profile(name)
         scores, left_out = list((known or {}).get(name, [])), {}
-        done = {s.tracker for s in scores}
-        for tracker in (t for t in names if t not in done):
-            try:
-                scores += score_trackers(results_root, record.name, sequences, profile, [tracker], experiment)
-            except (EvaluationError, StoreError) as error:
-                if trackers is not None:
-                    raise
-                left_out[tracker] = str(error)
+        todo = [t for t in names if t not in {s.tracker for s in scores}]
+        try:  # all at once: the next tracker is read while this one is scored
+            scores += score_trackers(results_root, record.name, sequences, profile, todo, experiment) if todo else []
+        except (EvaluationError, StoreError):
+            if trackers is not None:
+                raise
+            for tracker in todo:  # one by one, to leave out only those that cannot be scored
+                try:
+                    scores += score_trackers(results_root, record.name, sequences, profile, [tracker], experiment)
+                except (EvaluationError, StoreError) as error:
+                    left_out[tracker] = str(error)
         if not scores:
             raise EvaluationError(f"no stored tracker of {record.name} can be scored under {name}: "
                                   + "; ".join(left_out.values()))
