@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 
 from benchmarks.otb import load_otb
-from benchmarks.registry import benchmark_record
 from harness.metrics.fields import Terms
-from harness.metrics.ope.evaluate import OPEResult, evaluate
+from harness.metrics.ope.evaluate import evaluate
 from harness.metrics.ope.profiles import PROFILES
-from harness.metrics.vot.evaluate import evaluate_vot
 from tests.conftest import realdata_path
 from tests.test_metrics_golden import _inputs
+from tests.test_metrics_golden import _result as _ope
+from tests.test_vot_golden import _result as _vot
 from tests.vot_reference import TRACKERS as VOT_TRACKERS
-from tests.vot_reference import real_trajectories, vot2018_truth
 
 OTB_TRACKERS = ["SiamRPN++", "SiamRPN", "DaSiamRPN", "SiamFC", "CFNet"]
 
@@ -25,11 +24,6 @@ OTB_TRACKERS = ["SiamRPN++", "SiamRPN", "DaSiamRPN", "SiamFC", "CFNet"]
 @cache
 def _attributes() -> dict[str, tuple[str, ...]]:
     return {s.name: tuple(s.attributes) for s in load_otb(realdata_path("otb", "toolkit-anno", "OTB100"))}
-
-
-@cache
-def _ope(tracker: str, profile: str) -> OPEResult:
-    return evaluate(list(_inputs(tracker)), profile)
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -60,9 +54,8 @@ def test_a_subset_of_the_terms_is_the_subset_scored(profile: str) -> None:
 
 @pytest.mark.parametrize("profile", ["vot_toolkit", "pysot", "got10k"])
 def test_vot_terms_give_the_figures_back(profile: str) -> None:
-    interval = benchmark_record("vot2018").eao_interval
     for tracker in VOT_TRACKERS:
-        result = evaluate_vot(list(real_trajectories(tracker)), list(vot2018_truth()), profile, interval)
+        result = _vot(tracker, profile)  # cached: shared with the golden tests
         terms = result.terms()
         want = {"vot_toolkit": {"eao", "accuracy", "weighted_failures"},
                 "pysot": {"eao", "accuracy", "failures_per_100_frames"}, "got10k": set()}[profile]

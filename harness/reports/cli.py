@@ -13,6 +13,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS
 from harness.reports.bootstrap import LEVEL, RESAMPLES, SEED, Bootstrap
+from harness.reports.regress import TOLERANCE
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -22,6 +23,10 @@ def add_ci_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ci", nargs="?", const="pm", choices=["pm", "interval"],
                    help="show bootstrap confidence intervals over sequences: pm (0.696 ± 0.012, the default) or "
                         "interval ([0.684, 0.708])")
+    _bootstrap_options(p)
+
+
+def _bootstrap_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resamples", type=int, default=RESAMPLES, help=f"bootstrap resamples (default {RESAMPLES:,})")
     p.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
     p.add_argument("--level", type=float, default=LEVEL, help=f"confidence level (default {LEVEL})")
@@ -106,10 +111,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
     reg.add_argument("--against", type=Path, help="leaderboard file (default: results/leaderboards/"
                                                    "<bench>-<experiment>-<profile>.json)")
     reg.add_argument("--trackers", help="comma list (default: every tracker of the leaderboard that is stored)")
-    reg.add_argument("--tolerance", type=float, default=0.005, help="smallest drop that fails (default 0.005)")
-    reg.add_argument("--resamples", type=int, default=RESAMPLES, help=f"bootstrap resamples (default {RESAMPLES:,})")
-    reg.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
-    reg.add_argument("--level", type=float, default=LEVEL, help=f"confidence level (default {LEVEL})")
+    reg.add_argument("--tolerance", type=float, default=TOLERANCE, help=f"smallest drop that fails (default {TOLERANCE})")
+    _bootstrap_options(reg)
     _protocol(reg)
     common(reg)
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harness.errors import EvaluationError
 from harness.metrics.fields import Field
 from harness.reports.bootstrap import Bootstrap, paired
-from harness.reports.collect import Scored
-from harness.reports.leaderboard import Leaderboard
+
+if TYPE_CHECKING:  # the CLI reads TOLERANCE when it builds its parser: nothing heavy at import
+    from harness.reports.collect import Scored
+    from harness.reports.leaderboard import Leaderboard
 
 TOLERANCE = 0.005
 CULPRITS = 5
