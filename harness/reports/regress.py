@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the CLI reads TOLERANCE when it builds its parser: nothing 
 
 TOLERANCE = 0.005
 CULPRITS = 5
+# Leaderboards keep terms to 7 significant digits, so a resample that does not draw a changed sequence
+# differs by rounding (~1e-8), not by zero: an interval bound within this of zero counts as zero.
+ROUNDING = 1e-6
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,9 @@ def regress(section: Scored, board: Leaderboard, tolerance: float, bootstrap: Bo
                                   "paired bootstrap can be drawn; the gate needs a profile whose headline does")
         diff = paired(new_terms, old_terms, bootstrap)
         gain, gain_low, gain_high = sign * diff.delta, *sorted((sign * diff.low, sign * diff.high))
-        if gain < -tolerance and gain_high < 0:
+        if gain < -tolerance and gain_high < -ROUNDING:
             verdict = "worse"
-        elif gain > tolerance and gain_low > 0:
+        elif gain > tolerance and gain_low > ROUNDING:
             verdict = "better"
         else:
             verdict = "unchanged"
