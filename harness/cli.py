@@ -11,6 +11,7 @@ from benchmarks import BenchmarkError
 from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS, Supervised
 from harness.metrics.vot.stack import VOT_STACK
+from harness.reports import cli as reports_cli
 from trackers import TrackerError
 
 EPILOG = """\
@@ -18,7 +19,11 @@ examples:
   harness run --trackers all --bench synthetic            the embedded default, local Ray
   harness run --trackers opencv-nano --bench otb --root ~/data/OTB100
   harness import --format pysot --bench otb --root ~/data/OTB100 --tracker SiamRPN++ raw/SiamRPN++
-  harness eval --bench otb --profile pysot
+  harness eval --bench otb --profile pysot --ci
+  harness report --bench otb --profile pysot --profile got10k -o otb.html
+  harness table --bench otb,lasot,vot2018 --format latex --fps
+  harness leaderboard update --bench otb --profile pysot
+  harness regress --bench otb --profile pysot            exit 1 when a tracker got worse
   harness bench check --bench lasot --root ~/data/LaSOT
   harness export --submission --bench got10k_test --tracker opencv-nano
   harness list
@@ -72,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    reports_cli.add_ci_options(run)
     _common(run)
 
     imp = sub.add_parser("import", help="load published raw results into the store",
@@ -104,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="which stored runs to score (default: the benchmark's experiment, baseline for VOT, else "
                          "ope); baseline/realtime are scored with the VOT profiles vot_toolkit, pysot, got10k")
     _bench(ev)
+    reports_cli.add_report_options(ev)
     _common(ev)
 
     ls = sub.add_parser("list", help="trackers and benchmarks known here, and why any is unavailable")
@@ -133,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     _common(exp)
+    reports_cli.add_parsers(sub, _common)
     return parser
 
 
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness import commands
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
-               "bench": commands.bench_check, "export": commands.export}
+               "bench": commands.bench_check, "export": commands.export, **reports_cli.handlers()}
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_record

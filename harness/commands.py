@@ -17,15 +17,8 @@ from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_stored, score_trackers
 from harness.experiments import Experiment, experiment
 from harness.records import record_problems
-from harness.report import (
-    attributes_json,
-    format_attribute_table,
-    format_table,
-    notes,
-    scores_json,
-    title,
-    write_report,
-)
+from harness.report import attributes_json, format_attribute_table, format_table, notes, report_stem, scores_json, title
+from harness.reports.cli import bootstrap_of, write_reports
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
@@ -87,10 +80,11 @@ def _use_weights(args: argparse.Namespace) -> None:
 
 
 def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile, extra: dict | None = None) -> None:
+    bootstrap = bootstrap_of(args)
     if args.json:
-        print(json.dumps({**scores_json(scores, args.bench, chosen, profile), **(extra or {})}, indent=2))
+        print(json.dumps({**scores_json(scores, args.bench, chosen, profile, bootstrap), **(extra or {})}, indent=2))
     else:
-        print(format_table(scores, title(args.bench, chosen.title, profile.name)))
+        print(format_table(scores, title(args.bench, chosen.title, profile.name), bootstrap))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
     elif ok_trackers:
         scores = score_trackers(args.results, record.name, sequences, profile, ok_trackers, chosen)
-    if scores:
-        report = write_report(args.reports, scores, record.name, chosen, profile)
+    write_reports(args, record, chosen, profile, sequences, scores, complete=False)
+    report = report_stem(args.reports, record.name, chosen, profile).with_suffix(".md") \
+        if scores and not getattr(args, "no_report", False) else None
     run_info = {
         "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
         "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
@@ -134,8 +129,9 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\n{len(summary.completed)} shards run, {len(summary.skipped)} already complete, "
             f"{len(summary.failed)} failed; results in {args.results}/"
-            + (f", report in {report} (and .json)" if report else "")
-            + f"\nnext: harness eval --bench {record.name}{root} [--profile P] [--by-attribute]  to score them again",
+            + (f", report in {report.with_suffix('.html')} (and .md, .json)" if report else "")
+            + f"\nnext: harness eval --bench {record.name}{root} [--profile P] [--by-attribute]  to score them again, "
+            f"harness report --bench {record.name}{root} --profile P --profile Q  to compare profiles",
             file=sys.stderr,
         )
     for outcome in summary.failed:
@@ -201,15 +197,19 @@ def eval_(args: argparse.Namespace) -> int:
     scoring = score_stored(args.results, record.name, sequences, profile, trackers, chosen,
                            common=args.common, pad_missing=args.pad_missing)
     subset = f"{len(scoring.sequences)} of {scoring.asked} sequences in common" if args.common else ""
+    bootstrap = bootstrap_of(args)
     if args.json:
         extra = {"sequences": {"scored": len(scoring.sequences), "asked": scoring.asked, "common": args.common}}
-        print(json.dumps({**scores_json(scoring.scores, record.name, chosen, profile), **extra}, indent=2))
+        print(json.dumps({**scores_json(scoring.scores, record.name, chosen, profile, bootstrap), **extra}, indent=2))
     else:
-        print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset)))
-    if not any(s.result is not None for s in scoring.scores):
+        print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset), bootstrap))
+    scored = [s for s in scoring.scores if s.result is not None]
+    if not scored:
         print(f"harness: no tracker has results on all {scoring.asked} {record.name} sequences asked for: score "
               "the ones they all have with --common, or name the sequences you have with --sequences", file=sys.stderr)
         return 1
+    write_reports(args, record, chosen, profile, scoring.sequences, scored,
+                  complete=trackers is None and len(scored) == len(scoring.scores))
     return 0
 
 

@@ -1,16 +1,22 @@
 """Tables for people and JSON for machines, for any result: each renderer reads the fields a result
-declares (`metrics.fields`), never its kind. A metric is never shown without its profile."""
+declares (`metrics.fields`), never its kind. A metric is never shown without its profile. With a
+`Bootstrap`, each figure that decomposes over sequences is shown with its confidence interval
+(`harness.reports.bootstrap`); the richer reports (HTML, paper tables, leaderboards) are in
+`harness.reports`."""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.names import listing
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field, headline
+
+if TYPE_CHECKING:
+    from harness.reports.bootstrap import Bootstrap
 
 FPS = Field("fps", "fps", "higher", digits=1, description="frames per second of the tracker's own calls")
 
@@ -36,8 +42,22 @@ def columns(scores: list[TrackerScore]) -> list[Field]:
     return shown + ([FPS] if any(not math.isnan(s.fps) for s in scored) else [])
 
 
-def _value(score: TrackerScore, field: Field) -> float | None:
+def value(score: TrackerScore, field: Field) -> float | None:
+    """A field's value for a tracker; fps included."""
     return score.fps if field is FPS else score.result.values.get(field.name)
+
+
+def interval(score: TrackerScore, field: Field, bootstrap: Bootstrap) -> tuple[float, float] | None:
+    """The bootstrap interval of a field, where the result declares how it decomposes over sequences."""
+    terms = score.result.terms().get(field.name) if field is not FPS else None
+    return None if terms is None else bootstrap.interval(terms)
+
+
+def cell(score: TrackerScore, field: Field, bootstrap: Bootstrap | None = None) -> str:
+    """A field's value as a table shows it, with its interval when a bootstrap is given."""
+    if bootstrap is None:
+        return field.format(value(score, field))
+    return bootstrap.format(field, value(score, field), interval(score, field, bootstrap))
 
 
 def ranked(scores: list[TrackerScore]) -> list[TrackerScore]:
@@ -54,12 +74,12 @@ def _name(score: TrackerScore) -> str:
     return score.tracker + "".join(MARKS[m][0] for m in score.marks)
 
 
-def _cells(scores: list[TrackerScore]) -> tuple[list[str], list[list[str]]]:
+def _cells(scores: list[TrackerScore], bootstrap: Bootstrap | None = None) -> tuple[list[str], list[list[str]]]:
     fields = columns(scores)
     partial = any(s.missing for s in scores)
     rows = []
     for s in ranked(scores):
-        figures = [f.format(_value(s, f)) if s.result is not None else "-" for f in fields]
+        figures = [cell(s, f, bootstrap) if s.result is not None else "-" for f in fields]
         rows.append([_name(s), *figures, *([f"{s.coverage[0]}/{s.coverage[1]}"] if partial else [])])
     return ["tracker", *(f.label for f in fields), *([COVERAGE] if partial else [])], rows
 
@@ -96,14 +116,19 @@ def markdown(header: str, cols: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def format_table(scores: list[TrackerScore], header: str) -> str:
-    return "\n".join([aligned(header, *_cells(scores)), *notes(scores)])
+def format_table(scores: list[TrackerScore], header: str, bootstrap: Bootstrap | None = None) -> str:
+    return "\n".join([aligned(header, *_cells(scores, bootstrap)), *notes(scores)])
 
 
-def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> dict[str, Any]:
-    """Every figure of every tracker, with the fields' meaning, the experiment and the profile's source."""
+def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
+                bootstrap: Bootstrap | None = None) -> dict[str, Any]:
+    """Every figure of every tracker, with the fields' meaning, the experiment and the profile's source;
+    with a bootstrap, each tracker's `intervals` (field -> [low, high])."""
     scored = _scored(scores)
     fields = list(scored[0].result.fields) + [FPS] if scored else []
+    intervals = {} if bootstrap is None else {
+        s.tracker: {"intervals": {f.name: list(bootstrap.interval(t)) for f in fields
+                                  if (t := s.result.terms().get(f.name)) is not None}} for s in scored}
     return {
         "benchmark": benchmark,
         "protocol": experiment.title,
@@ -111,7 +136,9 @@ def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, pro
         "profile": profile.name,
         "profile_source": profile.source,
         "fields": {f.name: {"label": f.label, "better": f.better, "description": f.description} for f in fields},
-        "trackers": {s.tracker: _tracker_json(s) for s in scores},
+        "trackers": {s.tracker: {**_tracker_json(s), **intervals.get(s.tracker, {})} for s in scores},
+        **({} if bootstrap is None else {"bootstrap": {"resamples": bootstrap.resamples, "seed": bootstrap.seed,
+                                                       "level": bootstrap.level, "over": "sequences"}}),
     }
 
 
@@ -123,13 +150,20 @@ def _tracker_json(score: TrackerScore) -> dict[str, Any]:
             **({"marks": list(score.marks)} if score.marks else {})}
 
 
-def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any) -> Path:
+def report_stem(directory: Path, benchmark: str, experiment: Any, profile: Any) -> Path:
+    """reports/<benchmark>-<experiment>-<profile>: every report of one scoring shares it (.md, .json, .html)."""
+    return Path(directory) / f"{benchmark}-{experiment.name}-{profile.name}"
+
+
+def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
+                 bootstrap: Bootstrap | None = None) -> Path:
     """reports/<benchmark>-<experiment>-<profile>.{md,json}; returns the Markdown path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"{benchmark}-{experiment.name}-{profile.name}"
-    stem.with_suffix(".json").write_text(json.dumps(scores_json(scores, benchmark, experiment, profile), indent=2))
+    stem = report_stem(directory, benchmark, experiment, profile)
+    data = scores_json(scores, benchmark, experiment, profile, bootstrap)
+    stem.with_suffix(".json").write_text(json.dumps(data, indent=2))
     md = stem.with_suffix(".md")
-    md.write_text("\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores)), "",
+    md.write_text("\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores, bootstrap)), "",
                              *notes(scores)]).rstrip() + "\n")
     return md
 

@@ -56,3 +56,20 @@ def define(cls: type[P], **values: Any) -> P:
     if missing:
         raise ProfileError(f"profile {name}: missing field(s) {', '.join(missing)}")
     return cls(**values)
+
+
+def conventions(profile: object) -> dict[str, str]:
+    """Every convention of a profile in words, for a report's provenance: grids summarised by their size and
+    ends, the rest as written (its name and source are shown on their own)."""
+    shown: dict[str, str] = {}
+    for f in dataclasses.fields(profile):  # type: ignore[arg-type]
+        if f.name in ("name", "source"):
+            continue
+        value = getattr(profile, f.name)
+        if isinstance(value, tuple) and len(value) > 3 and all(isinstance(v, float) for v in value):
+            shown[f.name] = f"{len(value)} values, {value[0]:g} to {value[-1]:g}"
+        elif isinstance(value, tuple):
+            shown[f.name] = ", ".join(map(str, value)) or "(none)"
+        else:
+            shown[f.name] = str(value)
+    return shown

@@ -15,14 +15,17 @@ import numpy as np
 
 from harness.errors import EvaluationError
 from harness.metrics.boxes import iou_continuous
-from harness.metrics.fields import Curve, Field
+from harness.metrics.fields import Curve, Field, Scatter, Terms
 from harness.metrics.ope.frames import Frames, align, frame_errors, repair_predictions
 from harness.metrics.ope.profiles import Profile, get_profile
 
 FIELDS = (
-    Field("success_auc", "success AUC", "higher", description="area under the success curve (mean over IoU thresholds)"),
-    Field("precision", "precision@20px", "higher", description="fraction of frames with centre error within the profile's threshold"),
-    Field("norm_precision", "norm. precision", "higher", description="precision of the centre error normalised by the target size"),
+    Field("success_auc", "success AUC", "higher", description="area under the success curve (mean over IoU thresholds)",
+          short="AUC"),
+    Field("precision", "precision@20px", "higher", description="fraction of frames with centre error within the profile's threshold",
+          short="P"),
+    Field("norm_precision", "norm. precision", "higher", description="precision of the centre error normalised by the target size",
+          short="NP"),
     Field("ao", "AO", "higher", description="GOT-10k's average overlap, frames pooled"),
     Field("sr50", "SR0.5", "higher", description="GOT-10k's success rate at IoU 0.5"),
     Field("sr75", "SR0.75", "higher", description="GOT-10k's success rate at IoU 0.75"),
@@ -60,6 +63,8 @@ class OPEResult:
     precision_at: float | None = None  # thresholds the reported precisions are read at (None: the curve's area)
     norm_precision_at: float | None = None
     extras: dict[str, float] = field(default_factory=dict)  # profile-specific figures, named as the toolkit does
+    # fields and curves (by name) as sums over sequences: every field but AO/SR is a mean of per-sequence values
+    sequence_terms: dict[str, Terms] = field(default_factory=dict)
     fields: ClassVar[tuple[Field, ...]] = FIELDS
 
     @property
@@ -68,15 +73,33 @@ class OPEResult:
         return dict(zip((f.name for f in FIELDS), (self.auc, self.precision, self.norm_precision, *ao)))
 
     def curves(self) -> list[Curve]:
+        terms = self.sequence_terms.get
         curves = [Curve("success_curve", "success", "overlap threshold", self.success_thresholds,
-                        self.success_curve, "success_thresholds"),
+                        self.success_curve, "success_thresholds", field="success_auc", terms=terms("success_curve")),
                   Curve("precision_curve", "precision", "location error threshold (px)", self.precision_thresholds,
-                        self.precision_curve, "precision_thresholds", mark=self.precision_at)]
+                        self.precision_curve, "precision_thresholds", mark=self.precision_at, field="precision",
+                        terms=terms("precision_curve"))]
         if self.norm_precision_curve is not None:
             curves.append(Curve("norm_precision_curve", "normalized precision", "normalized location error threshold",
                                 self.norm_precision_thresholds, self.norm_precision_curve, "norm_precision_thresholds",
-                                mark=self.norm_precision_at))
+                                mark=self.norm_precision_at, field="norm_precision",
+                                terms=terms("norm_precision_curve")))
         return curves
+
+    @property
+    def table_fields(self) -> tuple[str, ...]:
+        if self.reports_ao:
+            return ("ao", "sr50", "sr75")
+        return ("success_auc", "precision") + (() if self.norm_precision is None else ("norm_precision",))
+
+    def terms(self) -> dict[str, Terms]:
+        return {name: t for name, t in self.sequence_terms.items() if self.values.get(name) is not None}
+
+    def scatters(self) -> list[Scatter]:
+        return []
+
+    def groups(self) -> dict[str, dict[str, dict[str, float]]]:
+        return {}
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
         return {"success_auc": self.per_sequence_auc, "precision": self.per_sequence_precision}
@@ -113,7 +136,11 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
     if len(set(names)) != len(names):
         raise EvaluationError(f"duplicate sequence names under profile {prof.name}")
     frames = align(inputs, prof)
-    ao, sr50, sr75 = _got10k_ao_sr(frames) if prof.reports_ao else (float("nan"),) * 3
+    ao, sr50, sr75, terms = float("nan"), float("nan"), float("nan"), {}
+    if prof.reports_ao:
+        keep, got10k_iou = _got10k_overlaps(frames)
+        ao, sr50, sr75 = _got10k_ao_sr(keep, got10k_iou)
+        terms = _got10k_terms(keep, got10k_iou, frames.seq, names)
     repair_predictions(frames, prof)
     iou, err, norm_err, counted, denominators = frame_errors(frames, prof)
 
@@ -142,6 +169,12 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
         extras["n_sequences_kept_norm_precision"] = norm_kept
     extras["success_rate_at_0.5"] = float(succ_mean[_index(prof.iou_thresholds, 0.5)])
     extras["success_rate_at_0.75"] = float(succ_mean[_index(prof.iou_thresholds, 0.75)])
+    seq_auc, seq_prec = _integrate(succ, prof), _report(prec, p_idx, prof)
+    for name, curve_values, per_sequence in (("success", succ, seq_auc), ("precision", prec, seq_prec),
+                                             ("norm_precision", norm, _report(norm, n_idx, prof))):
+        kept = _kept(curve_values, prof).astype(np.float64)[:, None]
+        terms[f"{name}_curve"] = Terms(tuple(names), curve_values.astype(np.float64), kept)
+        terms["success_auc" if name == "success" else name] = Terms(tuple(names), per_sequence[:, None], kept)
 
     return OPEResult(
         profile=prof.name,
@@ -155,8 +188,8 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
         success_thresholds=np.array(prof.iou_thresholds),
         precision_thresholds=np.array(prof.center_thresholds),
         norm_precision_thresholds=np.array(prof.norm_center_thresholds) if prof.reports_norm_precision else None,
-        per_sequence_auc=dict(zip(names, _integrate(succ, prof).tolist())),
-        per_sequence_precision=dict(zip(names, _report(prec, p_idx, prof).tolist())),
+        per_sequence_auc=dict(zip(names, seq_auc.tolist())),
+        per_sequence_precision=dict(zip(names, seq_prec.tolist())),
         ao=ao,
         sr50=sr50,
         sr75=sr75,
@@ -164,6 +197,7 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
         precision_at=None if prof.integration == "trapz" else prof.precision_at,
         norm_precision_at=None if prof.integration == "trapz" else prof.norm_precision_at,
         extras=extras,
+        sequence_terms=terms,
     )
 
 
@@ -221,7 +255,7 @@ def _rates(counts: np.ndarray, denominators: np.ndarray, prof: Profile) -> np.nd
 def _sequence_mean(curves: np.ndarray, prof: Profile) -> tuple[np.ndarray, int]:
     """Mean curve over sequences (and how many were kept), in the toolkit's precision."""
     if prof.drop_flat_sequences:
-        curves = curves[curves.sum(axis=1) > np.finfo(float).eps]
+        curves = curves[_kept(curves, prof)]
         if len(curves) == 0:
             return np.full(curves.shape[1], np.nan), 0
     mean = curves.mean(axis=0, dtype=np.float64)
@@ -231,6 +265,13 @@ def _sequence_mean(curves: np.ndarray, prof: Profile) -> tuple[np.ndarray, int]:
         percent = mean.astype(np.float32) * np.float32(100.0)
         mean = percent.astype(np.float64) / 100.0
     return mean, len(curves)
+
+
+def _kept(curves: np.ndarray, prof: Profile) -> np.ndarray:
+    """(S,) the sequences the mean curve averages: every one, or (LaSOT's toolkit) those not flat at zero."""
+    if prof.drop_flat_sequences:
+        return curves.sum(axis=1) > np.finfo(float).eps
+    return np.ones(len(curves), dtype=bool)
 
 
 def _integrate(curves: np.ndarray, prof: Profile) -> np.ndarray:
@@ -246,18 +287,35 @@ def _report(curves: np.ndarray, index: int, prof: Profile) -> np.ndarray:
     return _integrate(curves, prof) if prof.integration == "trapz" else curves[..., index]
 
 
-def _got10k_ao_sr(frames: Frames) -> tuple[float, float, float]:
+def _got10k_overlaps(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """The frames GOT-10k's toolkit scores (not the first, target visible and annotated) and each frame's
+    IoU (got10k's rect_iou), 0 where not scored or unusable."""
+    keep = ~frames.first & ~frames.absent & ~np.isnan(frames.gt).any(axis=1)
+    iou = iou_continuous(frames.pred, frames.gt, np.finfo(float).eps)
+    iou[~keep | np.isnan(iou)] = 0.0
+    return keep, iou
+
+
+def _got10k_ao_sr(keep: np.ndarray, iou: np.ndarray) -> tuple[float, float, float]:
     """AO, SR@0.5, SR@0.75 as the got10k toolkit's GOT-10k experiment reports them.
 
     It drops the first frame and frames whose target is not visible, and averages over all remaining
     frames of all sequences pooled (np.concatenate then mean), so longer sequences weigh more. IoU is
     got10k's rect_iou; frames without annotation are left out and unusable predictions count as 0.
     """
-    keep = ~frames.first & ~frames.absent & ~np.isnan(frames.gt).any(axis=1)
     n = np.count_nonzero(keep)
     if n == 0:
         return float("nan"), float("nan"), float("nan")
-    iou = iou_continuous(frames.pred, frames.gt, np.finfo(float).eps)
-    iou[~keep | np.isnan(iou)] = 0.0
     sr50, sr75 = np.count_nonzero(iou > 0.5), np.count_nonzero(iou > 0.75)
     return float(iou.sum() / n), sr50 / n, sr75 / n
+
+
+def _got10k_terms(keep: np.ndarray, iou: np.ndarray, seq: np.ndarray, names: list[str]) -> dict[str, Terms]:
+    """AO, SR@0.5 and SR@0.75 as per-sequence sums over the frames they pool, and those frames' counts."""
+    n = len(names)
+    count = np.bincount(seq, weights=keep, minlength=n)[:, None]
+
+    def summed(values: np.ndarray) -> Terms:
+        return Terms(tuple(names), np.bincount(seq, weights=values, minlength=n)[:, None], count)
+
+    return {"ao": summed(iou), "sr50": summed(iou > 0.5), "sr75": summed(iou > 0.75)}

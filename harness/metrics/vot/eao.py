@@ -115,6 +115,19 @@ def vot_toolkit_curve(overlaps: np.ndarray, start: np.ndarray, length: np.ndarra
     """`compute_eao_curve` of vot-toolkit 0.9.0 with unit weights, for the fragments
     overlaps[start : start + length] (an initialisation up to the frame before a failure, or to the end):
     float32, zero-padded; a failed fragment counts on the whole length, a successful one on its own."""
+    return vot_toolkit_points(*vot_toolkit_fragments(overlaps, start, length, success))
+
+
+def vot_toolkit_points(means: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The curve from each fragment's running means and where each counts (`vot_toolkit_fragments`)."""
+    return np.sum(means * mask, axis=0) / np.sum(mask, axis=0).astype(np.float64)
+
+
+def vot_toolkit_fragments(
+    overlaps: np.ndarray, start: np.ndarray, length: np.ndarray, success: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(F, width) float32: each fragment's mean overlap over its first 1 .. width frames, as the toolkit
+    computes it, and 1 where the fragment counts at that length (0 past the end of a successful one)."""
     width = int(length.max())
     values = np.zeros((len(start), width), dtype=np.float32)
     local = _local(length)
@@ -126,7 +139,7 @@ def vot_toolkit_curve(overlaps: np.ndarray, start: np.ndarray, length: np.ndarra
         for part in np.array_split(order, max(1, -(-len(order) // _CHUNK))):
             sums = _pairwise_prefix_sums(values[part, 1:], int(length[part].max()) - 1)
             means[part, 1:] = sums / np.arange(1, width, dtype=np.float32)
-    return np.sum(means * mask, axis=0) / np.sum(mask, axis=0).astype(np.float64)
+    return means, mask
 
 
 def _local(lengths: np.ndarray) -> np.ndarray:
@@ -134,16 +147,22 @@ def _local(lengths: np.ndarray) -> np.ndarray:
     return np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def pysot_curves(fragments: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`calculate_expected_overlap` of pysot for each row of weights (T, F): fragments (F, L) float64 with
-    NaN where a fragment has no value. Point i averages each fragment valid at i by its mean over 1 .. i
-    (NaN inside propagates), weighted; no valid fragment leaves 0. Returns (T, L) float32."""
+def pysot_means(fragments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F, L - 1) each fragment's (F, L) float64, NaN where it has no value) mean over frames 1 .. i for
+    i = 1 .. L - 1 (NaN inside propagates; 0 where invalid), and where it is valid."""
     values = fragments[:, 1:]
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.cumsum(values, axis=1) / np.arange(1, fragments.shape[1])
-        valid = ~np.isnan(values)
-        means = np.where(valid, means, 0.0)  # NaN means of valid fragments stay, as they do in pysot
-        curves = np.zeros((len(weights), fragments.shape[1]), dtype=np.float32)
+    valid = ~np.isnan(values)
+    return np.where(valid, means, 0.0), valid  # NaN means of valid fragments stay, as they do in pysot
+
+
+def pysot_curves(means: np.ndarray, valid: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`calculate_expected_overlap` of pysot for each row of weights (T, F), from `pysot_means`. Point i
+    averages each fragment valid at i by its mean over 1 .. i, weighted; no valid fragment leaves 0.
+    Returns (T, L) float32."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curves = np.zeros((len(weights), means.shape[1] + 1), dtype=np.float32)
         for t, w in enumerate(weights):
             total = np.sum(means * w[:, None], axis=0) / np.sum(valid * w[:, None], axis=0)
             curves[t, 1:] = np.where(valid.any(axis=0), total, 0.0)
@@ -167,8 +186,8 @@ def pysot_score(curve: np.ndarray, low: int, high: int) -> float:
 
 def pysot_fragments(
     frames: Frames, overlaps: np.ndarray, truth: list[VOTSequenceTruth], prof: VOTProfile, last_repetitions: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """EAOBenchmark's fragments (F, L) and their weights per tag (T, F).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """EAOBenchmark's fragments (F, L), their weights per tag (T, F) and each one's sequence (F,).
 
     A failure at f breaks the trajectory at f + skip (the stack's re-initialisation, which pysot assumes), unless that is past
     the end; a fragment runs from one break to the next, the break frame included, NaN -> 0, and is
@@ -209,7 +228,14 @@ def pysot_fragments(
             cumulative = np.concatenate([[0.0], np.cumsum(flags)])
             in_fragment = cumulative[seq_start + end] - cumulative[seq_start + point]
         weights[t] = (1 / (last_repetitions + 1e-10)) * (in_fragment / denominator)  # pysot's order
-    return fragments, weights
+    return fragments, weights, sequence
+
+
+def sequence_sums(values: np.ndarray, sequence: np.ndarray, n: int) -> np.ndarray:
+    """(F, K) rows of fragments -> (n, K) float64 sums per sequence (`sequence`: each fragment's)."""
+    k = values.shape[1]
+    index = (np.asarray(sequence)[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(index, weights=np.asarray(values, np.float64).ravel(), minlength=n * k).reshape(n, k)
 
 
 def _pysot_tag(seq: VOTSequenceTruth, tag: str) -> np.ndarray:

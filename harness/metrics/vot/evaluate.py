@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics.fields import Curve, Field
+from harness.metrics.fields import Curve, Field, Scatter, Terms
 from harness.metrics.vot import scores as vot_scores
 from harness.metrics.vot.frames import Frames
 from harness.metrics.vot.profiles import VOTProfile, get_profile
@@ -25,16 +25,18 @@ from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED
 
 FIELDS = (
     Field("eao", "EAO", "higher", description="expected average overlap over the benchmark's interval"),
-    Field("accuracy", "accuracy", "higher", description="mean overlap of tracked frames after the burn-in"),
-    Field("ar_robustness", "R (AR plot)", "higher", description="the VOT toolkit's exp(-30 F / L)"),
+    Field("accuracy", "accuracy", "higher", description="mean overlap of tracked frames after the burn-in", short="A"),
+    Field("ar_robustness", "R (AR plot)", "higher", description="the VOT toolkit's exp(-30 F / L)", short="R"),
     Field("weighted_failures", "R (weighted failures)", "lower", digits=2,
-          description="the VOT toolkit's reported robustness: failures per sequence, weighted by length"),
+          description="the VOT toolkit's reported robustness: failures per sequence, weighted by length", short="R"),
     Field("failures_per_100_frames", "R (failures/100 frames)", "lower",
-          description="pysot's robustness: failures over all frames x 100, mean over repetitions"),
+          description="pysot's robustness: failures over all frames x 100, mean over repetitions", short="R"),
     Field("tag_weighted_failures", "R (tag-weighted failures)", "lower", digits=2,
-          description="got10k's robustness: failures per tag, weighted by the tag's frame count"),
+          description="got10k's robustness: failures per tag, weighted by the tag's frame count", short="R"),
     Field("failures", "failures", "lower", digits=1, description="failures over all sequences, mean over repetitions"),
 )
+# The robustness a toolkit reports (one per profile), in the order tables look for it.
+REPORTED_ROBUSTNESS = ("weighted_failures", "failures_per_100_frames", "tag_weighted_failures")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class VOTResult:
     per_sequence_figures: dict[str, dict[str, float]]  # sequence -> figure -> value
     per_tag: dict[str, dict[str, float]]
     extras: dict[str, float] = field(default_factory=dict)  # profile-specific figures (docs/vot.md)
+    sequence_terms: dict[str, Terms] = field(default_factory=dict)  # the figures that are sums over sequences
     fields: ClassVar[tuple[Field, ...]] = FIELDS
 
     @property
@@ -85,7 +88,23 @@ class VOTResult:
         if self.eao_curve is None:
             return []
         return [Curve("eao_curve", "expected average overlap", "sequence length", np.arange(len(self.eao_curve)),
-                      self.eao_curve, shade=tuple(float(v) for v in self.eao_interval))]
+                      self.eao_curve, shade=tuple(float(v) for v in self.eao_interval), field="eao")]
+
+    @property
+    def table_fields(self) -> tuple[str, ...]:
+        robustness = next(name for name in REPORTED_ROBUSTNESS if self.values.get(name) is not None)
+        return (*(("eao",) if self.eao is not None else ()), "accuracy", robustness)
+
+    def terms(self) -> dict[str, Terms]:
+        return {name: t for name, t in self.sequence_terms.items() if self.values.get(name) is not None}
+
+    def scatters(self) -> list[Scatter]:
+        """The accuracy-robustness plot, on the toolkit's AR-plot robustness where it has one."""
+        x = "ar_robustness" if self.values.get("ar_robustness") is not None else self.table_fields[-1]
+        return [Scatter("ar_plot", "accuracy-robustness", x=x, y="accuracy")]
+
+    def groups(self) -> dict[str, dict[str, dict[str, float]]]:
+        return {"tag": self.per_tag} if self.per_tag else {}
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
         """figure -> sequence -> value."""
@@ -121,7 +140,8 @@ def evaluate_vot(
     scored = reduce[prof.reduction](frames, truth, prof, low, high)
     values = {f.name: scored["values"].get(f.name) for f in FIELDS}
     return VOTResult(profile=prof.name, eao_interval=(low, high), values=values, eao_curve=scored["eao_curve"],
-                     per_sequence_figures=scored["per_sequence"], per_tag=scored["per_tag"], extras=scored["extras"])
+                     per_sequence_figures=scored["per_sequence"], per_tag=scored["per_tag"], extras=scored["extras"],
+                     sequence_terms=scored["terms"])
 
 
 def assemble(trajectories: list[VOTTrajectory], truth: list[VOTSequenceTruth], prof: VOTProfile) -> Frames:

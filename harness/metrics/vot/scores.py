@@ -1,6 +1,7 @@
 """Reduction of per-frame overlaps to accuracy, robustness, EAO, per-sequence and per-tag figures, as each
 VOT profile's toolkit does it. Each function returns the figures (`values`, named as the fields of
-`evaluate.FIELDS`), the EAO curve, per-sequence and per-tag figures and extras of a `VOTResult`."""
+`evaluate.FIELDS`), the EAO curve, per-sequence and per-tag figures, extras, and the figures that are
+sums over sequences as such (`terms`, `fields.Terms`) of a `VOTResult`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harness.errors import EvaluationError
+from harness.metrics.fields import Terms
 from harness.metrics.vot import eao as vot_eao
 from harness.metrics.vot.exact import exact_overlaps
 from harness.metrics.vot.frames import Frames, by_kind, raster, raster_truth, truth_arrays
@@ -51,7 +53,12 @@ def vot_toolkit(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile,
     traj_end = (frames.start + frames.length)[frames.traj[inits]]
     failed = next_fail < traj_end
     end = np.minimum(next_fail, traj_end)
-    curve = vot_eao.vot_toolkit_curve(overlaps, inits, end - inits, ~failed)
+    means, mask = vot_eao.vot_toolkit_fragments(overlaps, inits, end - inits, ~failed)
+    curve = vot_eao.vot_toolkit_points(means, mask)
+    names = tuple(s.name for s in truth)
+    fragment_sequence = frames.traj_sequence[frames.traj[inits]]
+    window = slice(low, high + 1)  # the points EAOScore averages
+    by_length = length[:, None]
     return dict(
         values={
             "eao": vot_eao.vot_toolkit_score(curve, low, high),
@@ -76,6 +83,12 @@ def vot_toolkit(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile,
             "mean_sequence_length": mean_length,
             "n_eao_fragments": float(len(inits)),
             "n_success_fragments": float(np.count_nonzero(~failed)),
+        },
+        terms={
+            "eao": Terms(names, vot_eao.sequence_sums((means * mask)[:, window], fragment_sequence, len(truth)),
+                         vot_eao.sequence_sums(mask[:, window], fragment_sequence, len(truth))),
+            "accuracy": Terms(names, (accuracy * length)[:, None], by_length),
+            "weighted_failures": Terms(names, (failures * length)[:, None], by_length),
         },
     )
 
@@ -117,10 +130,16 @@ def pysot(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: 
     repetition = np.arange(len(frames.start)) - np.repeat(np.cumsum(reps) - reps, reps)
     per_repetition = np.bincount(repetition, weights=traj_failures)
     eao_overlaps = raster(frames, raster_truth(truth, True, prof.eao_bound))
-    fragments, weights = vot_eao.pysot_fragments(frames, eao_overlaps, truth, prof, reps[-1])
-    curves = vot_eao.pysot_curves(fragments, weights)
+    fragments, weights, fragment_sequence = vot_eao.pysot_fragments(frames, eao_overlaps, truth, prof, reps[-1])
+    means, valid = vot_eao.pysot_means(fragments)
+    curves = vot_eao.pysot_curves(means, valid, weights)
     eao = {tag: vot_eao.pysot_score(c, low, high) for tag, c in zip(prof.tags, curves)}
     lost = float(np.mean(per_repetition))
+    names, n = tuple(s.name for s in truth), len(truth)
+    window = slice(low - 2, high - 1)  # curve points low - 1 .. high - 1 are columns low - 2 .. high - 2 of means
+    weight = weights[prof.tags.index("all"), :, None]
+    seq_failures = _per_sequence_mean(frames, traj_failures)
+    by_size = np.array(sizes, dtype=np.float64)[:, None]
     return dict(
         values={
             "eao": eao["all"],
@@ -131,13 +150,19 @@ def pysot(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low: 
         eao_curve=curves[0].astype(np.float64),
         per_sequence={
             s.name: {"accuracy": float(a), "failures": float(f), "n_valid_frames": float(v)}
-            for s, a, f, v in zip(truth, seq_accuracy, _per_sequence_mean(frames, traj_failures), n_valid)
+            for s, a, f, v in zip(truth, seq_accuracy, seq_failures, n_valid)
         },
         per_tag={tag: {"eao": value} for tag, value in eao.items()},
         extras={
             "lost_number": lost,
             "n_accuracy_frames": float(np.count_nonzero(~np.isnan(per_frame))),
             "total_frames": float(sum(sizes)),
+        },
+        terms={
+            "eao": Terms(names, vot_eao.sequence_sums((means * weight)[:, window], fragment_sequence, n),
+                         vot_eao.sequence_sums((valid * weight)[:, window], fragment_sequence, n)),
+            "accuracy": Terms(names, np.where(n_valid > 0, seq_accuracy * n_valid, 0.0)[:, None], n_valid[:, None]),
+            "failures_per_100_frames": Terms(names, (seq_failures * 100)[:, None], by_size),
         },
     )
 
@@ -178,6 +203,7 @@ def got10k(frames: Frames, truth: list[VOTSequenceTruth], prof: VOTProfile, low:
             for tag, a, f, n in zip(prof.tags, tag_ious, tag_failures, tag_frames)
         },
         extras={"frame_pooled_accuracy": _nanmean(per_frame)},
+        terms={},  # tag-weighted figures: a ratio of sums per tag, weighted by tag, not one sum over sequences
     )
 
 

@@ -1,0 +1,165 @@
+"""Plotly figures, as the plain dicts plotly.js draws, of anything a result declares: its curves (legend
+value from the curve's field, mark and shaded interval where declared), curves per attribute (small
+multiples, from the curves' terms), pairs of figures (the AR plot) and per-sequence figures (heat maps).
+
+Figures are dicts rather than `plotly.graph_objects` (whose validation costs more than the whole report
+on large stores); tests check them with plotly's own validator. Every name shown goes through `text`:
+plotly.js renders a few HTML tags in text, so names are escaped and appear as written."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+
+from harness.evaluate import TrackerScore
+from harness.metrics.fields import Curve, Field, Scatter
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf")
+DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def text(name: str) -> str:
+    return html.escape(name, quote=False)
+
+
+def style(i: int) -> dict:
+    """Colour and dash of the i-th tracker: 40 distinguishable lines before any repeats."""
+    return {"color": COLORS[i % len(COLORS)], "dash": DASHES[i // len(COLORS) % len(DASHES)]}
+
+
+def _field(score: TrackerScore, name: str) -> Field | None:
+    return next((f for f in score.result.fields if f.name == name), None)
+
+
+def _rounded(values: np.ndarray, digits: int = 5) -> list:
+    return [None if not math.isfinite(v) else round(v, digits) for v in np.asarray(values, float).tolist()]
+
+
+def _layout(title: str, x_title: str | None = None, y_title: str | None = None, **extra: object) -> dict:
+    layout = {"title": {"text": text(title)}, "margin": {"t": 50, "r": 20, "b": 50, "l": 60},
+              "legend": {"font": {"family": "monospace", "size": 11}}}
+    if x_title is not None:
+        layout["xaxis"] = {"title": {"text": text(x_title)}}
+    if y_title is not None:
+        layout["yaxis"] = {"title": {"text": text(y_title)}}
+    return {**layout, **extra}
+
+
+def order(scores: list[TrackerScore], field_name: str) -> list[TrackerScore]:
+    """Best first by a field, trackers without it last."""
+    def key(s: TrackerScore) -> float:
+        f = _field(s, field_name)
+        return f.sort_key(s.result.values.get(field_name)) if f else math.inf
+    return sorted(scores, key=key)
+
+
+def _legend(score: TrackerScore, field_name: str, value: float | None = None) -> str:
+    f = _field(score, field_name)
+    if f is None:
+        return text(score.tracker)
+    shown = score.result.values.get(field_name) if value is None else value
+    return f"{text(score.tracker)} [{f.format(shown)}]"
+
+
+def curve_figure(scores: list[TrackerScore], name: str) -> dict:
+    """One declared curve of every tracker, legend best first with the curve's field beside each name."""
+    first = _curve(scores[0], name)
+    data = []
+    for i, s in enumerate(order(scores, first.field) if first.field else scores):
+        c = _curve(s, name)
+        if c is None:
+            continue
+        data.append({"type": "scatter", "mode": "lines", "name": _legend(s, c.field), "x": _rounded(c.x),
+                     "y": _rounded(c.y), "line": {"width": 2, **style(i)}})
+    title = first.label + (f" (legend: {_field(scores[0], first.field).label})" if first.field else "")
+    return {"data": data, "layout": _layout(title, first.x_label, first.label, shapes=_marks(first), height=420)}
+
+
+def _curve(score: TrackerScore, name: str) -> Curve | None:
+    return next((c for c in score.result.curves() if c.name == name), None)
+
+
+def _marks(curve: Curve) -> list[dict]:
+    shapes = []
+    if curve.mark is not None:
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": curve.mark, "x1": curve.mark, "y0": 0,
+                       "y1": 1, "line": {"dash": "dot", "color": "#555", "width": 1}})
+    if curve.shade is not None:
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": curve.shade[0], "x1": curve.shade[1],
+                       "y0": 0, "y1": 1, "fillcolor": "#999", "opacity": 0.15, "line": {"width": 0}})
+    return shapes
+
+
+def group_figure(scores: list[TrackerScore], name: str, groups: dict[str, list[str]], columns: int = 4) -> dict | None:
+    """Small multiples: a curve recomputed on each group's sequences (an attribute's), from the curve's terms;
+    each panel titled with the group and its sequence count; hovering a line shows the group's figure (the
+    legend has plain names: its values would be those of one panel only)."""
+    first = _curve(scores[0], name)
+    if first is None or first.terms is None or not groups:
+        return None
+    sequences = first.terms.sequences
+    masks = np.array([[s in set(members) for s in sequences] for members in groups.values()], dtype=np.float64)
+    rows = -(-len(groups) // columns)
+    layout = _layout(f"{first.label} per attribute (sequences in brackets)", height=230 * rows + 90, annotations=[])
+    gap_x, gap_y = 0.05, 0.3 / rows
+    data = []
+    for g, (group, members) in enumerate(groups.items()):
+        row, col = divmod(g, columns)
+        axis = "" if g == 0 else str(g + 1)
+        x0, x1 = col / columns + gap_x / 2, (col + 1) / columns - gap_x / 2
+        y0, y1 = 1 - (row + 1) / rows + gap_y / 2, 1 - row / rows - gap_y / 2
+        layout[f"xaxis{axis}"] = {"domain": [x0, x1], "anchor": f"y{axis}"}
+        layout[f"yaxis{axis}"] = {"domain": [y0, y1], "anchor": f"x{axis}", "range": [0, 1.02]}
+        layout["annotations"].append({"text": f"{text(group)} ({len(members)})", "x": (x0 + x1) / 2, "y": y1,
+                                      "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom",
+                                      "showarrow": False})
+        for i, s in enumerate(scores):
+            c, terms = _curve(s, name), s.result.terms().get(first.field)
+            if c is None or c.terms is None:
+                continue
+            value = terms.value(masks[g][None])[0] if terms is not None else None
+            data.append({"type": "scatter", "mode": "lines", "x": _rounded(c.x),
+                         "y": _rounded(c.terms.curve(masks[g][None])[0]), "name": _legend(s, first.field, value),
+                         "legendgroup": text(s.tracker), "showlegend": False, "line": {"width": 1.5, **style(i)},
+                         "xaxis": f"x{axis}", "yaxis": f"y{axis}"})
+    for i, s in enumerate(scores):  # the legend: one plain entry per tracker for all panels
+        data.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": text(s.tracker),
+                     "legendgroup": text(s.tracker), "line": {"width": 2, **style(i)}})
+    return {"data": data, "layout": layout}
+
+
+def scatter_figure(scores: list[TrackerScore], scatter: Scatter) -> dict:
+    """Two fields of each tracker against each other; an axis whose field is better lower runs reversed."""
+    fx, fy = _field(scores[0], scatter.x), _field(scores[0], scatter.y)
+    data = []
+    for i, s in enumerate(scores):
+        x, y = s.result.values.get(scatter.x), s.result.values.get(scatter.y)
+        if x is None or y is None:
+            continue
+        data.append({"type": "scatter", "mode": "markers+text", "x": [x], "y": [y], "name": text(s.tracker),
+                     "text": [text(s.tracker)], "textposition": "top center",
+                     "marker": {"size": 11, "color": style(i)["color"]}})
+    layout = _layout(scatter.label, fx.label, fy.label)
+    for axis, f in (("xaxis", fx), ("yaxis", fy)):
+        if f.better == "lower":
+            layout[axis]["autorange"] = "reversed"
+    return {"data": data, "layout": layout}
+
+
+def heatmap_figure(scores: list[TrackerScore], field: Field) -> dict | None:
+    """A per-sequence figure of every tracker (rows, best first) over the sequences (columns)."""
+    rows = [s for s in scores if field.name in s.result.per_sequence()]
+    if not rows:
+        return None
+    sequences = list(rows[0].result.per_sequence()[field.name])
+    z = [_rounded([s.result.per_sequence()[field.name].get(q, np.nan) for q in sequences], 4) for s in rows]
+    return {"data": [{"type": "heatmap", "z": z, "x": [text(q) for q in sequences], "y": [text(s.tracker) for s in rows],
+                      "colorscale": "Viridis", "reversescale": field.better == "lower",
+                      "colorbar": {"title": {"text": text(field.label)}},
+                      "hovertemplate": "%{y} on %{x}: %{z}<extra></extra>"}],
+            "layout": _layout(f"{field.label} per sequence (trackers best first)", height=170 + 26 * len(rows),
+                              xaxis={"tickangle": -60, "tickfont": {"size": 8}, "automargin": True},
+                              yaxis={"autorange": "reversed", "automargin": True})}

@@ -1,0 +1,168 @@
+"""Comparison tables as papers print them: one row per tracker, one column group per benchmark with the
+figures its results declare for tables (`table_fields`: AUC / P / NP, EAO / A / R, AO / SR), the top
+three of each column marked, "–" where a tracker has no results on a benchmark, fps optional.
+
+LaTeX: booktabs rules, `\\first{}`, `\\second{}`, `\\third{}` (red, blue, green), whose definitions are in
+the comment above the table (or in the preamble of `--standalone`). Markdown: a real pipe table, the
+first bold, the second italic, the third underlined (`<ins>`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from harness.evaluate import TrackerScore
+from harness.metrics.fields import Field
+from harness.report import cell, ranked, value
+from harness.reports.bootstrap import Bootstrap
+from harness.reports.collect import Scored
+
+MISSING = "–"
+LATEX_MACROS = (r"\newcommand{\first}[1]{\textcolor{red}{\textbf{#1}}}",
+                r"\newcommand{\second}[1]{\textcolor{blue}{#1}}",
+                r"\newcommand{\third}[1]{\textcolor{green!50!black}{#1}}")
+LATEX_PACKAGES = (r"\usepackage{booktabs}", r"\usepackage[table]{xcolor}")
+
+
+@dataclass(frozen=True)
+class Column:
+    section: Scored
+    field: Field
+
+    def score(self, tracker: str) -> TrackerScore | None:
+        return next((s for s in self.section.scores if s.tracker == tracker), None)
+
+
+def _columns(sections: list[Scored]) -> list[Column]:
+    out = []
+    for section in sections:
+        first = section.scores[0].result
+        by_name = {f.name: f for f in first.fields}
+        out += [Column(section, by_name[name]) for name in first.table_fields]
+    return out
+
+
+def _trackers(sections: list[Scored]) -> list[str]:
+    """Ranked on the first benchmark, then those only on later ones, each benchmark's own order."""
+    names: list[str] = []
+    for section in sections:
+        names += [s.tracker for s in ranked(section.scores) if s.tracker not in names]
+    return names
+
+
+def _ranks(column: Column, trackers: list[str]) -> dict[str, int]:
+    """1, 2, 3 for the best three values of a column as printed (equal printed values share a rank)."""
+    shown = {}
+    for t in trackers:
+        s = column.score(t)
+        v = None if s is None else value(s, column.field)
+        if v is not None and not math.isnan(v):
+            shown[t] = float(column.field.format(v))
+    distinct = sorted(set(shown.values()), reverse=column.field.better == "higher")
+    return {t: distinct.index(v) + 1 for t, v in shown.items() if distinct.index(v) < 3}
+
+
+def _fps(trackers: list[str], sections: list[Scored]) -> dict[str, float]:
+    """Each tracker's frames per second, averaged over the benchmarks where it was recorded."""
+    out = {}
+    for t in trackers:
+        recorded = [s.fps for sec in sections for s in sec.scores if s.tracker == t and not math.isnan(s.fps)]
+        if recorded:
+            out[t] = sum(recorded) / len(recorded)
+    return out
+
+
+def _cells(sections: list[Scored], with_fps: bool, bootstrap: Bootstrap | None):
+    """(columns, trackers, cell text and rank per tracker and column, fps)."""
+    columns, trackers = _columns(sections), _trackers(sections)
+    table = {}
+    for i, column in enumerate(columns):
+        ranks = _ranks(column, trackers)
+        for t in trackers:
+            s = column.score(t)
+            table[t, i] = (MISSING if s is None else cell(s, column.field, bootstrap), ranks.get(t, 0))
+    return columns, trackers, table, _fps(trackers, sections) if with_fps else {}
+
+
+def _groups(columns: list[Column]) -> list[tuple[Scored, int]]:
+    groups: list[tuple[Scored, int]] = []
+    for c in columns:
+        if groups and groups[-1][0] is c.section:
+            groups[-1] = (c.section, groups[-1][1] + 1)
+        else:
+            groups.append((c.section, 1))
+    return groups
+
+
+def _caption(sections: list[Scored]) -> list[str]:
+    return [f"{s.record.name}: {s.experiment.title}, profile {s.profile.name} ({s.profile.source})" for s in sections]
+
+
+def latex_escape(text: str) -> str:
+    special = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+               "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+    return "".join(special.get(ch, ch) for ch in text)
+
+
+def _latex_cell(text: str, rank: int) -> str:
+    if text == MISSING:
+        return "--"
+    figure, _, rest = text.partition(" ")  # "0.696 ± 0.012": only the figure is marked
+    if rest.startswith("±"):
+        rest = r"{\scriptsize$\pm$" + rest[1:].strip() + "}"
+    marked = (r"\first{", r"\second{", r"\third{")[rank - 1] + figure + "}" if rank else figure
+    return marked + (" " + rest if rest else "")
+
+
+def latex(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap | None = None,
+          standalone: bool = False) -> str:
+    columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
+    spec = "l" + "".join(" " + "c" * n for _, n in _groups(columns)) + (" r" if with_fps else "")
+    top = ["", *(rf"\multicolumn{{{n}}}{{c}}{{{latex_escape(s.record.name)}}}" for s, n in _groups(columns))]
+    rules, start = [], 2
+    for _, n in _groups(columns):
+        rules.append(rf"\cmidrule(lr){{{start}-{start + n - 1}}}")
+        start += n
+    names = ["Tracker", *(latex_escape(c.field.abbreviation) for c in columns), *(["FPS"] if with_fps else [])]
+    lines = [*(f"% {line}" for line in _caption(sections)),
+             "% Top three of each column: \\first{}, \\second{}, \\third{}; needs, in the preamble:",
+             *(f"% {line}" for line in (*LATEX_PACKAGES, *LATEX_MACROS)),
+             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(top) + (" & " if with_fps else "") + r" \\",
+             " ".join(rules), " & ".join(names) + r" \\", r"\midrule"]
+    for t in trackers:
+        row = [latex_escape(t), *(_latex_cell(*table[t, i]) for i in range(len(columns)))]
+        if with_fps:
+            row.append(f"{fps[t]:.1f}" if t in fps else "--")
+        lines.append(" & ".join(row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    body = "\n".join(lines)
+    if not standalone:
+        return body + "\n"
+    return "\n".join([r"\documentclass{article}", *LATEX_PACKAGES, *LATEX_MACROS, r"\begin{document}",
+                      r"\begin{table}[t]", r"\centering", body, r"\end{table}", r"\end{document}"]) + "\n"
+
+
+def _markdown_cell(text: str, rank: int) -> str:
+    text = text.replace("|", "\\|")
+    if rank == 0 or text == MISSING:
+        return text
+    figure, space, rest = text.partition(" ")
+    marked = ("**{}**", "*{}*", "<ins>{}</ins>")[rank - 1].format(figure)
+    return marked + space + rest
+
+
+def markdown(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap | None = None) -> str:
+    columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
+    header = ["tracker", *(f"{c.section.record.name} {c.field.abbreviation}" for c in columns),
+              *(["fps"] if with_fps else [])]
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |",
+             "|" + "|".join([":---", *("---:" for _ in header[1:])]) + "|"]
+    for t in trackers:
+        row = [t.replace("|", "\\|"), *(_markdown_cell(*table[t, i]) for i in range(len(columns)))]
+        if with_fps:
+            row.append(f"{fps[t]:.1f}" if t in fps else MISSING)
+        lines.append("| " + " | ".join(row) + " |")
+    notes = ["", "Best **bold**, second *italic*, third <ins>underlined</ins>; " + MISSING + ": no results.",
+             *(f"- {line}" for line in _caption(sections))]
+    return "\n".join(lines + notes) + "\n"
+
