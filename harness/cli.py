@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmarks import BenchmarkError
 from harness.errors import HarnessError
+from harness.train.command import add_train_parser, train
 from trackers import TrackerError
 
 EPILOG = """\
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     _common(exp)
+    add_train_parser(sub)
     return parser
 
 
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness import commands
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
-               "bench": commands.bench_check, "export": commands.export}
+               "bench": commands.bench_check, "export": commands.export, "train": train}
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_info
