@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from trackers.training.augment import RGB_VAR, AugmentParams, augment, blur_kernel, shift_scale_crop
-from trackers.training.geometry import box_in_crop, context_side, crop511, warp_square
+from trackers.training.augment import RGB_VAR, AugmentParams, augment, blur, blur_kernel, shift_scale_crop
+from trackers.training.geometry import box_in_crop, context_side, crop511, crop511_view, warp_square
 
 STILL = AugmentParams(shift=0, scale=0, color=0)
 
@@ -92,16 +92,19 @@ def test_colour_offset_then_blur_then_flip():
     np.testing.assert_allclose(moved, [126 - centre[2], centre[1], 126 - centre[0], centre[3]])
 
 
-def test_blur_kernel_is_a_normalised_cross():
-    for seed in range(10):
-        kernel = blur_kernel(np.random.default_rng(seed))
-        side = kernel.shape[0]
-        assert side % 2 == 1 and 5 <= side <= 45 and kernel.sum() == pytest.approx(1)
+def test_blur_is_pysots_cross_kernel():
+    image = np.random.default_rng(1).random((255, 255, 3)) * 255
+    for seed in range(6):
+        draws = np.random.default_rng(seed)
+        side, wx = int(draws.choice(np.arange(5, 46, 2))), draws.random()
+        kernel = blur_kernel(side, wx)
+        assert kernel.sum() == pytest.approx(1)
         c = side // 2
         off_cross = kernel.copy()
         off_cross[c, :] = 0
         off_cross[:, c] = 0
         assert not off_cross.any()
+        np.testing.assert_allclose(blur(image, np.random.default_rng(seed)), cv2.filter2D(image, -1, kernel), atol=1e-9)
 
 
 def test_no_blur_still_draws_its_coin():
@@ -120,3 +123,17 @@ def test_warp_square_maps_corners_to_the_first_and_last_pixel():
     out = warp_square(image, np.array([10.0, 10.0, 40.0, 40.0]), 31, 0)
     assert out[0, 0, 0] == 255 and out[30, 30, 0] == 255 and math.isclose(out[15, 15, 0], 0)
     assert cv2.countNonZero(out[..., 0]) == 2
+
+
+def test_window_from_the_frame_equals_the_two_warps():
+    """Cutting the augmentation window straight from the frame gives pysot's two-step result (511
+    crop, then window) up to one resampling: same box, pixels within a few levels on a smooth image."""
+    frame = cv2.resize(np.random.default_rng(2).integers(0, 256, (12, 16, 3), dtype=np.uint8), (320, 240),
+                       interpolation=cv2.INTER_CUBIC)
+    view = crop511_view(frame, np.array([250.0, 180.0, 300.0, 230.0]))  # near a corner: mean-colour padding
+    params = AugmentParams(shift=64, scale=0.18, color=0)
+    for seed in range(5):
+        direct, box = shift_scale_crop(view, box_in_crop(50, 50), 255, params, np.random.default_rng(seed))
+        two_step, same = shift_scale_crop(view.materialise(), box_in_crop(50, 50), 255, params, np.random.default_rng(seed))
+        np.testing.assert_array_equal(box, same)
+        assert np.abs(direct.astype(int) - two_step).mean() < 2

@@ -86,7 +86,8 @@ def test_crop511_layout(tmp_path):
     (tmp_path / "coco" / "train.json").write_text(json.dumps(meta))
     source = open_source(DataSpec("crop511", str(tmp_path / "coco"), frame_range=1))
     assert len(source) == 2 and len(source.tracks(0)) == 1 and list(source.tracks(1)[0].frames) == [0, 1, 2]
-    image, box = source.crop(1, 0, 2)
+    view, box = source.crop(1, 0, 2)
+    image = view.materialise()
     assert image.shape == (511, 511, 3) and image[0, 0, 0] == 82
     np.testing.assert_allclose((box[2] - box[0]) / (box[3] - box[1]), 80 / 60)
     assert ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2) == (255, 255)
@@ -100,8 +101,8 @@ def test_benchmark_sources():
 
     root = synthetic_root(0)
     source = SequenceSource("got", load_synthetic(0), 100, -1)
-    image, box = source.crop(0, 0, int(source.tracks(0)[0].frames[5]))
-    assert image.shape == (511, 511, 3)
+    view, box = source.crop(0, 0, int(source.tracks(0)[0].frames[5]))
+    assert view.materialise().shape == (511, 511, 3)
     assert ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2) == (255, 255)
     assert len(set(lasot_names("full")) - set(lasot_names("test"))) == 1120
     with pytest.raises(TrainingError, match="got10k"):

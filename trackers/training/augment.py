@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trackers.training.geometry import warp_square
+from trackers.training.geometry import View
 
 # PCA colour offsets (rows for R, G, B eigen-directions scaled by their eigenvalues), float32 as pysot stores them.
 RGB_VAR = np.array([[-0.55919361, 0.98062831, -0.41940627],
@@ -38,12 +38,13 @@ def _uniform(rng: np.random.Generator) -> float:
     return rng.random() * 2 - 1
 
 
-def shift_scale_crop(image: np.ndarray, box: np.ndarray, size: int, params: AugmentParams,
+def shift_scale_crop(image: np.ndarray | View, box: np.ndarray, size: int, params: AugmentParams,
                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The (size-1)-wide window at the image centre, scaled in x and y independently by
     1 + U(-1, 1) x scale, moved by U(-1, 1) x shift pixels (kept inside the image), warped to
     size x size with black outside; returns the crop and the corner box in it."""
-    im_h, im_w = image.shape[:2]
+    view = image if isinstance(image, View) else View(image, size=image.shape[0])
+    im_h = im_w = view.size
     # pysot takes the centre from shape[0] for x as well; the crops are square.
     cx, cy, w, h = im_h // 2, im_w // 2, size - 1, size - 1
     scale_x = scale_y = 1.0
@@ -61,31 +62,41 @@ def shift_scale_crop(image: np.ndarray, box: np.ndarray, size: int, params: Augm
     moved = np.asarray(box, dtype=np.float64) - np.array([x1, y1, x1, y1])
     if params.scale:
         moved = moved / np.array([scale_x, scale_y, scale_x, scale_y])
-    return warp_square(image, np.array([x1, y1, x2, y2]), size, 0.0), moved
+    return view.window(np.array([x1, y1, x2, y2]), size), moved
 
 
-def blur_kernel(rng: np.random.Generator) -> np.ndarray:
-    """A cross of odd side 5..45: the centre column weighs w/side, the centre row (1-w)/side."""
-    side = int(rng.choice(BLUR_SIZES))
+def blur_kernel(side: int, wx: float) -> np.ndarray:
+    """pysot's motion-blur kernel: a cross of odd side whose centre column weighs wx/side and centre
+    row (1-wx)/side."""
     kernel = np.zeros((side, side))
     c = side // 2
-    wx = rng.random()
     kernel[:, c] += wx / side
     kernel[c, :] += (1 - wx) / side
     return kernel
 
 
-def augment(image: np.ndarray, box: np.ndarray, size: int, params: AugmentParams, rng: np.random.Generator,
+def blur(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """pysot's blur (side drawn from 5..45 odd, then wx): `cv2.filter2D` with `blur_kernel`, computed
+    as wx x a vertical mean + (1-wx) x a horizontal one (the same sum, same border, to 1e-12, 4x faster)."""
+    side = int(rng.choice(BLUR_SIZES))
+    wx = rng.random()
+    image = np.asarray(image, dtype=np.float64)
+    return wx * cv2.boxFilter(image, -1, (1, side)) + (1 - wx) * cv2.boxFilter(image, -1, (side, 1))
+
+
+def augment(image: np.ndarray | View, box: np.ndarray, size: int, params: AugmentParams, rng: np.random.Generator,
             gray: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """One pysot `Augmentation` call: (size x size x 3 float64 image, corner box in it)."""
+    """One pysot `Augmentation` call on a square crop (an array or a `View`): (size x size x 3 float64
+    image, corner box in it)."""
     if gray:
+        image = image.materialise() if isinstance(image, View) else image
         image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     image, box = shift_scale_crop(image, box, size, params, rng)
     if params.color > rng.random():
         offset = (RGB_VAR @ rng.standard_normal((3, 1)))[::-1].reshape(3)  # RGB rows to BGR channels
         image = image - offset
     if params.blur > rng.random():
-        image = cv2.filter2D(image, -1, blur_kernel(rng))
+        image = blur(image, rng)
     if params.flip and params.flip > rng.random():
         image = cv2.flip(image, 1)
         box = np.array([size - 1 - box[2], box[1], size - 1 - box[0], box[3]])

@@ -19,16 +19,17 @@ from trackers.training.augment import augment
 from trackers.training.config import TrainConfig
 from trackers.training.geometry import EXEMPLAR_SIZE, SEARCH_SIZE
 from trackers.training.pairs import PairSampler
-from trackers.training.sources import DataSpec, open_source
+from trackers.training.sources import VideoSource, open_source
 from trackers.training.specs import spec_for
 
 
 class PairMaker:
-    """Pairs of one training config; sources open on first use (in the process that uses them)."""
+    """Pairs of one training config, from `sources` or else the config's data, opened on first use
+    (in the process that uses them)."""
 
-    def __init__(self, config: TrainConfig, data: tuple[DataSpec, ...] | None = None) -> None:
+    def __init__(self, config: TrainConfig, sources: list[VideoSource] | None = None) -> None:
         self.config = config
-        self.data = config.data if data is None else data
+        self._sources = sources
         self._sampler: PairSampler | None = None
         spec = spec_for(config.tracker)
         self._targets = spec.targets
@@ -37,7 +38,7 @@ class PairMaker:
     @property
     def sampler(self) -> PairSampler:
         if self._sampler is None:
-            sources = [open_source(d) for d in self.data]
+            sources = self._sources or [open_source(d) for d in self.config.data]
             self._sampler = PairSampler(sources, self.config.seed, self.config.neg, self.config.gray)
         return self._sampler
 

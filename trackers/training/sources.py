@@ -30,10 +30,10 @@ from benchmarks.sequence import Sequence
 from benchmarks.synthetic import SCENARIOS, Scenario, Scene, draw_scene, scene_ground_truth
 from benchmarks.trackingnet import load_trackingnet
 from trackers.training.errors import TrainingError
-from trackers.training.geometry import box_in_crop, crop511
+from trackers.training.geometry import View, box_in_crop, crop511_view
 
 EVALUATION_SEED = 0  # the synthetic benchmark's seed: never trained on
-SCENE_CACHE = 64  # scenes kept per process (about 0.3 MB each); drawing one costs about 3 ms
+SCENE_CACHE = 512  # scenes kept per process (0.2-0.5 MB each); drawing one costs about 3 ms
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class DataSpec:
 
 
 class VideoSource:
-    """A list of videos, each a list of tracks; `crop` gives (511 crop uint8 BGR, corner box in it)."""
+    """A list of videos, each a list of tracks; `crop` gives the 511 crop of a frame (a `View`; uint8
+    BGR) and the target's corner box in it."""
 
     name: str
     frame_range: int
@@ -74,7 +75,7 @@ class VideoSource:
     def tracks(self, video: int) -> list[Track]:
         raise NotImplementedError
 
-    def crop(self, video: int, track: int, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    def crop(self, video: int, track: int, frame: int) -> tuple[View, np.ndarray]:
         raise NotImplementedError
 
     @property
@@ -118,11 +119,10 @@ class SequenceSource(VideoSource):
     def tracks(self, video: int) -> list[Track]:
         return [self._tracks[video]]
 
-    def crop(self, video: int, track: int, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    def crop(self, video: int, track: int, frame: int) -> tuple[View, np.ndarray]:
         t = self._tracks[video]
         box = t.boxes[int(np.searchsorted(t.frames, frame))]
-        image = crop511(_read(self._frames[video][frame]), box)
-        return image, box_in_crop(box[2] - box[0], box[3] - box[1])
+        return crop511_view(_read(self._frames[video][frame]), box), box_in_crop(box[2] - box[0], box[3] - box[1])
 
 
 class Crop511Source(VideoSource):
@@ -171,11 +171,11 @@ class Crop511Source(VideoSource):
     def tracks(self, video: int) -> list[Track]:
         return [t for _, t in self._tracks[video]]
 
-    def crop(self, video: int, track: int, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    def crop(self, video: int, track: int, frame: int) -> tuple[View, np.ndarray]:
         name, t = self._tracks[video][track]
         box = t.boxes[int(np.searchsorted(t.frames, frame))]
         image = _read(self.root / self._videos[video] / f"{frame:06d}.{name}.x.jpg")
-        return image, box_in_crop(box[2] - box[0], box[3] - box[1], image.shape[0])
+        return View(image, size=image.shape[0]), box_in_crop(box[2] - box[0], box[3] - box[1], image.shape[0])
 
 
 class SyntheticSource(VideoSource):
@@ -219,10 +219,10 @@ class SyntheticSource(VideoSource):
     def tracks(self, video: int) -> list[Track]:
         return [self._tracks[video]]
 
-    def crop(self, video: int, track: int, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    def crop(self, video: int, track: int, frame: int) -> tuple[View, np.ndarray]:
         t = self._tracks[video]
         box = t.boxes[int(np.searchsorted(t.frames, frame))]
-        return crop511(self._scene(video).frame(int(frame)), box), box_in_crop(box[2] - box[0], box[3] - box[1])
+        return crop511_view(self._scene(video).frame(int(frame)), box), box_in_crop(box[2] - box[0], box[3] - box[1])
 
 
 def _crop511_paths(root: Path, anno: str) -> tuple[Path, Path]:
