@@ -67,8 +67,9 @@ def test_two_workers_step_as_one_process_on_the_combined_batch(run):
     assert_same(folder.checkpoint(0), reference(run, 1))
 
 
-def test_resume_continues_exactly(run):
-    code = main(["train", "--resume", str(run), "--set", "epochs=2", "--set", "lr.epochs=2", "--json"])
+def test_resume_continues_exactly_and_evaluates_through_the_harness(run):
+    code = main(["train", "--resume", str(run), "--set", "epochs=2", "--set", "lr.epochs=2", "--json",
+                 "--eval-bench", "synthetic", "--set", "eval.sequences=synthetic_001"])
     assert code == 0
     folder = RunFolder(run)
     assert [r["epoch"] for r in records(folder.epochs)] == [0, 1]
@@ -79,6 +80,9 @@ def test_resume_continues_exactly(run):
     xml.dom.minidom.parse(str(folder.plot))
     saved = read_file(folder.checkpoint(1))
     assert saved["training"]["synthetic_data_only"] and saved["config"]["model"]["width_mult"] == 0.0625
+    (evaluation,) = records(folder.evaluations)
+    assert evaluation["epoch"] == 1 and evaluation["benchmark"] == "synthetic" and 0 <= evaluation["auc"] <= 1
+    assert summary["best"]["epoch"] == 1 and (folder.evaluation(1) / "synthetic").is_dir()
 
 
 def test_checkpoint_runs_in_the_plugin(run, tmp_path, capsys):

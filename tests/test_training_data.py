@@ -123,3 +123,45 @@ def test_synthetic_scenes_are_the_benchmarks_recipe():
         SyntheticSource("synthetic:0", 0, 10, 0, 100, -1)
     source = SyntheticSource("synthetic:1", 1, 24, 0, 100, -1)
     assert all(len(source.tracks(v)[0].frames) for v in range(len(source)))
+
+
+def test_training_splits_of_got10k_lasot_and_trackingnet(tmp_path):
+    """GOT-10k's train split, LaSOT's training sequences present (never a test-set one), and
+    TrackingNet's TRAIN_<k> chunks, each read by the benchmark's own loader."""
+    boxes = np.array([[30, 40, 20, 25]] * 4, float)
+    got = tmp_path / "got" / "train"
+    for name in ("GOT-10k_Train_000001", "GOT-10k_Train_000002"):
+        write_frames(got / name / "frames", 4, boxes)
+        for i in range(4):
+            (got / name / "frames" / f"{i:04d}.jpg").rename(got / name / f"{i + 1:08d}.jpg")
+        (got / name / "groundtruth.txt").write_text("30,40,20,25\n" * 4)
+        (got / name / "absence.label").write_text("0\n1\n0\n0\n")
+    (got / "list.txt").write_text("GOT-10k_Train_000001\nGOT-10k_Train_000002\n")
+    source = open_source(DataSpec("got10k", str(tmp_path / "got")))
+    assert len(source) == 2 and list(source.tracks(0)[0].frames) == [0, 2, 3]
+
+    for name in ("airplane-1", "airplane-2", "airplane-3"):  # airplane-1 is in the test set
+        folder = tmp_path / "lasot" / "airplane" / name
+        write_frames(folder / "frames", 4, boxes)
+        (folder / "frames").rename(folder / "img")
+        for i in range(4):
+            (folder / "img" / f"{i:04d}.jpg").rename(folder / "img" / f"{i + 1:08d}.jpg")
+        (folder / "groundtruth.txt").write_text("30,40,20,25\n" * 4)
+        for flags in ("full_occlusion.txt", "out_of_view.txt"):
+            (folder / flags).write_text("0,0,0,0\n")
+        (folder / "nlp.txt").write_text("a plane\n")
+    source = open_source(DataSpec("lasot", str(tmp_path / "lasot")))
+    assert len(source) == 2 and source.name == f"lasot:{tmp_path / 'lasot'}"
+
+    chunk = tmp_path / "trackingnet" / "TRAIN_0"
+    (chunk / "anno").mkdir(parents=True)
+    for name in ("a_1", "b_2"):
+        write_frames(chunk / "frames" / name / "tmp", 4, boxes)
+        for i in range(4):
+            (chunk / "frames" / name / "tmp" / f"{i:04d}.jpg").rename(chunk / "frames" / name / f"{i}.jpg")
+        (chunk / "anno" / f"{name}.txt").write_text("30,40,20,25\n" * 4)
+    source = open_source(DataSpec("trackingnet", str(tmp_path / "trackingnet")))
+    view, box = source.crop(1, 0, 3)
+    assert len(source) == 2 and view.materialise().shape == (511, 511, 3)
+    with pytest.raises(TrainingError, match="training sequences"):
+        open_source(DataSpec("lasot", str(tmp_path)))

@@ -113,3 +113,17 @@ def test_overfits_one_batch():
             first = first or result.losses
     assert first["cls"] > 0.3 and first["loc"] > 0.3
     assert result.losses["cls"] < 0.05 and result.losses["loc"] < 0.05, result.losses
+
+
+def test_train_command_errors(tmp_path, capsys):
+    from harness.cli import main
+
+    assert main(["train", "--tracker", "c-rpn", "--data", "synthetic", "-o", str(tmp_path / "a")]) == 1
+    assert "trainable: siamrpn, siamrpnpp, siamrpnpp-alex, siamrpnpp-mobilev2" in capsys.readouterr().err
+    assert main(["train", "--tracker", "siamrpnpp-alex", "--data", "got10k", "-o", str(tmp_path / "b")]) == 1
+    assert "expected KIND:ROOT" in capsys.readouterr().err
+    assert main(["train", "--tracker", "siamrpnpp-alex", "--data", "synthetic:1,videos=many", "-o", str(tmp_path / "c")]) == 1
+    assert "videos takes a whole number" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path)]) == 1
+    assert "no config.json" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()

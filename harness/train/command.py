@@ -24,8 +24,8 @@ examples:
   harness run --trackers siamrpnpp-alex --bench synthetic --tracker-opt siamrpnpp-alex.weights=runs/alex/checkpoints/epoch_010.pth
 
 Defaults are each tracker's published recipe (pysot's configs; docs/training.md lists them).
---data KIND:ROOT[,frame_range=N][,share=N]: KIND is got10k (its train split), lasot (the 1,120
-training sequences), trackingnet (TRAIN_*), crop511 (pysot's crop511 folder or the folder holding
+--data KIND:ROOT[,frame_range=N][,share=N]: KIND is got10k (its train split), lasot (those of the
+1,120 training sequences present), trackingnet (TRAIN_*), crop511 (pysot's crop511 folder or the folder holding
 it and train.json; anno=FILE to name the json), or synthetic[:SEED][,videos=N][,first=N].
 """
 

@@ -72,13 +72,13 @@ class Watcher(threading.Thread):
             if record["epoch"] in self.seen_epochs:
                 continue
             self.seen_epochs.add(record["epoch"])
-            write_loss_plot(self.folder.plot, list(records(self.folder.losses)), self._title())
+            write_loss_plot(self.folder.plot, list(records(self.folder.losses)), self.title())
             every = max(1, self.config.eval.every)
             last_epoch = record["epoch"] == self.config.epochs - 1
             if self.evaluations is not None and ((record["epoch"] + 1) % every == 0 or last_epoch):
                 self.evaluations.put((record["epoch"], Path(record["checkpoint"])))
 
-    def _title(self) -> str:
+    def title(self) -> str:
         data = "synthetic data only" if synthetic_only(self.config) else ", ".join(d.kind for d in self.config.data)
         return f"{self.config.tracker} (width {self.config.width}) on {data}"
 
@@ -130,7 +130,7 @@ def _trainer(config: TrainConfig, folder: RunFolder) -> TorchTrainer:
 
 def run_training(config: TrainConfig, run_dir: Path, address: str | None = None, progress: bool = False) -> dict[str, Any]:
     """Train (or continue training) into `run_dir`; the summary `--json` prints."""
-    preflight(config)
+    videos = preflight(config)
     folder = RunFolder(Path(run_dir).resolve())
     folder.root.mkdir(parents=True, exist_ok=True)
     write_json(folder.config, config.to_dict())
@@ -153,11 +153,11 @@ def run_training(config: TrainConfig, run_dir: Path, address: str | None = None,
             if evaluator:
                 evaluator.finish()
         seconds = time.time() - began
-        summary = _summary(config, folder, watcher, seconds, evaluator)
+        summary = {**_summary(config, folder, watcher, seconds, evaluator), "videos": videos}
     finally:
         if started:
             ray.shutdown()
-    write_loss_plot(folder.plot, list(records(folder.losses)), watcher._title())
+    write_loss_plot(folder.plot, list(records(folder.losses)), watcher.title())
     write_json(folder.summary, summary)
     return summary
 

@@ -4,9 +4,10 @@ torch-free, usable in data-loading processes: `geometry` (the 511 crops and the 
 `augment` (pysot's `Augmentation`), `anchor_target` (pysot's `AnchorTarget` on top of
 `trackers.siamese.targets`), `schedule` (learning rates), `sources` (videos from the benchmark
 loaders, pysot's crop511 layout, and synthetic scenes), `pairs` (which frames make a pair) and
-`recipe` (the hyper-parameters). With torch: `dataset` (pairs as tensors), `specs` (what each
-tracker contributes: model, targets, loss, trainable layers), `optim` (parameter groups and
-freezing), `step` (one optimisation step) and `probe` (held-out loss and IoU).
+`config` (every hyper-parameter of a run). With torch: `dataset` (pairs as arrays and batches),
+`specs` (what each tracker contributes: network, targets, loss, proposals), `optim` (parameter
+groups and freezing), `step` (one optimisation step), `trainer` (one worker's training state and
+checkpoints) and `probe` (held-out loss and top-proposal IoU).
 
 The Ray Train orchestration (`harness train`) lives in `harness/train/`; nothing here imports it.
 """

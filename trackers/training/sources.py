@@ -24,7 +24,7 @@ import numpy as np
 
 from benchmarks.errors import BenchmarkError
 from benchmarks.got10k import load_got10k
-from benchmarks.lasot import load_lasot
+from benchmarks.lasot import load_lasot, sequence_folder
 from benchmarks.lasot_table import lasot_names
 from benchmarks.sequence import Sequence
 from benchmarks.synthetic import SCENARIOS, Scenario, Scene, draw_scene, scene_ground_truth
@@ -225,6 +225,19 @@ class SyntheticSource(VideoSource):
         return crop511_view(self._scene(video).frame(int(frame)), box), box_in_crop(box[2] - box[0], box[3] - box[1])
 
 
+def lasot_training(root: Path) -> list[str]:
+    """LaSOT's training sequences (the 1,400 minus the 280 of the test set) present under `root`:
+    LaSOT comes in one archive per class, and a copy may hold only some."""
+    if not root.is_dir():
+        raise TrainingError(f"LaSOT root {root} does not exist or is not a folder")
+    training = sorted(set(lasot_names("full")) - set(lasot_names("test")))
+    present = [n for n in training if (sequence_folder(root, n) / "groundtruth.txt").is_file()]
+    if not present:
+        raise TrainingError(f"{root}: none of LaSOT's 1,120 training sequences (e.g. "
+                            f"{sequence_folder(root, training[0]) / 'groundtruth.txt'}) is there")
+    return present
+
+
 def _crop511_paths(root: Path, anno: str) -> tuple[Path, Path]:
     """pysot keeps ``<dataset>/crop511/`` beside ``<dataset>/train.json``; either folder may be given."""
     if anno:
@@ -249,8 +262,7 @@ def open_source(spec: DataSpec) -> VideoSource:
         if spec.kind == "got10k":
             sequences = load_got10k(root, "train", benchmark="got10k_train")
         elif spec.kind == "lasot":
-            training = sorted(set(lasot_names("full")) - set(lasot_names("test")))
-            sequences = load_lasot(root, "full", names=training)
+            sequences = load_lasot(root, "full", names=lasot_training(root))
         elif spec.kind == "trackingnet":
             sequences = load_trackingnet(root, "train")
         else:

@@ -46,10 +46,11 @@ def check_recipe(config: TrainConfig) -> None:
             "or train the backbone from scratch: --set backbone.train_epoch=0 --set backbone.train_layers='*'")
 
 
-def preflight(config: TrainConfig) -> None:
-    """`check_recipe`, and every data source opened once, so bad roots fail before Ray starts."""
+def preflight(config: TrainConfig) -> dict[str, int]:
+    """`check_recipe`, and every data source opened once, so that bad roots fail before Ray
+    starts; returns the videos of each source."""
     check_recipe(config)
-    PairMaker(config).sampler
+    return {source.name: len(source) for source in PairMaker(config).sampler.sources}
 
 
 class Trainer:
