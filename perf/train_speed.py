@@ -110,6 +110,10 @@ def main() -> None:
         "Data pipeline alone, one process:",
         "",
         *[f"- {name}: {rate:.1f} pairs/s" for name, rate in pipeline.items()],
+        "",
+        f"The slowest of these is {min(pipeline.values()) / max(rows[-1][3]):.1f}x what the fastest consumer above "
+        f"(siamrpnpp-alex at width 0.25) takes per worker, from one process; each worker has `loader_workers` of "
+        "them. Two workers on two shared cores are rarely faster than one: both cores were already busy.",
     ])
     if args.write_docs:
         write_section(HEADING, body)

@@ -4,6 +4,7 @@ the synthetic benchmark.
 
     python perf/train_synthetic.py [--out runs/synthetic-alex] [--probe-pairs 256] [--write-docs]
                                    [--set KEY=VALUE ...] [--sequences a,b]   (quick checks of the script)
+                                   [--reuse]   (probe and track a finished run in --out again)
 
 Training is `harness train` itself (Ray Train, one worker, one torch thread, one data-loading
 process) with the recipe in perf/train_synthetic.toml on `synthetic:1` scenes 0-479. Held-out
@@ -88,12 +89,14 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--set", action="append", default=[], dest="settings", metavar="KEY=VALUE")
     parser.add_argument("--sequences", help="track only these synthetic sequences")
+    parser.add_argument("--reuse", action="store_true", help="skip training: probe and track the run already in --out")
     args = parser.parse_args()
     torch.set_num_threads(1)
     load_before = os.getloadavg()[0]
     config = configuration(args.settings)
     folder = RunFolder(args.out.resolve())
-    summary = run_training(config, folder.root, progress=True)
+    summary = (json.loads(folder.summary.read_text()) if args.reuse
+               else run_training(config, folder.root, progress=True))
     print(json.dumps({k: summary[k] for k in ("epochs", "pairs", "seconds", "pairs_per_second")}), flush=True)
     rows = probe_checkpoints(config, folder, args.probe_pairs)
     weights = folder.checkpoints()[-1]

@@ -52,9 +52,9 @@ class Watcher(threading.Thread):
         super().__init__(daemon=True)
         self.folder, self.config, self.evaluations = folder, config, evaluations
         self.stopping = threading.Event()
-        self.done = max((r["pairs"] for r in records(folder.losses)), default=0)
-        self.first = self.done
-        self.seen_epochs = {r["epoch"] for r in records(folder.epochs)}
+        finished = list(records(folder.epochs))  # a resumed run starts after its last checkpointed epoch
+        self.done = self.first = sum(r["pairs"] for r in finished)
+        self.seen_epochs = {r["epoch"] for r in finished}
         self._offsets = [folder.losses.stat().st_size if folder.losses.exists() else 0,
                          folder.epochs.stat().st_size if folder.epochs.exists() else 0]
         self.bar = tqdm(total=total, initial=self.done, unit="pair", disable=not progress, dynamic_ncols=True,
