@@ -173,17 +173,63 @@ def _occluder_boxes(rng: np.random.Generator, boxes: np.ndarray, kind: str) -> n
     return np.round(np.stack([cx - ow / 2, cy - oh / 2, np.full(n, ow), np.full(n, oh)], axis=1))
 
 
-def _write_sequence(folder: Path, s: Scenario, rng: np.random.Generator, seed: int) -> None:
+@dataclass(frozen=True)
+class Scene:
+    """Everything one sequence is drawn from; `frame(i)` renders frame i on demand, so training
+    can draw pairs of frames in memory without writing the sequence."""
+
+    scenario: Scenario
+    boxes: np.ndarray  # (N, 4) integer x,y,w,h of the target, uncut (they may leave the image)
+    occluders: np.ndarray  # (N, 4) x,y,w,h of the occluder (zeros without one)
+    background: np.ndarray
+    pan: np.ndarray  # (N, 2) top-left x, y of the view into the background
+    gain: np.ndarray  # (N,) brightness factor
+    look: np.ndarray
+    occluder_look: np.ndarray
+    lookalikes: tuple[tuple[np.ndarray, np.ndarray], ...]  # (image, (N, 2) top-left corners)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def frame(self, i: int) -> np.ndarray:
+        """Frame i as an HxWx3 uint8 BGR image."""
+        s = self.scenario
+        left, top = int(self.pan[i, 0]), int(self.pan[i, 1])
+        frame = self.background[top:top + HEIGHT, left:left + WIDTH].copy()
+        for image, corner in self.lookalikes:  # drawn first: the target passes in front of them
+            _paste(frame, image, *corner[i])
+        x, y, w, h = self.boxes[i].astype(int)
+        _paste(frame, cv2.resize(self.look, (w, h), interpolation=cv2.INTER_LINEAR), x, y)
+        if s.occluder:
+            ox, oy, ow, oh = self.occluders[i].astype(int)
+            _paste(frame, self.occluder_look[:oh, :ow], ox, oy)
+        if s.light:
+            frame = cv2.convertScaleAbs(frame, alpha=float(self.gain[i]))
+        return frame
+
+    def ground_truth(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 4) x,y,w,h boxes as the benchmark annotates them (cut to the image; the uncut box
+        where the target is absent) and the (N,) absent flags."""
+        truth, absent, _, _ = _visibility(self.boxes, self.occluders)
+        return truth, absent
+
+
+def _motion(s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The target's and the occluder's boxes: the first draws of a sequence."""
     n = int(rng.integers(100, 301))
     boxes = _target_boxes(rng, n, s)
-    occluders = _occluder_boxes(rng, boxes, s.occluder) if s.occluder else np.zeros((n, 4))
-    folder.mkdir(parents=True)
-    _draw_frames(folder, s, rng, boxes, occluders)
-    _annotate(folder, s, boxes, occluders, seed)
+    return boxes, _occluder_boxes(rng, boxes, s.occluder) if s.occluder else np.zeros((n, 4))
 
 
-def _draw_frames(folder: Path, s: Scenario, rng: np.random.Generator, boxes: np.ndarray,
-                 occluders: np.ndarray) -> None:
+def scene_ground_truth(s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`draw_scene(s, rng).ground_truth()` without drawing any image (the boxes come first)."""
+    truth, absent, _, _ = _visibility(*_motion(s, rng))
+    return truth, absent
+
+
+def draw_scene(s: Scenario, rng: np.random.Generator) -> Scene:
+    """The sequence `rng` draws for scenario `s` (the same draws, in the same order, as the files)."""
+    boxes, occluders = _motion(s, rng)
     n = len(boxes)
     margin = 60 if s.camera else 0
     # Smooth, muted background; busy, saturated target: trackers have something to hold on to.
@@ -200,33 +246,35 @@ def _draw_frames(folder: Path, s: Scenario, rng: np.random.Generator, boxes: np.
         centre = np.stack([WIDTH / 2 + _wander(rng, n, WIDTH * 0.35, 3),
                            HEIGHT / 2 + _wander(rng, n, HEIGHT * 0.35, 2)], axis=1)
         lookalikes.append((cv2.resize(tint, size), (centre - np.array(size) / 2).astype(int)))
-    for i in range(n):
-        top, left = int(pan_y[i]), int(pan_x[i])
-        frame = background[top:top + HEIGHT, left:left + WIDTH].copy()
-        for image, corner in lookalikes:  # drawn first: the target passes in front of them
-            _paste(frame, image, *corner[i])
-        x, y, w, h = boxes[i].astype(int)
-        _paste(frame, cv2.resize(look, (w, h), interpolation=cv2.INTER_LINEAR), x, y)
-        if s.occluder:
-            ox, oy, ow, oh = occluders[i].astype(int)
-            _paste(frame, occluder_look[:oh, :ow], ox, oy)
-        if s.light:
-            frame = cv2.convertScaleAbs(frame, alpha=float(gain[i]))
-        cv2.imwrite(str(folder / f"{i + 1:08d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return Scene(s, boxes, occluders, background, np.stack([pan_x, pan_y], axis=1), gain, look, occluder_look,
+                 tuple(lookalikes))
 
 
-def _annotate(folder: Path, s: Scenario, boxes: np.ndarray, occluders: np.ndarray, seed: int) -> None:
-    """Ground truth, labels and meta_info from the boxes the target and occluder were drawn in."""
+def _write_sequence(folder: Path, s: Scenario, rng: np.random.Generator, seed: int) -> None:
+    scene = draw_scene(s, rng)
+    folder.mkdir(parents=True)
+    for i in range(len(scene)):
+        cv2.imwrite(str(folder / f"{i + 1:08d}.jpg"), scene.frame(i), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    _annotate(folder, s, scene.boxes, scene.occluders, seed)
+
+
+def _visibility(boxes: np.ndarray, occluders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ground truth, absent flags, area inside the image, area hidden by the occluder) per frame."""
     area = boxes[:, 2] * boxes[:, 3]
     corners = np.concatenate([np.maximum(boxes[:, :2], 0),
                               np.minimum(boxes[:, :2] + boxes[:, 2:], (WIDTH, HEIGHT))], axis=1)
     cut = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
     inside = _overlap(boxes, np.tile([0.0, 0.0, WIDTH, HEIGHT], (len(boxes), 1)))
     hidden = _overlap(cut, occluders)  # a cut box fully outside has negative size: no overlap
-    visible = (inside - hidden) / area
-    absent = visible < ABSENT_BELOW
-    truth = np.where(absent[:, None], boxes, cut)
-    cover = np.where(absent, 0, np.clip(np.ceil(visible * 8), 1, 8)).astype(int)
+    absent = (inside - hidden) / area < ABSENT_BELOW
+    return np.where(absent[:, None], boxes, cut), absent, inside, hidden
+
+
+def _annotate(folder: Path, s: Scenario, boxes: np.ndarray, occluders: np.ndarray, seed: int) -> None:
+    """Ground truth, labels and meta_info from the boxes the target and occluder were drawn in."""
+    truth, absent, inside, hidden = _visibility(boxes, occluders)
+    area = boxes[:, 2] * boxes[:, 3]
+    cover = np.where(absent, 0, np.clip(np.ceil((inside - hidden) / area * 8), 1, 8)).astype(int)
     _write_labels(folder, truth, absent, cover, inside < area)
     _write_meta(folder, _attributes(s, boxes, absent, inside / area, hidden / area), seed)
 

@@ -12,6 +12,7 @@ from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS, Supervised
 from harness.metrics.vot.stack import VOT_STACK
 from harness.reports import cli as reports_cli
+from harness.train.command import add_train_parser, train
 from trackers import TrackerError
 
 EPILOG = """\
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     _common(exp)
     reports_cli.add_parsers(sub, _common)
+    add_train_parser(sub)
     return parser
 
 
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness import commands
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
-               "bench": commands.bench_check, "export": commands.export, **reports_cli.handlers()}
+               "bench": commands.bench_check, "export": commands.export, "train": train, **reports_cli.handlers()}
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_record

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trackers.siamese.anchors import anchor_grid, decode_boxes
+from trackers.siamese.anchors import decode_boxes
 from trackers.siamese.config import AnchorConfig
 from trackers.siamese.targets import anchor_targets, encode, iou, label
+from trackers.training.anchor_target import training_anchors as anchor_grid_127
 from tests.conftest import realdata_path
 
 CONFIGS = {"r50": 25, "alex": 17}
@@ -20,9 +21,7 @@ def golden():
 
 def training_anchors(size: int) -> np.ndarray:
     """pysot's training grid: centred on pixel 127 of the 255 search image."""
-    grid = anchor_grid(AnchorConfig(), size)
-    grid[:, :2] += 127
-    return grid
+    return anchor_grid_127(AnchorConfig(), size)
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))

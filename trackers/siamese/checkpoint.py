@@ -8,8 +8,9 @@ Three layouts load, each strictly (every parameter present, none left over, shap
 - the up-channel SiamRPN models released with DaSiamRPN (``SiamRPNVOT.model``,
   ``SiamRPNOTB.model``): ``featureExtract.*``, ``conv_cls1`` ... renamed by `DASIAMRPN_NAMES`.
 - ours: ``{"format": "harness-siamese", "version", "variant", "config", "training",
-  "state_dict", "sha256"}``; the config carries the tracking hyper-parameters it was tuned with,
-  and the checksum covers every tensor's name, dtype, shape and bytes.
+  "state_dict", "sha256"}``; the config carries the tracking hyper-parameters it was tuned with
+  and the network's shape (which may be a thinner width of the variant, as `harness train`
+  makes on CPUs), and the checksum covers every tensor's name, dtype, shape and bytes.
 
 Batch-norm ``num_batches_tracked`` counters are optional: checkpoints older than PyTorch 0.4.1
 lack them, and inference never reads them.
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 
 from trackers.base import TrackerError
-from trackers.siamese.config import TrackConfig, Variant, track_from_dict
+from trackers.siamese.config import ModelConfig, TrackConfig, Variant, track_from_dict
 
 FORMAT = "harness-siamese"
 FORMAT_VERSION = 1
@@ -154,9 +155,24 @@ def load_ours(model: nn.Module, raw: dict, path: Path, name: str, model_config: 
     return ours.config
 
 
-def load_weights(model: nn.Module, path: Path, variant: Variant) -> LoadedWeights:
-    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config."""
-    raw = read_file(path)
+def stored_variant(raw: Any, variant: Variant) -> Variant:
+    """`variant` with the network shape a checkpoint of our format stores, when that is the same
+    backbone and head at another width (a thin network trained by `harness train`); else `variant`."""
+    if not (is_ours(raw) and raw.get("variant") == variant.name):
+        return variant
+    stored = (raw.get("config") or {}).get("model")
+    if not isinstance(stored, dict) or set(stored) != {f.name for f in dataclasses.fields(ModelConfig)}:
+        return variant
+    model = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()})
+    if (model.backbone, model.head) != (variant.model.backbone, variant.model.head):
+        return variant
+    return dataclasses.replace(variant, model=model)
+
+
+def load_weights(model: nn.Module, path: Path, variant: Variant, raw: Any = None) -> LoadedWeights:
+    """Fill `model` from `path` in any of the three layouts; ours also returns its tracking config.
+    `raw` is the file's content when the caller has read it already."""
+    raw = read_file(path) if raw is None else raw
     if not is_ours(raw):
         layout, state = released_state(raw, path)
         strict_load(model, state, f"{path} ({layout} layout)")

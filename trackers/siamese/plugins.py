@@ -128,13 +128,15 @@ class SiamesePlugin(TrackerPlugin):
         """The tracker, its weights found and torch ready."""
         import torch
 
-        from trackers.siamese.checkpoint import load_weights
+        from trackers.siamese.checkpoint import load_weights, read_file, stored_variant
         from trackers.siamese.model import build_model
         from trackers.siamese.tracker import SiamRPNTracker, resolve_device
 
-        variant = self.variant()
+        path = self.weights_path()[0]
+        raw = read_file(path)
+        variant = stored_variant(raw, self.variant())  # a thinner network trained by `harness train`
         model = build_model(variant)
-        loaded = load_weights(model, self.weights_path()[0], variant)
+        loaded = load_weights(model, path, variant, raw)
         # Our checkpoints carry the hyper-parameters they were tuned with; options still win.
         base = variant if loaded.track is None else dataclasses.replace(variant, track=loaded.track)
         track = with_overrides(base, self.config)

@@ -14,7 +14,7 @@ def build_backbone(name: str, width_mult: float = 1.0) -> nn.Module:
     if name == "alexnet":
         return AlexNet(width_mult)
     if name == "resnet50":
-        return ResNet50()
+        return ResNet50(width_mult)
     if name == "resnet18":
         return ResNet18(width_mult)
     if name == "mobilenetv2":

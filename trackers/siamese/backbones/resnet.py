@@ -64,21 +64,28 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
-    def __init__(self) -> None:
+    """`width_mult` scales every layer's channels (1.0: the network of the released weights;
+    thinner ones train in tests and on CPUs)."""
+
+    def __init__(self, width_mult: float = 1.0) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=0, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        stem = int(64 * width_mult)
+        self.conv1 = nn.Conv2d(3, stem, 7, stride=2, padding=0, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        in_channels = 64
-        for index, (width, blocks, stride, dilation) in enumerate(STAGES, start=1):
+        in_channels = stem
+        outputs = []
+        for index, (base, blocks, stride, dilation) in enumerate(STAGES, start=1):
+            width = int(base * width_mult)
             stage = [
                 Bottleneck(in_channels if i == 0 else width * EXPANSION, width, stride if i == 0 else 1, dilation, i == 0)
                 for i in range(blocks)
             ]
             self.add_module(f"layer{index}", nn.Sequential(*stage))
             in_channels = width * EXPANSION
-        self.out_channels: tuple[int, ...] = (512, 1024, 2048)
+            outputs.append(in_channels)
+        self.out_channels: tuple[int, ...] = tuple(outputs[1:])
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
