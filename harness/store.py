@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from harness.errors import OutOfSpaceError, StoreError
-from harness.locks import hold_new, remove_if_abandoned
+from harness.locks import Held, hold_new, remove_if_abandoned, try_hold
 
 SCHEMA_VERSION = "1"
 PROVENANCE_KEY = b"harness.provenance"
@@ -253,6 +253,15 @@ def _out_of_space(path: Path) -> Iterator[None]:
             raise
         raise OutOfSpaceError(f"out of space writing {path} ({os.strerror(exc.errno)}); "
                               "the shards already complete are kept") from None
+
+
+def claim_shard(root: Path, key: ShardKey) -> Held | None:
+    """Claim `key` for this process (``.rep<NNN>.claim`` beside its file, locked until released), or None
+    when a live process, such as a concurrent run into the same folder, holds it."""
+    path = shard_path(root, key)
+    with _out_of_space(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return try_hold(path.with_name(f".{path.stem}.claim"))
 
 
 def remove_stale_temporaries(root: Path) -> int:
