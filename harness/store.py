@@ -251,8 +251,7 @@ def _out_of_space(path: Path) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
-        raise OutOfSpaceError(f"out of space writing {path} ({os.strerror(exc.errno)}); "
-                              "the shards already complete are kept") from None
+        raise OutOfSpaceError(f"out of space writing {path} ({os.strerror(exc.errno)})") from None
 
 
 def claim_shard(root: Path, key: ShardKey) -> Held | None:

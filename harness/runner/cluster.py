@@ -166,7 +166,7 @@ def worker_layout(plugins: Iterable[TrackerPlugin], workers: int | None, gpus_pe
     if workers is not None and workers > fit:
         hint = f"; use --workers {fit}"
         if gpus and total_gpus:
-            hint += f" or a smaller --gpus-per-worker (e.g. {_share(workers, total_gpus):g})"
+            hint += f" or --gpus-per-worker {_share(workers, total_gpus):g}"
         raise HarnessError(f"--workers {workers} with {each} cannot be placed: the cluster has {describe_nodes()}, "
                            f"room for {fit}{hint}")
     return Layout(workers or fit, "cuda" if gpus else "cpu", gpus)

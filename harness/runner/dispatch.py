@@ -334,6 +334,7 @@ class _Dispatcher:
 
     def _finished(self, shard: _Shard, outcome: ShardOutcome) -> None:
         if outcome.out_of_space:
+            self.queue.append(shard)  # not stored: its claim is released with the queue's on the way out
             raise OutOfSpaceError(outcome.error or "out of space")
         (self.summary.completed if outcome.ok else self.summary.failed).append(outcome)
         self._release(shard)
@@ -440,6 +441,8 @@ class _Dispatcher:
             ray.kill(slot.actor, no_restart=True)
         refs = [ref for slot in self.slots for ref, _ in slot.running] + [s.place_ref for s in self.slots]
         ray.wait(refs, num_returns=len(refs), timeout=60)
+        for shard in in_flight:
+            self.queue.append(shard)  # its claim is released with the queue's on the way out
         for slot in self.slots:
             slot.running = []
         for folder in {shard_path(self.root, shard.key).parent for shard in in_flight}:
