@@ -13,10 +13,13 @@ is taken again.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import secrets
 from pathlib import Path
+
+from harness.errors import HarnessError
 
 
 class Held:
@@ -54,6 +57,12 @@ def _lock(path: Path, flags: int) -> int | None:
         except BlockingIOError:
             os.close(fd)
             return None
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise HarnessError(f"{path}: its file system does not support file locks ({exc.strerror}), which "
+                                   "the results folder needs (docs/operations.md); mount it with locking enabled") from None
+            raise
         if _same_file(path, fd):
             return fd
         os.close(fd)
