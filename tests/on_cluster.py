@@ -18,23 +18,25 @@ from harness.errors import HarnessError
 from harness.runner.cluster import check_nodes
 from harness.runner.dispatch import run_shards
 from harness.store import read_tracker
-from tests.conftest import realdata_path
+from tests.conftest import first_frames, realdata_path
 from tests.faulty_trackers import FaultyPlugin
 from trackers.opencv_trackers import OpenCVMIL
 
 OTB = ["Couple", "Crossing", "Football1"]
+FRAMES = 30  # of each sequence, in the run that loses a node
 
 
 def gpus(results: Path) -> dict:
     """Two declared GPUs: whole-GPU and quarter-GPU layouts, and layouts that cannot be placed."""
-    sequences = load_otb(realdata_path("otb", "sequences"), names=OTB)
-    # Long enough (30 ms a frame) for every actor to be placed and given shards before the queue runs dry.
-    plugins = [FaultyPlugin(f"gpu-{i}", {"gpu": True, "delay": 0.03}) for i in range(8)]
+    sequences = [first_frames(s, 20) for s in load_otb(realdata_path("otb", "sequences"), names=OTB)]
+    # Shards of two seconds, enough of them to keep the run going until every actor is placed.
+    plugins = [FaultyPlugin(f"gpu-{i}", {"gpu": True, "delay": 0.1}) for i in range(8)]
     report = {}
-    for name, workers, share in (("whole", None, None), ("quarter", None, 0.25)):
-        summary = run_shards(plugins, "otb", sequences, results / name, gpus_per_worker=share, workers=workers)
-        devices = [o.device for o in summary.completed]
-        report[name] = {"workers": summary.workers, "failed": len(summary.failed), "devices": devices}
+    for name, trackers, share in (("whole", 2, None), ("quarter", 8, 0.25)):
+        summary = run_shards(plugins[:trackers], "otb", sequences, results / name, gpus_per_worker=share)
+        report[name] = {"workers": summary.workers, "failed": len(summary.failed),
+                        "gpus": [place.cuda_visible_devices for place in summary.places],
+                        "devices": [o.device for o in summary.completed]}
     for name, workers, share in (("three_whole", 3, None), ("too_big_share", None, 3.0), ("odd_share", None, 1.5)):
         try:
             run_shards(plugins, "otb", sequences, results / name, gpus_per_worker=share, workers=workers)
@@ -47,7 +49,7 @@ def gpus(results: Path) -> dict:
 def nodes(results: Path) -> dict:
     """A head without CPUs and two one-CPU worker nodes; the second is removed once two shards are done."""
     cluster: Cluster = sys.modules[__name__].CLUSTER
-    sequences = load_otb(realdata_path("otb", "sequences"), names=OTB)
+    sequences = [first_frames(s, FRAMES) for s in load_otb(realdata_path("otb", "sequences"), names=OTB)]
     report = {}
     results.mkdir(parents=True)
     try:

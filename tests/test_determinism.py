@@ -10,10 +10,10 @@ parquet files' contents, every column but the wall-clock latency, and the proven
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import hashlib
 import json
 import threading
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,7 +23,7 @@ from benchmarks.otb import load_otb
 from harness.experiments.one_pass import run_one_pass
 from harness.runner.dispatch import run_shards
 from harness.store import PROVENANCE_KEY
-from tests.conftest import realdata_path
+from tests.conftest import first_frames, realdata_path
 from trackers.registry import get_plugin
 
 
@@ -32,9 +32,11 @@ def test_mil_gives_the_same_boxes_while_other_threads_draw_from_rand():
     tracker = get_plugin("opencv-mil").create()
     rand, stop = ctypes.CDLL(None).rand, threading.Event()
 
-    def draw() -> None:
+    def draw() -> None:  # bursts of draws, a few every half millisecond: MIL's init lasts milliseconds
         while not stop.is_set():
-            rand()
+            for _ in range(20):
+                rand()
+            time.sleep(0.0005)
 
     noise = threading.Thread(target=draw, daemon=True)
     noise.start()
@@ -44,13 +46,6 @@ def test_mil_gives_the_same_boxes_while_other_threads_draw_from_rand():
         stop.set()
         noise.join()
     assert len(digests) == 1
-
-
-def _short(sequence, frames: int):
-    """The first `frames` frames of a sequence (a shorter run of the same code)."""
-    return dataclasses.replace(sequence, ground_truth=sequence.ground_truth[:frames],
-                               frames=dataclasses.replace(sequence.frames, count=frames),
-                               absent=None if sequence.absent is None else sequence.absent[:frames])
 
 
 def _contents(root):
@@ -79,11 +74,11 @@ def test_three_runs_of_each_deterministic_tracker_are_bit_identical(tmp_path, ra
                get_plugin("opencv-nano", {"weights_dir": str(realdata_path("models", "nanotrack-v2"))}),
                get_plugin("siamrpn", {"weights": str(weights)})]
     assert all(p.deterministic for p in plugins)
-    sequences = [_short(s, 30) for s in load_otb(realdata_path("otb", "sequences"), names=["Football1", "Crossing"])]
+    sequences = [first_frames(s, 20) for s in load_otb(realdata_path("otb", "sequences"), names=["Football1"])]
     runs = []
     for i in range(3):
-        summary = run_shards(plugins, "otb", sequences, tmp_path / f"run{i}", address=ray_address, workers=2)
-        assert not summary.failed and len(summary.completed) == 6
+        summary = run_shards(plugins, "otb", sequences, tmp_path / f"run{i}", address=ray_address, workers=1)
+        assert not summary.failed and len(summary.completed) == 3
         runs.append(_contents(tmp_path / f"run{i}"))
     for later in runs[1:]:
         assert later.keys() == runs[0].keys()

@@ -16,15 +16,16 @@ from harness.evaluate import score_trackers
 from harness.runner import dispatch
 from harness.runner.dispatch import run_shards
 from harness.store import QUARANTINE, ShardKey, list_errors, shard_path, shard_problem
-from tests.conftest import realdata_path
+from tests.conftest import first_frames, realdata_path
 from tests.faulty_trackers import FaultyPlugin
 from tests.test_store_space import tiny_tmpfs  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.slow
 
 
-def _otb(*names: str):
-    return load_otb(realdata_path("otb", "sequences"), names=list(names))
+def _otb(*names: str, frames: int | None = None):
+    sequences = load_otb(realdata_path("otb", "sequences"), names=list(names))
+    return [first_frames(s, frames) for s in sequences] if frames else sequences
 
 
 def _bounded(run, seconds: float):
@@ -48,9 +49,9 @@ def _bounded(run, seconds: float):
 
 
 def test_hung_tracker_times_out_and_the_shards_behind_it_run(tmp_path, ray_address, monkeypatch):
-    # The default limit, derived from the sequence length, made short: 5 s + 0.05 s per frame.
-    monkeypatch.setattr(dispatch, "TIMEOUT_BASE_S", 5.0)
-    monkeypatch.setattr(dispatch, "TIMEOUT_PER_FRAME_S", 0.05)
+    # The default limit, derived from the sequence length, made short: 3 s + 0.03 s per frame.
+    monkeypatch.setattr(dispatch, "TIMEOUT_BASE_S", 3.0)
+    monkeypatch.setattr(dispatch, "TIMEOUT_PER_FRAME_S", 0.03)
     sequences = _otb("Couple", "Football1")
     hang, hold = FaultyPlugin("hangs", {"mode": "hang", "at_frame": 7}), FaultyPlugin("holds", {})
     # One worker: the other tracker's shards are queued behind the stuck ones on the same actor.
@@ -58,8 +59,8 @@ def test_hung_tracker_times_out_and_the_shards_behind_it_run(tmp_path, ray_addre
                        300)
     assert sorted(str(o.key) for o in summary.completed) == ["holds/otb/Couple#1", "holds/otb/Football1#1"]
     errors = {o.key.sequence: o.error for o in summary.failed}
-    assert errors["Couple"].startswith("timed out after 12 s at frame 7 of sequence 'Couple'")
-    assert errors["Football1"].startswith("timed out after 9 s at frame 7 of sequence 'Football1'")
+    assert errors["Couple"].startswith("timed out after 7 s at frame 7 of sequence 'Couple'")
+    assert errors["Football1"].startswith("timed out after 5 s at frame 7 of sequence 'Football1'")
     assert {r["shard"] for r in list_errors(tmp_path)} == {"hangs/otb/Couple#1", "hangs/otb/Football1#1"}
     assert not summary.retried  # a time-out is not retried: it would hang again
 
@@ -87,9 +88,9 @@ def test_worker_deaths_are_retried_and_tracker_errors_are_not(tmp_path, ray_addr
 
 
 def test_damaged_shard_files_are_quarantined_and_run_again(tmp_path, ray_address):
-    sequences = _otb("Couple", "Crossing", "Football1")
+    sequences = _otb("Couple", "Crossing", "Football1", frames=20)
     hold = FaultyPlugin("holds", {})
-    run_shards([hold], "otb", sequences, tmp_path, address=ray_address, workers=2)
+    run_shards([hold], "otb", sequences, tmp_path, address=ray_address, workers=1)
     truncated, foreign = (shard_path(tmp_path, ShardKey("holds", "otb", s)) for s in ("Couple", "Crossing"))
     # Scoring names a bad file (Couple is read first) instead of failing with a raw pyarrow error.
     pq.write_table(pa.table({"a": [1, 2]}), foreign)
@@ -100,7 +101,7 @@ def test_damaged_shard_files_are_quarantined_and_run_again(tmp_path, ray_address
         score_trackers(tmp_path, "otb", sequences, "pysot")
 
     messages: list[str] = []
-    summary = run_shards([hold], "otb", sequences, tmp_path, address=ray_address, workers=2, notify=messages.append)
+    summary = run_shards([hold], "otb", sequences, tmp_path, address=ray_address, workers=1, notify=messages.append)
     assert sorted(o.key.sequence for o in summary.completed) == ["Couple", "Crossing"]
     assert [k.sequence for k in summary.skipped] == ["Football1"]
     moved = {path: target for path, target, _ in summary.quarantined}

@@ -70,6 +70,7 @@ class RunSummary:
     by_others: list[ShardKey] = field(default_factory=list)  # of those, completed by a concurrent run meanwhile
     quarantined: list[tuple[Path, Path, str]] = field(default_factory=list)  # (shard path, where it went, why)
     retried: list[ShardKey] = field(default_factory=list)  # run again after their worker process died
+    places: list[WorkerPlace] = field(default_factory=list)  # where each worker actor started: node, GPUs
     seconds: float = 0.0
     workers: int = 0
     device: str = "cpu"
@@ -199,7 +200,7 @@ class _Slot:
 
 
 class _Dispatcher:
-    def __init__(self, plugins, root: Path, experiment: Experiment, repetitions: int, layout: Layout,
+    def __init__(self, plugins: list[TrackerPlugin], root: Path, experiment: Experiment, repetitions: int, layout: Layout,
                  shard_timeout: float | None, retries: int, summary: RunSummary, settled: set[ShardKey],
                  notify: Notify) -> None:
         self.root, self.experiment, self.repetitions = root, experiment, repetitions
@@ -320,6 +321,7 @@ class _Dispatcher:
     def _placed(self, slot: _Slot) -> None:
         try:
             slot.place = ray.get(slot.place_ref)
+            self.summary.places.append(slot.place)
         except RayActorError as exc:
             slot.failed_starts += 1
             self.slots.remove(slot)
