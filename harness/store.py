@@ -20,7 +20,7 @@ import errno
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -230,7 +230,7 @@ def write_error(root: Path, key: ShardKey, message: str, traceback_text: str) ->
     return path
 
 
-def _write_atomic(final: Path, write) -> None:
+def _write_atomic(final: Path, write: Callable[[Path], object]) -> None:
     """`write(temporary)` then rename it to `final`; the temporary is locked while written and removed
     if anything fails. A full disk is an OutOfSpaceError naming `final`."""
     with _out_of_space(final):
@@ -351,15 +351,15 @@ def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> Stor
     """One shard file; a file that is not a readable shard is a StoreError naming it."""
     try:
         parquet = pq.ParquetFile(path)
+        problem = schema_problem(parquet.schema_arrow)
+        if problem:
+            raise StoreError(f"{path}: not a shard file: {problem}; {_REMEDY}")
         table = parquet.read(columns=_READ, use_threads=False)
         metadata = parquet.schema_arrow.metadata
     except FileNotFoundError:
         raise StoreError(f"{path}: no such shard file") from None
     except (OSError, pa.ArrowException, KeyError) as exc:
         raise StoreError(f"{path}: not a readable shard file ({str(exc).strip()}); {_REMEDY}") from None
-    problem = schema_problem(parquet.schema_arrow)
-    if problem:
-        raise StoreError(f"{path}: not a shard file: {problem}; {_REMEDY}")
     boxes = np.empty((table.num_rows, 4))
     for i, c in enumerate("xywh"):
         boxes[:, i] = table[c].to_numpy()
