@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.listfile import listed_folders
 from benchmarks.names import listing, select_names
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.sources import Sources, listed_sources
@@ -47,9 +48,7 @@ def load_got10k(
     `names` selects some of them (any spelling) before anything else is read."""
     folder = split_folder(root, split)
     list_file = folder / "list.txt"
-    listed = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
-    if not listed:
-        raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
+    listed = [entry.name for entry in listed_folders(folder)]
     label = benchmark or f"got10k-{split}"
     selected = listed if names is None else select_names(listed, names, label)
     missing = [n for n in selected if not (folder / n / "groundtruth.txt").is_file()]

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes, read_flag_row
+from benchmarks.listfile import leads_outside
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.sources import Source, Sources
+from benchmarks.sources import Problem, Source, Sources
 from benchmarks.textio import read_attribute_flags
 from benchmarks.lasot_anno import annos_folder, load_lasot_annos
 from benchmarks.lasot_table import ATTRIBUTES, lasot_names
@@ -44,6 +45,10 @@ def load_lasot(root: Path | str, subset: str = "test", names: Iterable[str] | No
     if annos is not None:
         return load_lasot_annos(annos, selected, _BENCHMARK[subset])
     folders = {name: sequence_folder(root, name) for name in selected}
+    for folder in folders.values():
+        outside = _outside_root(folder, root)
+        if outside:
+            raise MissingDataError(outside)
     missing = [n for n, folder in folders.items() if not (folder / "groundtruth.txt").is_file()]
     if missing:
         raise MissingDataError(
@@ -61,6 +66,14 @@ def sequence_folder(root: Path, name: str) -> Path:
     """``<root>/<class>/<name>``, or ``<root>/<name>`` where the download has no class folders."""
     nested = root / name.rpartition("-")[0] / name
     return nested if nested.is_dir() or not (root / name).is_dir() else root / name
+
+
+def _outside_root(folder: Path, root: Path) -> str | None:
+    """Why `folder` may not be read as a sequence of `root` (a link leading outside it), or None."""
+    target = leads_outside(folder, root.resolve())
+    if target is None:
+        return None
+    return f"{folder} leads outside the LaSOT root {root} (to {target}); sequence folders must be inside the root"
 
 
 def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None) -> Sequence:
@@ -112,5 +125,7 @@ def _select(known: tuple[str, ...], names: Iterable[str] | None) -> tuple[str, .
 def lasot_sources(root: Path, benchmark: str, *, subset: str) -> Sources:
     """What `bench check` reads: each sequence's three annotation files and its nlp.txt."""
     folders = [sequence_folder(root, n) for n in lasot_names(subset)]
-    return [], [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root / "att"),
-                       extra=((f / "nlp.txt", partial(read_nlp, f)),)) for f in folders]
+    problems = [Problem(f, None, reason) for f in folders if (reason := _outside_root(f, root))]
+    inside = [f for f in folders if not _outside_root(f, root)]
+    return problems, [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root / "att"),
+                             extra=((f / "nlp.txt", partial(read_nlp, f)),)) for f in inside]

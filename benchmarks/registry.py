@@ -179,7 +179,13 @@ def benchmark_record(name: str) -> BenchmarkRecord:
 
 
 def resolve_root(name: str, root: Path | str | None = None) -> Path:
-    """Where `name`'s data is: see the module docstring for the order. Generates synthetic data."""
+    """Where `name`'s data is, as an absolute path (workers on other nodes, or started in another folder,
+    read frames by the paths derived from it): see the module docstring for the order. Generates
+    synthetic data."""
+    return _root(name, root).absolute()
+
+
+def _root(name: str, root: Path | str | None) -> Path:
     record = benchmark_record(name)
     if root is not None:
         path = Path(root).expanduser()

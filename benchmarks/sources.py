@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.errors import AnnotationError, BenchmarkError
+from benchmarks.listfile import list_entries
 from benchmarks.sequence import Sequence
 
 
@@ -47,24 +48,18 @@ CheckSources = Callable[[Path, str], Sources]
 
 
 def listed_sources(folder: Path, annotation: str, load: Callable[[Path], Sequence]) -> Sources:
-    """Sources named by ``folder/list.txt``; names without a folder, and repeats, are problems."""
-    list_file = folder / "list.txt"
-    problems, sources, seen = [], [], {}
-    for number, line in enumerate(list_file.read_text(errors="replace").splitlines(), start=1):
-        name = line.strip()
-        if not name:
+    """Sources named by ``folder/list.txt``; refused entries (`benchmarks.listfile`) and names without a
+    folder are problems."""
+    entries, refused = list_entries(folder)
+    problems = [Problem(e.path, e.line, e.problem) for e in refused]
+    sources = []
+    for entry in entries:
+        if not entry.folder.is_dir():
+            problems.append(Problem(folder / "list.txt", entry.line,
+                                    f"lists {entry.name!r}, but there is no folder {entry.folder}"))
             continue
-        if name in seen:
-            problems.append(Problem(list_file, number, f"lists {name!r} again (first on line {seen[name]})"))
-            continue
-        seen[name] = number
-        if not (folder / name).is_dir():
-            problems.append(Problem(list_file, number, f"lists {name!r}, but there is no folder {folder / name}"))
-            continue
-        sources.append(Source(name, folder / name / annotation, partial(load, folder / name)))
-    if not seen:
-        problems.append(Problem(list_file, None, "no sequence names; expected one folder name per line"))
-    return problems, sources
+        sources.append(Source(entry.folder.name, entry.folder / annotation, partial(load, entry.folder)))
+    return sorted(problems, key=lambda p: p.line or 0), sources
 
 
 def first(load: Callable[..., list[Sequence]], *args: object, **kwargs: object) -> Sequence:

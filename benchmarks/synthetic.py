@@ -59,7 +59,7 @@ SCENARIOS = (
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE") or Path.home() / ".cache" / "harness").expanduser()
+    return Path(os.environ.get("HARNESS_CACHE") or Path.home() / ".cache" / "harness").expanduser().absolute()
 
 
 def synthetic_root(seed: int = 0, cache: Path | None = None) -> Path:

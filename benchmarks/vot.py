@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.listfile import listed_folders
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_key_values, read_flags, read_table
 
@@ -57,12 +58,7 @@ def sequences_folder(root: Path | str) -> Path:
 
 def load_vot(root: Path | str, benchmark: str = "vot2018") -> list[Sequence]:
     """Load every sequence named in list.txt."""
-    folder = sequences_folder(root)
-    list_file = folder / "list.txt"
-    names = [line.strip() for line in list_file.read_text().splitlines() if line.strip()]
-    if not names:
-        raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
-    return [load_vot_sequence(folder / name, benchmark) for name in names]
+    return [load_vot_sequence(entry.folder, benchmark) for entry in listed_folders(sequences_folder(root))]
 
 
 def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:

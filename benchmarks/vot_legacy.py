@@ -15,7 +15,8 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.errors import MissingDataError
+from benchmarks.listfile import listed_folders
 from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_table
@@ -24,18 +25,10 @@ from benchmarks.vot import first_frame_size, load_vot_sequence, read_tags, seque
 FLAT_PATTERN = "{:08d}.jpg"
 
 
-def list_file_names(list_file: Path) -> list[str]:
-    """The sequence names of a VOT/GOT-10k ``list.txt``, blank lines skipped."""
-    names = [line.strip() for line in list_file.read_text(errors="replace").splitlines() if line.strip()]
-    if not names:
-        raise AnnotationError(list_file, None, "no sequence names; expected one folder name per line")
-    return names
-
-
 def load_vot_folders(root: Path | str, benchmark: str, names: Iterable[str] | None = None) -> list[Sequence]:
     """Every sequence named in list.txt (or those of `names`, any spelling), whichever layout each folder has."""
     folder = sequences_folder(root)
-    listed = list_file_names(folder / "list.txt")
+    listed = [entry.name for entry in listed_folders(folder)]
     selected = listed if names is None else select_names(listed, names, benchmark)
     return [vot_folder_sequence(folder / name, benchmark) for name in selected]
 

@@ -61,7 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     _bench(run)
     run.add_argument("--sequences", help="comma list: run only these sequences (any spelling of their names)")
     run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
-    run.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
+    run.add_argument("--address", help="join a running Ray cluster: HOST:PORT of its head, or auto (RAY_ADDRESS, else "
+                                        "the cluster `ray start` started here); default: start a local one")
+    run.add_argument("--gpus-per-worker", type=float, metavar="G",
+                     help="GPU share of each worker actor, e.g. 0.25 for four per GPU (default: 1 when a tracker wants "
+                          "a GPU and the cluster has one, else 0)")
+    run.add_argument("--shard-timeout", type=float, metavar="SECONDS",
+                     help="time limit of each shard; past it the worker is stopped and the shard recorded as failed "
+                          "(default: 120 s + 2 s per frame)")
+    run.add_argument("--retries", type=int, default=1,
+                     help="runs again of a shard whose worker process died (default 1); tracker errors are not retried")
     run.add_argument("--protocol", choices=list(EXPERIMENTS),
                      help="the experiment (default: the benchmark's own, baseline for VOT, else ope). ope: one pass "
                           "(VOT's unsupervised); baseline: VOT supervised, re-initialised 5 frames after each failure; "

@@ -104,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
     summary = run_shards(
         plugins, record.name, sequences, args.results, experiment=chosen, repetitions=args.repetitions,
-        workers=args.workers, address=args.address, progress=progress,
+        workers=args.workers, address=args.address, progress=progress, shard_timeout=args.shard_timeout,
+        retries=args.retries, gpus_per_worker=args.gpus_per_worker,
+        notify=lambda message: print(f"harness: {message}", file=sys.stderr),
     )
     ok_trackers = sorted({p.name for p in plugins} - {o.key.tracker for o in summary.failed})
     scores, report = [], None
@@ -121,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
         "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
         "workers": summary.workers,
         "device": summary.device,
+        "ray": summary.ray,
+        "quarantined": [{"shard": str(path), "moved_to": str(moved), "reason": why}
+                        for path, moved, why in summary.quarantined],
     }
     if scores or args.json:
         _print_scores(args, scores, chosen, profile, {"run": run_info})

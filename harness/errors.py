@@ -9,6 +9,10 @@ class StoreError(HarnessError):
     """A results file that is missing, malformed or inconsistent."""
 
 
+class OutOfSpaceError(StoreError):
+    """The results file system is full (or over quota): nothing more can be written there."""
+
+
 class ImportFormatError(HarnessError):
     """A raw result file that cannot be read; names the file and the line."""
 

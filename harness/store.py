@@ -1,9 +1,12 @@
 """The results store: one parquet file per shard, written atomically.
 
 Layout: ``<results>/<benchmark>/<protocol>/<tracker>/<sequence>/rep<NNN>.parquet``, where ``<protocol>``
-is the experiment's name (its store folder). A file is complete or absent: writers write
-``.<name>.tmp-<pid>`` beside it and rename. A shard that raised leaves ``_rep<NNN>.error.json`` with
-its traceback instead. The schema is documented in docs/store.md.
+is the experiment's name (its store folder). A file is complete or absent: writers write a locked
+``.<name>.tmp-<pid>-<random>`` beside it and rename; the lock says the writer is alive
+(`harness.locks`), so a cleanup removes only temporaries whose writer is dead. A shard that raised
+leaves ``_rep<NNN>.error.json`` with its traceback instead. A file at a shard's path counts as complete
+only when `shard_problem` finds nothing wrong with it; a bad one is moved to ``<results>/_quarantine``.
+The schema is documented in docs/store.md.
 
 Reading for scoring goes tracker by tracker (`read_tracker`): only that tracker's files, each opened
 once by its path, in frame order as written, so memory holds one tracker's rows and a tracker filter
@@ -12,21 +15,26 @@ reads nothing else. `read_results` is one dataset scan of a whole benchmark, for
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import json
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from harness.errors import StoreError
+from harness.errors import OutOfSpaceError, StoreError
+from harness.locks import Held, hold_new, remove_if_abandoned, try_hold
 
 SCHEMA_VERSION = "1"
 PROVENANCE_KEY = b"harness.provenance"
+QUARANTINE = "_quarantine"  # under the results root: files found at a shard's path that are not complete shards
 
 STATUSES = ("initialized", "tracked", "failed", "skipped")
 
@@ -83,6 +91,7 @@ class Provenance:
     started: str
     finished: str
     source: str = "run"
+    deterministic: bool | None = None  # the tracker's own claim; None for imports and older files
 
 
 @dataclass(frozen=True)
@@ -110,8 +119,70 @@ def error_path(root: Path, key: ShardKey) -> Path:
     return Path(root) / key.relpath(".error.json", prefix="_")
 
 
-def is_complete(root: Path, key: ShardKey) -> bool:
-    return shard_path(root, key).is_file()
+def is_complete(root: Path, key: ShardKey, frames: int | None = None) -> bool:
+    """A shard file is at `key`'s path and `shard_problem` finds nothing wrong with it."""
+    return shard_path(root, key).is_file() and shard_problem(root, key, frames) is None
+
+
+_KEY_COLUMNS = ("tracker", "benchmark", "sequence", "protocol", "repetition")
+
+
+def schema_problem(schema: pa.Schema) -> str | None:
+    """How `schema` differs from a shard's columns, or None."""
+    have = [(f.name, f.type) for f in schema]
+    if have == [(f.name, f.type) for f in SCHEMA]:
+        return None
+    return (f"its columns are {', '.join(f'{n} ({t})' for n, t in have)}; a shard's are "
+            f"{', '.join(f'{f.name} ({f.type})' for f in SCHEMA)}")
+
+
+def shard_problem(root: Path, key: ShardKey, frames: int | None = None) -> str | None:
+    """What is wrong with the file at `key`'s path, or None for a complete shard: its footer must read,
+    its schema be a shard's, its provenance parse, its rows be `key`'s, and (for a run's shard, when
+    `frames` is given) number `frames`. Data pages are not decoded here; reading them names the file."""
+    path = shard_path(root, key)
+    try:
+        parquet = pq.ParquetFile(path)
+        problem = schema_problem(parquet.schema_arrow)
+        if problem:
+            return problem
+        meta = parquet.schema_arrow.metadata or {}
+        provenance = _provenance(meta)
+        if provenance is None:
+            return "no readable provenance in its metadata; not written by this harness"
+        values = parquet.read(columns=list(_KEY_COLUMNS), use_threads=False)
+    except (OSError, pa.ArrowException) as exc:
+        return f"not a readable parquet file ({str(exc).strip()})"
+    found = {c: sorted({str(v) for v in values[c].to_pylist()}) for c in _KEY_COLUMNS}
+    expected = {c: [str(getattr(key, c))] for c in _KEY_COLUMNS}
+    if values.num_rows and found != expected:
+        wrong = [f"{c} {found[c]} (expected {expected[c][0]!r})" for c in _KEY_COLUMNS if found[c] != expected[c]]
+        return f"its rows belong to another shard: {'; '.join(wrong)}"
+    if frames is not None and provenance.source == "run" and parquet.metadata.num_rows != frames:
+        return f"{parquet.metadata.num_rows} rows, but the sequence has {frames} frames"
+    return None
+
+
+def _provenance(meta: dict[bytes, bytes]) -> Provenance | None:
+    known = {f.name for f in fields(Provenance)}
+    try:
+        values = json.loads(meta[PROVENANCE_KEY])
+        return Provenance(**{k: v for k, v in values.items() if k in known})
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def quarantine(root: Path, key: ShardKey, reason: str) -> Path:
+    """Move the file at `key`'s path to ``<root>/_quarantine/<its relative path with a UTC time>`` beside
+    a ``.why.json`` saying what was wrong; returns where it went. Nothing is deleted."""
+    source = shard_path(root, key)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    target = Path(root) / QUARANTINE / key.relpath().with_name(f"{source.stem}.{stamp}.parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    why = {"shard": str(key), "from": str(source), "reason": reason, "moved": stamp}
+    _write_atomic(target.with_suffix(".why.json"), lambda tmp: tmp.write_text(json.dumps(why, indent=2)))
+    os.replace(source, target)
+    return target
 
 
 def to_table(key: ShardKey, frames: ShardFrames) -> pa.Table:
@@ -144,40 +215,70 @@ def to_table(key: ShardKey, frames: ShardFrames) -> pa.Table:
 def write_shard(root: Path, key: ShardKey, frames: ShardFrames, provenance: Provenance) -> Path:
     """Write a shard atomically; an earlier error record for it is removed once it succeeds."""
     final = shard_path(root, key)
-    final.parent.mkdir(parents=True, exist_ok=True)
     meta = {PROVENANCE_KEY: json.dumps(asdict(provenance)).encode(), b"harness.schema": SCHEMA_VERSION.encode()}
     table = to_table(key, frames).replace_schema_metadata(meta)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     # Dictionary pages only for the name columns: the per-frame numbers read back faster without them.
-    pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS)
-    os.replace(tmp, final)
+    _write_atomic(final, lambda tmp: pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS))
     error_path(root, key).unlink(missing_ok=True)
     return final
 
 
 def write_error(root: Path, key: ShardKey, message: str, traceback_text: str) -> Path:
     path = error_path(root, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"shard": str(key), "error": message, "traceback": traceback_text}, indent=2))
-    os.replace(tmp, path)
+    record = json.dumps({"shard": str(key), "error": message, "traceback": traceback_text}, indent=2)
+    _write_atomic(path, lambda tmp: tmp.write_text(record))
     return path
 
 
+def _write_atomic(final: Path, write: Callable[[Path], object]) -> None:
+    """`write(temporary)` then rename it to `final`; the temporary is locked while written and removed
+    if anything fails. A full disk is an OutOfSpaceError naming `final`."""
+    with _out_of_space(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = hold_new(final.parent, f".{final.name}.tmp-")
+        try:
+            write(temporary.path)
+            os.replace(temporary.path, final)
+            temporary.release(remove=False)
+        finally:
+            temporary.release(remove=True)
+
+
+@contextmanager
+def _out_of_space(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise OutOfSpaceError(f"out of space writing {path} ({os.strerror(exc.errno)})") from None
+
+
+def claim_shard(root: Path, key: ShardKey) -> Held | None:
+    """Claim `key` for this process (``.rep<NNN>.claim`` beside its file, locked until released), or None
+    when a live process, such as a concurrent run into the same folder, holds it."""
+    path = shard_path(root, key)
+    with _out_of_space(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return try_hold(path.with_name(f".{path.stem}.claim"))
+
+
 def remove_stale_temporaries(root: Path) -> int:
-    """Delete half-written files a killed run left behind; they never count as results."""
+    """Delete half-written files and shard claims whose writer is dead (a killed run's); those of a live
+    writer, such as a concurrent run into the same folder, are left alone. Temporaries never count as
+    results."""
     removed = 0
-    for tmp in Path(root).glob("**/.*.tmp-*"):
-        tmp.unlink(missing_ok=True)
-        removed += 1
+    for pattern in ("**/.*.tmp-*", "**/.*.claim"):
+        for leftover in Path(root).glob(pattern):
+            removed += remove_if_abandoned(leftover)
     return removed
 
 
 def read_provenance(path: Path) -> Provenance:
-    meta = pq.read_schema(path).metadata or {}
-    if PROVENANCE_KEY not in meta:
+    provenance = _provenance(pq.read_schema(path).metadata or {})
+    if provenance is None:
         raise StoreError(f"{path}: no provenance in the file metadata; not written by this harness")
-    return Provenance(**json.loads(meta[PROVENANCE_KEY]))
+    return provenance
 
 
 def read_results(
@@ -242,16 +343,23 @@ def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(codes) if codes else np.zeros(0, np.int8)
 
 
+_REMEDY = ("`harness run` moves such a file to the results' _quarantine folder and runs the shard again; "
+           "or move it away yourself and run or import it again")
+
+
 def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> StoredShard:
     """One shard file; a file that is not a readable shard is a StoreError naming it."""
     try:
         parquet = pq.ParquetFile(path)
+        problem = schema_problem(parquet.schema_arrow)
+        if problem:
+            raise StoreError(f"{path}: not a shard file: {problem}; {_REMEDY}")
         table = parquet.read(columns=_READ, use_threads=False)
         metadata = parquet.schema_arrow.metadata
     except FileNotFoundError:
         raise StoreError(f"{path}: no such shard file") from None
     except (OSError, pa.ArrowException, KeyError) as exc:
-        raise StoreError(f"{path}: not a readable shard file ({exc}); move it away and run or import it again") from None
+        raise StoreError(f"{path}: not a readable shard file ({str(exc).strip()}); {_REMEDY}") from None
     boxes = np.empty((table.num_rows, 4))
     for i, c in enumerate("xywh"):
         boxes[:, i] = table[c].to_numpy()

@@ -39,6 +39,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             yellow=True, bold=True)
 
 
+def first_frames(sequence, frames: int):
+    """The first `frames` frames of a sequence: a shorter run of the same code."""
+    import dataclasses
+
+    return dataclasses.replace(sequence, ground_truth=sequence.ground_truth[:frames],
+                               frames=dataclasses.replace(sequence.frames, count=frames),
+                               absent=None if sequence.absent is None else sequence.absent[:frames])
+
+
 @pytest.fixture(scope="session")
 def ray_address():
     """Start one local Ray for the session (no dashboard) and yield its address."""

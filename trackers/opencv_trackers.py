@@ -4,12 +4,16 @@ Threads: `create` calls ``cv2.setNumThreads(1)`` (a process-wide setting). The r
 puts one worker per core; letting OpenCV also spread each frame over every core would
 oversubscribe the CPU, slowing all workers down and making per-tracker fps depend on how many
 neighbours happen to run.
+
+MIL runs in a child process of its own (`trackers/mil_child.py` says why: its features come from
+libc ``rand()``, which other threads of a Ray worker also call); each call sends the frame there.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,22 +21,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from trackers import mil_child
 from trackers.base import Prediction, Tracker, TrackerError, TrackerInfo, TrackerPlugin, WeightsMissingError
 
 NANO_FILES = ("nanotrack_backbone_sim.onnx", "nanotrack_head_sim.onnx")
 NANO_ENV = "HARNESS_NANOTRACK_DIR"
 WEIGHTS_ENV = "HARNESS_WEIGHTS"
-
-
-def _load_srand() -> Any | None:
-    """libc's `srand`, or None where the C runtime's symbols cannot be reached (Windows)."""
-    try:
-        return ctypes.CDLL(None).srand
-    except (OSError, TypeError, AttributeError):
-        return None
-
-
-_SRAND = _load_srand()
 
 
 def to_cv_rect(box: np.ndarray) -> tuple[int, int, int, int]:
@@ -57,7 +51,7 @@ def _check_options(plugin: TrackerPlugin, allowed: set[str]) -> None:
 
 
 class _OpenCVTracker(Tracker):
-    """Adapts a cv2 tracker; subclasses say how to seed and score it."""
+    """Adapts a cv2 tracker (or anything with its `init`/`update`); subclasses say how to score it."""
 
     def __init__(self, cv_tracker: Any, info: TrackerInfo) -> None:
         self._cv = cv_tracker
@@ -65,7 +59,6 @@ class _OpenCVTracker(Tracker):
         self._last = np.zeros(4)
 
     def initialize(self, image: np.ndarray, box: np.ndarray) -> None:
-        self._before_init()
         self._cv.init(image, to_cv_rect(box))
         self._last = np.asarray(box, dtype=np.float64).copy()
 
@@ -78,26 +71,48 @@ class _OpenCVTracker(Tracker):
             self._last = np.asarray(rect, dtype=np.float64)
         return Prediction(box=self._last.copy(), score=self._score())
 
-    def _before_init(self) -> None:
-        pass
-
     def _score(self) -> float:
         return float("nan")
 
 
-class _MILTracker(_OpenCVTracker):
-    def __init__(self, cv_tracker: Any, info: TrackerInfo, seed: int) -> None:
-        super().__init__(cv_tracker, info)
-        self._seed = seed
+class MILProcess:
+    """cv2.TrackerMIL in its child process (`trackers/mil_child.py`), with OpenCV's `init`/`update`. Every
+    `init` (a VOT re-initialisation too) builds a fresh MIL seeded with `seed` (``cv::theRNG`` and libc's
+    ``srand``), so a run is a function of (seed, frames) alone. The child ends with this object, or when
+    its parent process dies (its input closes)."""
 
-    def _before_init(self) -> None:
-        # MIL draws its Haar features with libc rand() and its sample windows from a copy of
-        # the calling thread's cv::theRNG(), both taken inside init(); every later draw comes
-        # from that private copy. Seeding both right before init (also on a VOT re-init)
-        # makes a run a function of (seed, frames) alone, whatever ran before in the process.
-        cv2.setRNGSeed(self._seed)
-        if _SRAND is not None:
-            _SRAND(self._seed)
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._child = subprocess.Popen([sys.executable, mil_child.__file__], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE)
+
+    def init(self, image: np.ndarray, rect: tuple[int, int, int, int]) -> None:
+        self._call("init", self.seed, image, rect)
+
+    def update(self, image: np.ndarray) -> tuple[bool, tuple[int, int, int, int]]:
+        return self._call("update", image)
+
+    def _call(self, *message: Any) -> Any:
+        try:
+            mil_child.send(self._child.stdin, message)
+            status, value = mil_child.receive(self._child.stdout)
+        except (EOFError, BrokenPipeError):
+            raise TrackerError(f"OpenCV MIL's process ended (exit code {self._child.wait()})") from None
+        if status == "error":
+            raise TrackerError(f"OpenCV MIL: {value}")
+        return value
+
+    def close(self) -> None:
+        if self._child.poll() is None:
+            self._child.stdin.close()
+            try:
+                self._child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class _NanoTracker(_OpenCVTracker):
@@ -120,18 +135,16 @@ class OpenCVMIL(TrackerPlugin):
     def create(self, device: str = "cpu") -> Tracker:
         # CPU only, whatever `device` says: a worker placed on a GPU for another tracker
         # still runs this one, and TrackerInfo.device records where it really ran.
-        cv2.setNumThreads(1)
         info = TrackerInfo(name=self.name, version=f"opencv-{cv2.__version__}", deterministic=self.deterministic)
-        return _MILTracker(cv2.TrackerMIL.create(), info, seed=int(self.config.get("seed", 0)))
+        return _OpenCVTracker(MILProcess(int(self.config.get("seed", 0))), info)
 
     def weights_files(self) -> list[Path]:
         return []
 
     @property
     def deterministic(self) -> bool:
-        # Only when libc's srand is reachable to seed the Haar feature draw (see _MILTracker),
-        # and provided no other thread calls rand() while a tracker initialises.
-        return _SRAND is not None
+        # Only when libc's srand is reachable to seed the Haar feature draw (trackers/mil_child.py).
+        return mil_child.libc_srand() is not None
 
 
 @dataclass(frozen=True)

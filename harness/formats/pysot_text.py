@@ -64,14 +64,15 @@ def import_results(
     by_name = {s.name: s for s in sequences}
     mapping, unplaced = match_names(files, list(by_name))
     report = ImportReport(tracker, benchmark, unplaced=[str(p) for p in unplaced])
-    for seq_name, path in sorted(mapping.items()):
-        boxes = read_table(path)
-        n_gt = len(by_name[seq_name])
-        if len(boxes) != n_gt:
-            report.length_mismatch[seq_name] = (len(boxes), n_gt)
-        n = len(boxes)
+    # Every file is read and checked before the first shard is written: a bad line anywhere imports nothing.
+    read = {seq_name: read_table(path) for seq_name, path in sorted(mapping.items())}
+    for seq_name, boxes in read.items():
+        n, n_gt = len(boxes), len(by_name[seq_name])
+        if n != n_gt:
+            report.length_mismatch[seq_name] = (n, n_gt)
         statuses = np.array(["initialized"] + ["tracked"] * (n - 1))[:n]
         frames = ShardFrames(boxes=boxes, scores=np.full(n, np.nan), statuses=statuses, latency_ms=np.full(n, np.nan))
+        path = mapping[seq_name]
         write_shard(results_root, ShardKey(tracker, benchmark, seq_name, 1), frames, import_provenance(path, fmt))
         report.imported.append(seq_name)
     report.missing = sorted(set(by_name) - set(report.imported))

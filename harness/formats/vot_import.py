@@ -26,6 +26,7 @@ def import_vot_results(
 ) -> tuple[list[str], list[str]]:
     """Store every repetition file of every sequence folder under `experiment`'s store folder.
 
+    Every file is read and checked before the first is stored: one bad line imports nothing.
     Returns (sequences imported, files that could not be placed).
     """
     directory = Path(directory)
@@ -33,18 +34,25 @@ def import_vot_results(
     if not folders:
         raise ImportFormatError(f"{directory}: expected one folder per sequence holding <sequence>_001.txt ...")
     mapping, unplaced = match_names(folders, [s.name for s in sequences])
+    shards: list[tuple[ShardKey, ShardFrames, Path]] = []
+    imported = []
     for name, folder in sorted(mapping.items()):
         files = sorted(p for p in folder.iterdir() if _REPETITION.match(p.name))
         if not files:
             unplaced.append(folder)
             continue
+        imported.append(name)
         for path in files:
-            status, boxes = (read_vot_binary_file if path.suffix == ".bin" else read_vot_result_file)(path)
-            statuses = np.array([_NAMES[c] for c in status])
-            if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
-                raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
-            frames = ShardFrames(boxes[:, :4], np.full(len(status), np.nan), statuses, np.full(len(status), np.nan))
             rep = int(_REPETITION.match(path.name)["rep"])
-            write_shard(results_root, ShardKey(tracker, benchmark, name, rep, experiment), frames,
-                        import_provenance(path, "vot"))
-    return sorted(mapping), [str(p) for p in unplaced]
+            shards.append((ShardKey(tracker, benchmark, name, rep, experiment), _frames(path), path))
+    for key, frames, path in shards:
+        write_shard(results_root, key, frames, import_provenance(path, "vot"))
+    return imported, [str(p) for p in unplaced]
+
+
+def _frames(path: Path) -> ShardFrames:
+    status, boxes = (read_vot_binary_file if path.suffix == ".bin" else read_vot_result_file)(path)
+    if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
+        raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
+    statuses = np.array([_NAMES[c] for c in status])
+    return ShardFrames(boxes[:, :4], np.full(len(status), np.nan), statuses, np.full(len(status), np.nan))

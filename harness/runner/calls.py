@@ -1,10 +1,15 @@
 """What every experiment's loop does around a tracker call: which frames it runs over, the start box,
-the timed call that names the frame when the tracker raises, and the check of what it returned."""
+the timed call that names the frame when the tracker raises, and the check of what it returned.
+
+`timed_call` also notes the call in progress (`call_in_progress`): a worker asked why a shard is taking
+too long answers from another thread with the sequence and frame its tracker is stuck on.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,8 +46,26 @@ def frame_paths(sequence: Sequence) -> list[Path]:
     return [sequence.frames[i] for i in range(len(sequence))]
 
 
+@dataclass(frozen=True)
+class CallInProgress:
+    sequence: str
+    frame: int  # 1-based
+    since: float  # time.monotonic() when the call began
+
+
+# One worker process runs one shard at a time; its other threads only read this.
+_current: CallInProgress | None = None
+
+
+def call_in_progress() -> CallInProgress | None:
+    """The tracker call this process is making now, or its last one."""
+    return _current
+
+
 def timed_call(fn: Callable[[], T], tracker_name: str, sequence: str, index: int) -> tuple[T, float]:
     """(result, seconds) of one tracker call; an exception is re-raised naming the sequence and frame."""
+    global _current
+    _current = CallInProgress(sequence, index + 1, time.monotonic())
     start = time.perf_counter()
     try:
         result = fn()
