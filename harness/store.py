@@ -83,6 +83,7 @@ class Provenance:
     started: str
     finished: str
     source: str = "run"
+    synthetic_weights: bool = False  # the tracker's weights were trained on synthetic data only
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ class Worker:
                 host=self.host,
                 started=started,
                 finished=_now(),
+                synthetic_weights=tracker.info.synthetic_weights,
             )
             write_shard(self.root, key, frames, provenance)
             return ShardOutcome(key, True, len(frames.boxes), time.perf_counter() - t0, device=tracker.info.device)
