@@ -44,10 +44,10 @@ def _synthetic_root(benchmark: str) -> Path:
     return synthetic_root(size=SIZES[benchmark])
 
 
-def _synthetic(name: str, description: str, env: tuple[str, ...]) -> BenchmarkRecord:
+def _synthetic(name: str, description: str, env: tuple[str, ...], aliases: tuple[str, ...] = ()) -> BenchmarkRecord:
     return BenchmarkRecord(name, description, partial(load_got10k, split="val", benchmark=name),
                            partial(got10k_sources, split="val"), env, f"a generated {name} folder (GOT-10k layout)",
-                           ("ope",), _MATLAB, generated_root=partial(_synthetic_root, name))
+                           ("ope",), _MATLAB, aliases=aliases, generated_root=partial(_synthetic_root, name))
 
 
 def _vars(*names: str) -> tuple[str, ...]:
@@ -93,10 +93,10 @@ def _lasot(name: str, subset: str, description: str, env: tuple[str, ...], alias
 
 
 RECORDS: tuple[BenchmarkRecord, ...] = (
-    _synthetic("synthetic", "6 generated sequences of 50-80 frames, the main job's (built on first use)",
+    _synthetic("synthetic", "6 generated sequences of 40-60 frames, the main job's (built on first use)",
                _vars("SYNTHETIC")),
-    _synthetic("synthetic-full", "12 generated sequences of 100-300 frames, for smoke tests (built on first use)",
-               _vars("SYNTHETIC_FULL")),
+    _synthetic("synthetic_full", "12 generated sequences of 100-300 frames, for smoke tests (built on first use)",
+               _vars("SYNTHETIC_FULL"), aliases=("synthetic-full",)),
     _otb("otb", "otb100", "OTB-2015 / OTB100, 100 sequences", _vars("OTB"), aliases=("otb100", "otb2015")),
     _otb("otb2013", "otb2013", "OTB-2013, 51 sequences", _vars("OTB2013", "OTB")),
     _otb("otb50", "otb50", "OTB-50 (TB-50), 50 sequences", _vars("OTB50", "OTB")),
