@@ -26,7 +26,7 @@ def title(benchmark: str, experiment: str, profile: str, what: str = "") -> str:
 
 
 MARKS = {"padded": ("*", "results short of frames scored with zero boxes there (--pad-missing)"),
-         "synthetic": ("†", "weights trained on synthetic data only (shipped thin networks): no real-world accuracy")}
+         "synthetic": ("†", "weights trained on synthetic data only: these figures say nothing of real-world accuracy")}
 COVERAGE = "sequences"
 
 

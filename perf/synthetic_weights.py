@@ -42,7 +42,7 @@ RUNS = Path("runs") / "synthetic"
 TRACKERS = ("siamrpn", "siamrpnpp", "siamrpnpp-alex", "siamrpnpp-mobilev2", "crpn", "sctrpn", "cract")
 FIRST_STEPS = 10
 DOC = PROJECT / "docs" / "training.md"
-HEADING = "### The shipped weights"
+HEADING = "### How they score"
 
 
 def command(name: str) -> list[str]:
