@@ -21,7 +21,8 @@ The trainer knows nothing else about a tracker. An entry says
   has none must draw no negative pairs (``neg`` 0), which `trainer.check_recipe` enforces.
 
 C-RPN, SCTRPN and CRACT (`cascade_spec`, `CRACT_SPEC`) call their own loss functions with the
-batch's search-crop corner boxes (``batch["box"]``), the anchors and ``context.rng``. Their papers
+batch's search-crop corner boxes (``batch["box"]``) and ``context.rng`` (the cascades also with the
+anchors; CRACT's loss lays its own grid on its maps). Their papers
 train on pairs of one sequence only (no negative pairs), and their losses label every pair against
 its box, so they train with ``neg`` 0 (docs/training.md).
 """
@@ -156,6 +157,7 @@ _UP = {
                  "layers_lr": 1.0},
 }
 
+
 def corners_to_centre(boxes: torch.Tensor) -> torch.Tensor:
     """(B, 4) ``x1, y1, x2, y2`` to ``cx, cy, w, h``."""
     return torch.cat([(boxes[:, :2] + boxes[:, 2:]) / 2, boxes[:, 2:] - boxes[:, :2]], dim=1)
@@ -220,8 +222,8 @@ def cract_variant(width: float) -> CRACTVariant:
 
 def cract_forward(module: nn.Module, batch: Batch) -> tuple[nn.Module, Any, Any]:
     """(the network, its template and search outputs): the loss runs the regressor and identifier
-    on the proposals it samples, so it needs the network itself (under DDP, the wrapped module;
-    DDP averages the gradients of parameters used outside its forward too)."""
+    on the proposals it samples, so it needs the network itself (under DDP, the wrapped module,
+    whose gradient hooks sit on the parameters; CRACT was not trained on two workers here)."""
     net = module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
     template, search = module(batch["template"], corners_to_centre(batch["template_box"]), batch["search"])
     return net, template, search
