@@ -38,10 +38,16 @@ GROUP = "harness.benchmarks"
 VOT_TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")
 
 
-def _synthetic_root() -> Path:
-    from benchmarks.synthetic import synthetic_root  # generating frames needs OpenCV; loading a root does not
+def _synthetic_root(benchmark: str) -> Path:
+    from benchmarks.synthetic import SIZES, synthetic_root  # generating frames needs OpenCV; loading a root does not
 
-    return synthetic_root()
+    return synthetic_root(size=SIZES[benchmark])
+
+
+def _synthetic(name: str, description: str, env: tuple[str, ...], aliases: tuple[str, ...] = ()) -> BenchmarkRecord:
+    return BenchmarkRecord(name, description, partial(load_got10k, split="val", benchmark=name),
+                           partial(got10k_sources, split="val"), env, f"a generated {name} folder (GOT-10k layout)",
+                           ("ope",), _MATLAB, aliases=aliases, generated_root=partial(_synthetic_root, name))
 
 
 def _vars(*names: str) -> tuple[str, ...]:
@@ -87,10 +93,10 @@ def _lasot(name: str, subset: str, description: str, env: tuple[str, ...], alias
 
 
 RECORDS: tuple[BenchmarkRecord, ...] = (
-    BenchmarkRecord("synthetic", "12 generated sequences (GOT-10k layout, built on first use)",
-                    partial(load_got10k, split="val", benchmark="synthetic"), partial(got10k_sources, split="val"),
-                    _vars("SYNTHETIC"), "a generated synthetic-v1-seed<N> folder", ("ope",), _MATLAB,
-                    generated_root=_synthetic_root),
+    _synthetic("synthetic", "6 generated sequences of 40-60 frames, the main job's (built on first use)",
+               _vars("SYNTHETIC")),
+    _synthetic("synthetic_full", "12 generated sequences of 100-300 frames, for smoke tests (built on first use)",
+               _vars("SYNTHETIC_FULL"), aliases=("synthetic-full",)),
     _otb("otb", "otb100", "OTB-2015 / OTB100, 100 sequences", _vars("OTB"), aliases=("otb100", "otb2015")),
     _otb("otb2013", "otb2013", "OTB-2013, 51 sequences", _vars("OTB2013", "OTB")),
     _otb("otb50", "otb50", "OTB-50 (TB-50), 50 sequences", _vars("OTB50", "OTB")),

@@ -1,10 +1,16 @@
-"""The embedded default benchmark: 12 procedurally drawn sequences, the same for the same seed.
+"""The embedded benchmarks: procedurally drawn sequences, the same for the same seed.
 
 Textured targets move over textured (sometimes panning, sometimes flickering) backgrounds,
 change scale and aspect, pass behind occluders, leave the view and come back, next to
-look-alike distractors. The frames are written once, in the GOT-10k layout, under
-``$HARNESS_CACHE`` (default ``~/.cache/harness``) as ``synthetic-v1-seed<seed>/val/...`` and
-read back with the GOT-10k loader, so no code path is special to this benchmark.
+look-alike distractors. Two sizes (`SIZES`): ``synthetic_full`` (alias ``synthetic-full``), 12 scenarios of 100-300 frames
+(2,450 frames at seed 0), and the default ``synthetic``, 6 of those scenarios drawn 40-60 frames
+long (312 frames at seed 0), small enough for the main job to run every tracker in about a minute
+on two cores.
+Sequence ``synthetic_<j>`` is scenario j drawn from ``default_rng([seed, j - 1])`` in both, with
+its length drawn from the size's range first. The frames are written once, in the GOT-10k layout,
+under ``$HARNESS_CACHE`` (default ``~/.cache/harness``) as ``<size folder>-seed<seed>/val/...``
+(``synthetic-v1-seed0`` for the full one, ``synthetic-small-v1-seed0`` for the default) and read
+back with the GOT-10k loader, so no code path is special to these benchmarks.
 
 Ground truth is the target's box cut to the image, in whole pixels (the box it is drawn in).
 A frame is absent when less than 5% of the target is visible (behind an occluder or out of
@@ -58,24 +64,43 @@ SCENARIOS = (
 )
 
 
+@dataclass(frozen=True)
+class Size:
+    """Which scenarios a synthetic benchmark draws (indices into SCENARIOS) and how long (frame
+    counts drawn from ``[frames[0], frames[1])``)."""
+
+    benchmark: str
+    folder: str
+    scenarios: tuple[int, ...]
+    frames: tuple[int, int]
+
+
+FULL = Size("synthetic_full", f"synthetic-{VERSION}", tuple(range(len(SCENARIOS))), (100, 301))
+# Plain motion, scale and aspect change, leaving the view, look-alikes, panning camera with
+# flicker, and the mixed one (look-alikes, partial occluder, panning): 312 frames at seed 0. Not the
+# full occluders: in so few frames their slow sweep hides the target for most of the sequence.
+DEFAULT = Size("synthetic", f"synthetic-small-{VERSION}", (0, 2, 5, 6, 8, 10), (40, 61))
+SIZES = {size.benchmark: size for size in (DEFAULT, FULL)}
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("HARNESS_CACHE") or Path.home() / ".cache" / "harness").expanduser().absolute()
 
 
-def synthetic_root(seed: int = 0, cache: Path | None = None) -> Path:
-    """The dataset root for `seed` (holding ``val/``), generated on first use.
+def synthetic_root(seed: int = 0, cache: Path | None = None, size: Size = FULL) -> Path:
+    """The dataset root of `size` for `seed` (holding ``val/``), generated on first use.
 
     Generation goes to a temporary folder that is renamed into place, so concurrent callers
     never see a half-written benchmark; the loser of a race discards its copy.
     """
     parent = Path(cache) if cache is not None else cache_dir()
-    final = parent / f"synthetic-{VERSION}-seed{seed}"
+    final = parent / f"{size.folder}-seed{seed}"
     if final.is_dir():
         return final
     parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=parent))
     try:
-        generate(temporary, seed)
+        generate(temporary, seed, size)
         os.rename(temporary, final)
     except OSError:
         if not final.is_dir():
@@ -85,16 +110,16 @@ def synthetic_root(seed: int = 0, cache: Path | None = None) -> Path:
     return final
 
 
-def load_synthetic(seed: int = 0, cache: Path | None = None) -> list[Sequence]:
-    return load_got10k(synthetic_root(seed, cache), "val", benchmark="synthetic")
+def load_synthetic(seed: int = 0, cache: Path | None = None, size: Size = FULL) -> list[Sequence]:
+    return load_got10k(synthetic_root(seed, cache, size), "val", benchmark=size.benchmark)
 
 
-def generate(destination: Path, seed: int) -> None:
-    """Write all sequences for `seed` into ``destination/val`` in the GOT-10k layout."""
+def generate(destination: Path, seed: int, size: Size = FULL) -> None:
+    """Write the sequences of `size` for `seed` into ``destination/val`` in the GOT-10k layout."""
     split = Path(destination) / "val"
-    names = [f"synthetic_{i + 1:03d}" for i in range(len(SCENARIOS))]
-    for index, (name, scenario) in enumerate(zip(names, SCENARIOS, strict=True)):
-        _write_sequence(split / name, scenario, np.random.default_rng([seed, index]), seed)
+    names = [f"synthetic_{index + 1:03d}" for index in size.scenarios]
+    for name, index in zip(names, size.scenarios, strict=True):
+        _write_sequence(split / name, SCENARIOS[index], np.random.default_rng([seed, index]), seed, size.frames)
     (split / "list.txt").write_text("\n".join(names) + "\n")
 
 
@@ -214,22 +239,24 @@ class Scene:
         return truth, absent
 
 
-def _motion(s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _motion(s: Scenario, rng: np.random.Generator, frames: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """The target's and the occluder's boxes: the first draws of a sequence."""
-    n = int(rng.integers(100, 301))
+    n = int(rng.integers(*frames))
     boxes = _target_boxes(rng, n, s)
     return boxes, _occluder_boxes(rng, boxes, s.occluder) if s.occluder else np.zeros((n, 4))
 
 
-def scene_ground_truth(s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`draw_scene(s, rng).ground_truth()` without drawing any image (the boxes come first)."""
-    truth, absent, _, _ = _visibility(*_motion(s, rng))
+def scene_ground_truth(s: Scenario, rng: np.random.Generator, frames: tuple[int, int] = FULL.frames
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """`draw_scene(s, rng, frames).ground_truth()` without drawing any image (the boxes come first)."""
+    truth, absent, _, _ = _visibility(*_motion(s, rng, frames))
     return truth, absent
 
 
-def draw_scene(s: Scenario, rng: np.random.Generator) -> Scene:
-    """The sequence `rng` draws for scenario `s` (the same draws, in the same order, as the files)."""
-    boxes, occluders = _motion(s, rng)
+def draw_scene(s: Scenario, rng: np.random.Generator, frames: tuple[int, int] = FULL.frames) -> Scene:
+    """The sequence `rng` draws for scenario `s`, its length from `frames` (the same draws, in the
+    same order, as the files)."""
+    boxes, occluders = _motion(s, rng, frames)
     n = len(boxes)
     margin = 60 if s.camera else 0
     # Smooth, muted background; busy, saturated target: trackers have something to hold on to.
@@ -250,8 +277,8 @@ def draw_scene(s: Scenario, rng: np.random.Generator) -> Scene:
                  tuple(lookalikes))
 
 
-def _write_sequence(folder: Path, s: Scenario, rng: np.random.Generator, seed: int) -> None:
-    scene = draw_scene(s, rng)
+def _write_sequence(folder: Path, s: Scenario, rng: np.random.Generator, seed: int, frames: tuple[int, int]) -> None:
+    scene = draw_scene(s, rng, frames)
     folder.mkdir(parents=True)
     for i in range(len(scene)):
         cv2.imwrite(str(folder / f"{i + 1:08d}.jpg"), scene.frame(i), [cv2.IMWRITE_JPEG_QUALITY, 90])

@@ -25,10 +25,13 @@ from benchmarks.registry import benchmark_record
 from harness.errors import EvaluationError, ShortResultError
 from harness.experiments import EXPERIMENTS, Experiment
 from harness.metrics.fields import Field, Result
-from harness.store import STATUSES, StoredShard, read_tracker, stored_sequences, stored_trackers
+from harness.store import (
+    STATUSES, ShardKey, StoredShard, read_provenance, read_tracker, shard_path, stored_sequences, stored_trackers,
+)
 
 _TIMED = np.isin(np.arange(len(STATUSES)), [STATUSES.index("tracked"), STATUSES.index("failed")])
 PADDED = "padded"  # a mark: results short of frames were scored with zero boxes there (--pad-missing)
+SYNTHETIC = "synthetic"  # a mark: results of weights trained on synthetic data only (their provenance says so)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class TrackerScore:
     fps: float  # frames per second of the tracked frames' calls; NaN where not recorded (imports)
     total: int = 0  # sequences asked for
     missing: tuple[str, ...] = ()  # those of them without results
-    marks: tuple[str, ...] = ()  # what a reader must know about these figures (PADDED)
+    marks: tuple[str, ...] = ()  # what a reader must know about these figures (PADDED, SYNTHETIC)
 
     @property
     def coverage(self) -> tuple[int, int]:
@@ -59,6 +62,14 @@ def _fps(shards: dict[str, list[StoredShard]]) -> float:
     repetition 1; NaN when any of those has no latency (imported results)."""
     latency = np.concatenate([s[0].latency_ms[_TIMED[s[0].status]] for s in shards.values()] or [np.zeros(0)])
     return float(1e3 / np.mean(latency)) if latency.size and np.isfinite(latency).all() else float("nan")
+
+
+def _synthetic_weights(results_root: Path, record: BenchmarkRecord, experiment: Experiment, tracker: str,
+                       sequences: list[Sequence]) -> bool:
+    """Whether any first-repetition shard of these sequences was made with synthetic-trained weights
+    (only the files' footers are read)."""
+    keys = (ShardKey(tracker, record.name, s.name, 1, experiment.name) for s in sequences)
+    return any(read_provenance(shard_path(results_root, key)).synthetic_weights for key in keys)
 
 
 def _resolve(benchmark: str, experiment: Experiment | str | None) -> tuple[BenchmarkRecord, Experiment]:
@@ -141,8 +152,9 @@ def score_stored(
     for tracker, shards in stored_results(results_root, record, experiment, scored, complete):
         short = any(len(shards[s.name][0].boxes) < len(s) for s in scored)
         result = _score(experiment, tracker, shards, scored, prof, record, pad_missing)
-        scores[tracker] = TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker],
-                                       (PADDED,) if pad_missing and short else ())
+        marks = ((PADDED,) if pad_missing and short else ()) + \
+            ((SYNTHETIC,) if _synthetic_weights(results_root, record, experiment, tracker, scored) else ())
+        scores[tracker] = TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker], marks)
     return Scoring(scored, [scores[t] for t in names], len(wanted))
 
 

@@ -25,7 +25,8 @@ def title(benchmark: str, experiment: str, profile: str, what: str = "") -> str:
     return " · ".join([benchmark, experiment, *([what] if what else []), f"profile {profile}"])
 
 
-MARKS = {"padded": ("*", "results short of frames scored with zero boxes there (--pad-missing)")}
+MARKS = {"padded": ("*", "results short of frames scored with zero boxes there (--pad-missing)"),
+         "synthetic": ("†", "weights trained on synthetic data only: these figures say nothing of real-world accuracy")}
 COVERAGE = "sequences"
 
 
@@ -70,8 +71,14 @@ def ranked(scores: list[TrackerScore]) -> list[TrackerScore]:
         [s for s in scores if s.result is None]
 
 
-def _name(score: TrackerScore) -> str:
+def marked(score: TrackerScore) -> str:
+    """The tracker's name with the symbols of its marks (`MARKS`)."""
     return score.tracker + "".join(MARKS[m][0] for m in score.marks)
+
+
+def mark_notes(scores: list[TrackerScore]) -> list[str]:
+    """What the marks these scores carry mean, one line each."""
+    return [f"{symbol} {meaning}" for mark, (symbol, meaning) in MARKS.items() if any(mark in s.marks for s in scores)]
 
 
 def _cells(scores: list[TrackerScore], bootstrap: Bootstrap | None = None) -> tuple[list[str], list[list[str]]]:
@@ -80,13 +87,13 @@ def _cells(scores: list[TrackerScore], bootstrap: Bootstrap | None = None) -> tu
     rows = []
     for s in ranked(scores):
         figures = [cell(s, f, bootstrap) if s.result is not None else "-" for f in fields]
-        rows.append([_name(s), *figures, *([f"{s.coverage[0]}/{s.coverage[1]}"] if partial else [])])
+        rows.append([marked(s), *figures, *([f"{s.coverage[0]}/{s.coverage[1]}"] if partial else [])])
     return ["tracker", *(f.label for f in fields), *([COVERAGE] if partial else [])], rows
 
 
 def notes(scores: list[TrackerScore]) -> list[str]:
     """Lines under a table: what its marks mean, and why a tracker has no figures."""
-    lines = [f"{symbol} {meaning}" for mark, (symbol, meaning) in MARKS.items() if any(mark in s.marks for s in scores)]
+    lines = mark_notes(scores)
     for s in scores:
         if s.result is None:
             lines.append(f"{s.tracker}: not ranked, no results on {len(s.missing)} of {s.total} sequences "

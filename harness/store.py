@@ -92,6 +92,7 @@ class Provenance:
     finished: str
     source: str = "run"
     deterministic: bool | None = None  # the tracker's own claim; None for imports and older files
+    synthetic_weights: bool = False  # the tracker's weights were trained on synthetic data only
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 workers, and of the data pipeline alone.
 
     python perf/train_speed.py [--steps 3] [--write-docs]
+    python perf/train_speed.py --new-trackers [--steps 3] [--write-docs]   (C-RPN, SCTRPN, CRACT; 1 worker)
 
 Training: each tracker at full width (and siamrpnpp-alex at width 0.25, the thin variant the
 synthetic learning run uses), from scratch on synthetic pairs, one torch thread and one
@@ -41,6 +42,10 @@ HEADING = "## Training pairs per second on CPU"
 CASES = (("siamrpn", 1.0, 4), ("siamrpnpp", 1.0, 2), ("siamrpnpp-alex", 1.0, 4), ("siamrpnpp-mobilev2", 1.0, 4),
          ("siamrpnpp-alex", 0.25, 16))
 SCRATCH = {"backbone": {"train_epoch": 0, "train_layers": ["*"], "layers_lr": 1.0}, "warmup": None}
+NEW_HEADING = "## Training pairs per second on CPU: C-RPN, SCTRPN and CRACT (one worker)"
+# Full width, and the widths of the shipped synthetic-trained weights (trackers/weights/synthetic/).
+NEW_CASES = (("crpn", 1.0, 2), ("sctrpn", 1.0, 2), ("cract", 1.0, 2), ("crpn", 0.0625, 16), ("sctrpn", 0.0625, 16),
+             ("cract", 0.125, 16))
 
 
 def config(tracker: str, width: float, batch: int, workers: int, steps: int) -> TrainConfig:
@@ -66,14 +71,50 @@ def pipeline_rate(source: VideoSource, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def new_trackers(args: argparse.Namespace) -> None:
+    """C-RPN, SCTRPN and CRACT, one worker: their losses run on the worker too (numpy targets per stage,
+    CRACT's proposal sampling and heads), so the rate is of the whole step."""
+    load_before = os.getloadavg()[0]
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        rows = []
+        for tracker, width, batch in NEW_CASES:
+            rows.append((tracker, width, batch, training_rate(config(tracker, width, batch, 1, args.steps))))
+            print(*rows[-1], flush=True)
+    finally:
+        ray.shutdown()
+    table = ["| tracker | width | batch | pairs/s | s per pair |", "|---|---|---|---|---|"]
+    table += [f"| {t} | {w} | {b} | {r:.2f} | {1 / r:.3f} |" for t, w, b, r in rows]
+    body = "\n".join([
+        "As the section above (one torch thread, one data-loading process, from scratch on synthetic pairs, the rate "
+        "from the run's own step log after its first step), for the trackers trained since, with one worker: at full "
+        "width and at the widths of the shipped synthetic-trained weights. Their losses run on the worker as well: "
+        "the cascades' per-stage anchor targets in numpy, CRACT's proposal sampling, RoI pooling and heads.",
+        "",
+        f"- machine: `nproc` {os.cpu_count()}, {cpu_model()}, no GPU; shared with other engineers' work "
+        f"(1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)",
+        f"- date: {datetime.date.today().isoformat()}",
+        f"- command: `python perf/train_speed.py --new-trackers --steps {args.steps} --write-docs`",
+        f"- torch {torch.__version__}, Ray {ray.__version__}, Python {platform.python_version()}",
+        "",
+        *table,
+    ])
+    if args.write_docs:
+        write_section(NEW_HEADING, body)
+    print(body)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=300, help="pairs timed for the data pipeline")
+    parser.add_argument("--new-trackers", action="store_true", help="C-RPN, SCTRPN and CRACT, one worker")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.new_trackers:
+        return new_trackers(args)
     load_before = os.getloadavg()[0]
     pipeline = {
         "synthetic scenes drawn in memory": pipeline_rate(open_source(DataSpec("synthetic", "1", videos=480)), args.pairs),

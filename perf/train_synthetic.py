@@ -13,7 +13,7 @@ with no negative pairs; the synthetic benchmark is seed 0, which training refuse
 Every other epoch's checkpoint is probed: the loss (classification, regression, total) with
 batch norm in eval mode as the tracker runs it, and the IoU of the highest-scoring proposal with
 the ground truth in the search crop (mean, and the share above 0.5). The last checkpoint then
-runs on the 12 synthetic sequences through `harness run` (profile lasot_matlab).
+runs on the 12 sequences of `synthetic_full` through `harness run` (profile lasot_matlab).
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ def probe_checkpoints(config: TrainConfig, folder: RunFolder, count: int) -> lis
 
 
 def track(weights: Path, out: Path, sequences: str | None) -> dict:
-    code = harness(["run", "--trackers", "siamrpnpp-alex", "--bench", "synthetic", "--workers", "1", "--json",
+    code = harness(["run", "--trackers", "siamrpnpp-alex", "--bench", "synthetic_full", "--workers", "1", "--json",
                     "--tracker-opt", f"siamrpnpp-alex.weights={weights}", "--results", str(out / "results"),
                     "--reports", str(out / "reports"), "--no-progress", *(["--sequences", sequences] if sequences else [])])
     if code:
         raise SystemExit(f"harness run failed with exit code {code}")
-    return json.loads((out / "reports" / "synthetic-lasot_matlab.json").read_text())
+    return json.loads((out / "reports" / "synthetic_full-ope-lasot_matlab.json").read_text())
 
 
 def main() -> None:
@@ -123,7 +123,7 @@ def main() -> None:
         "",
         *table,
         "",
-        f"`harness run` of the last checkpoint on the synthetic benchmark (12 sequences, 2,450 frames): "
+        f"`harness run` of the last checkpoint on `synthetic_full` (12 sequences, 2,450 frames): "
         f"**success AUC {auc:.3f}** (profile lasot_matlab). For comparison (section 5.2 of the wave-2 spec, same "
         "benchmark): a static box 0.092, the same network untrained 0.000, OpenCV MIL about 0.51-0.53.",
     ])

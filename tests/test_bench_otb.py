@@ -205,5 +205,5 @@ def test_registry_roots(dataset: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "missing" in unavailable_reason("otb")
     with pytest.raises(MissingDataError, match="does not exist"):
         resolve_root("otb", dataset / "nope")
-    with pytest.raises(BenchmarkError, match="unknown benchmark 'nosuchbench'; known benchmarks: synthetic, otb"):
+    with pytest.raises(BenchmarkError, match="unknown benchmark .nosuchbench.; known benchmarks: synthetic, synthetic_full .synthetic-full., otb"):
         load_benchmark("nosuchbench", None)

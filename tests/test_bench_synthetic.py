@@ -11,7 +11,9 @@ import pytest
 
 from benchmarks.registry import load_benchmark, resolve_root, unavailable_reason
 from benchmarks.sequence import Sequence
-from benchmarks.synthetic import HEIGHT, WIDTH, generate, load_synthetic, synthetic_root
+from benchmarks.synthetic import (
+    DEFAULT, FULL, HEIGHT, SCENARIOS, WIDTH, generate, load_synthetic, scene_ground_truth, synthetic_root,
+)
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -47,7 +49,7 @@ def test_cached_once_and_atomically(cache: Path) -> None:
 def test_loader_reads_it(sequences: list[Sequence]) -> None:
     assert [s.name for s in sequences] == [f"synthetic_{i:03d}" for i in range(1, 13)]
     for seq in sequences:
-        assert seq.benchmark == "synthetic" and 100 <= len(seq) <= 300
+        assert seq.benchmark == "synthetic_full" and 100 <= len(seq) <= 300
         assert seq.image_size == (WIDTH, HEIGHT) and seq.runnable
         cover = seq.frame_tags["cover"]
         np.testing.assert_array_equal(cover == 0, seq.absent)
@@ -75,9 +77,38 @@ def test_other_seed_differs(cache: Path, tmp_path: Path) -> None:
 
 
 def test_registry_uses_harness_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HARNESS_SYNTHETIC_ROOT", raising=False)
+    monkeypatch.delenv("HARNESS_SYNTHETIC_FULL_ROOT", raising=False)
     monkeypatch.setenv("HARNESS_CACHE", str(cache))
     (cache / "synthetic-v1-seed0").symlink_to(cache / "synthetic-v1-seed7")  # skip a second generation
-    assert resolve_root("synthetic") == cache / "synthetic-v1-seed0"
-    assert unavailable_reason("synthetic") is None
-    assert len(load_benchmark("synthetic", None, names=["synthetic_002"])) == 1
+    assert resolve_root("synthetic-full") == cache / "synthetic-v1-seed0"  # an alias of synthetic_full
+    assert unavailable_reason("synthetic_full") is None
+    assert len(load_benchmark("synthetic_full", None, names=["synthetic_002"])) == 1
+
+
+def test_seed_0_of_the_full_benchmark_is_unchanged() -> None:
+    """synthetic-full at seed 0 is the benchmark the committed results and earlier runs were made on:
+    its ground truth (drawn before any image) hashes as it did before the default size was added."""
+    digest = hashlib.sha256()
+    for index, scenario in enumerate(SCENARIOS):
+        truth, absent = scene_ground_truth(scenario, np.random.default_rng([0, index]))
+        digest.update(np.ascontiguousarray(truth, dtype=np.float64).tobytes())
+        digest.update(absent.tobytes())
+    assert digest.hexdigest() == "6240951345498d3f028332bc95a65451ac1301e9764889e13a0c40b57b085fee"
+
+
+def test_the_default_size_is_six_short_scenarios(tmp_path: Path) -> None:
+    """`synthetic` draws scenarios 1, 3, 6, 7, 9 and 11 with lengths from [40, 61): each sequence is its
+    scenario's own draw at seed 0 (training refuses that seed), named as in the full benchmark."""
+    sequences = load_synthetic(0, tmp_path, DEFAULT)
+    assert [s.name for s in sequences] == ["synthetic_001", "synthetic_003", "synthetic_006", "synthetic_007",
+                                           "synthetic_009", "synthetic_011"]
+    assert (tmp_path / "synthetic-small-v1-seed0" / "val" / "list.txt").is_file()
+    for seq, index in zip(sequences, DEFAULT.scenarios):
+        assert seq.benchmark == "synthetic" and 40 <= len(seq) <= 60 and not seq.absent[0]
+        truth, absent = scene_ground_truth(SCENARIOS[index], np.random.default_rng([0, index]), DEFAULT.frames)
+        np.testing.assert_array_equal(truth, seq.ground_truth)
+        np.testing.assert_array_equal(absent, seq.absent)
+    assert sum(len(s) for s in sequences) == 312
+    assert sum(int(s.absent.sum()) for s in sequences) < 20  # short sequences keep their target mostly in view
+    assert {"OV", "SOB", "POC", "CM", "IV"} <= {a for s in sequences for a in s.attributes}
+    assert FULL.frames == (100, 301) and FULL.scenarios == tuple(range(12))

@@ -33,6 +33,7 @@ def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(("HARNESS_CRPN", "HARNESS_SCTRPN")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HARNESS_WEIGHTS", str(empty))
+    monkeypatch.setenv("HARNESS_NO_SHIPPED_WEIGHTS", "1")  # not the synthetic-trained weights either
     return empty
 
 
@@ -146,7 +147,7 @@ def test_the_cli_refuses_without_weights(tmp_path: Path, no_weights: Path, capsy
 @pytest.mark.slow
 def test_the_cli_runs_both_on_synthetic_when_weights_are_given(tmp_path: Path, no_weights: Path, ray_address, capsys):
     weights = {name: thin_checkpoint(tmp_path / name / "model.pth", name) for name in NAMES}
-    argv = ["run", "--trackers", "crpn,sctrpn", "--bench", "synthetic", "--sequences", "synthetic_012",
+    argv = ["run", "--trackers", "crpn,sctrpn", "--bench", "synthetic", "--sequences", "synthetic_011",
             "--tracker-opt", f"crpn.weights={weights['crpn']}", "--tracker-opt", f"sctrpn.weights={weights['sctrpn']}",
             "--address", ray_address, "--results", str(tmp_path / "r"), "--reports", str(tmp_path / "rep"), "--json"]
     assert main(argv) == 0

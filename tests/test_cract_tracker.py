@@ -153,6 +153,7 @@ def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("HARNESS_CRACT"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HARNESS_WEIGHTS", str(empty))
+    monkeypatch.setenv("HARNESS_NO_SHIPPED_WEIGHTS", "1")  # not the synthetic-trained weights either
     return empty
 
 
@@ -205,7 +206,7 @@ def test_the_registry_lists_it_without_torch_and_without_importing_torch():
 
 @pytest.mark.slow
 def test_the_cli_runs_cract_on_a_synthetic_sequence(thin_weights: Path, tmp_path: Path, no_weights: Path, ray_address, capsys):
-    argv = ["run", "--trackers", "cract", "--bench", "synthetic", "--sequences", "synthetic_012",
+    argv = ["run", "--trackers", "cract", "--bench", "synthetic", "--sequences", "synthetic_011",
             "--tracker-opt", f"cract.weights={thin_weights}", "--tracker-opt", "cract.variant=thin",
             "--address", ray_address, "--results", str(tmp_path / "r"), "--reports", str(tmp_path / "rep"), "--json"]
     assert main(argv) == 0

@@ -162,6 +162,7 @@ def test_skipped_trackers_get_one_short_line_each(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HARNESS_NANOTRACK_DIR", raising=False)
     monkeypatch.setenv("HARNESS_WEIGHTS", str(tmp_path / "no-weights"))
+    monkeypatch.setenv("HARNESS_NO_SHIPPED_WEIGHTS", "1")  # not the synthetic-trained weights either
     assert main(["run", "--trackers", "all", "--bench", "synthetic", "--sequences", "x"]) == 1
     skips = [line for line in capsys.readouterr().err.splitlines() if line.startswith("harness: skipping")]
     assert "harness: skipping siamrpn: no weights (see `harness list`)" in skips

@@ -42,7 +42,7 @@ def test_killed_driver_then_resume(tmp_path, ray_address):
     env = {**os.environ, "HARNESS_CACHE": str(cache), "HARNESS_NANOTRACK_DIR": str(weights)}
     sequences = load_synthetic(cache=cache)
     cmd = [
-        sys.executable, "-m", "harness.cli", "run", "--trackers", "opencv-nano", "--bench", "synthetic",
+        sys.executable, "-m", "harness.cli", "run", "--trackers", "opencv-nano", "--bench", "synthetic-full",
         "--address", ray_address, "--results", str(results), "--reports", str(tmp_path / "reports"),
         "--workers", "2", "--json",
     ]

@@ -27,6 +27,7 @@ def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("HARNESS_SIAMRPN"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HARNESS_WEIGHTS", str(empty))
+    monkeypatch.setenv("HARNESS_NO_SHIPPED_WEIGHTS", "1")  # not the synthetic-trained weights either
     return empty
 
 
@@ -125,12 +126,12 @@ def test_the_cli_runs_siamrpn_on_synthetic_when_weights_are_given(tmp_path: Path
     from trackers.siamese.config import VARIANTS
     from trackers.siamese.model import build_model
 
-    # One tracker on the shortest sequence (128 frames) keeps this quick; siamrpnpp shares every line
+    # One tracker on one short sequence (46 frames) keeps this quick; siamrpnpp shares every line
     # of plugin, checkpoint and tracker code, and its ResNet-50 runs about 1.5 frames/s on one core.
-    # docs/trackers.md records the full `--trackers siamrpn,siamrpnpp --bench synthetic` run.
+    # docs/trackers.md records a `--trackers siamrpn,siamrpnpp --bench synthetic_full` run.
     torch.manual_seed(0)
     save_checkpoint(build_model(VARIANTS["siamrpn"]), tmp_path / "w" / "siamrpn" / "model.pth", VARIANTS["siamrpn"])
-    argv = ["run", "--trackers", "siamrpn", "--bench", "synthetic", "--sequences", "synthetic_012",
+    argv = ["run", "--trackers", "siamrpn", "--bench", "synthetic", "--sequences", "synthetic_011",
             "--weights", str(tmp_path / "w"), "--address", ray_address, "--results", str(tmp_path / "r"),
             "--reports", str(tmp_path / "rep"), "--json"]
     assert main(argv) == 0

@@ -38,6 +38,7 @@ class TrackerInfo:
     version: str
     deterministic: bool
     device: str = "cpu"
+    synthetic_weights: bool = False  # its weights were trained on synthetic data only (results say so)
 
 
 class Tracker(abc.ABC):

@@ -80,7 +80,9 @@ def tracker_provenance(results_root: Path, record: BenchmarkRecord, experiment: 
         return {"source": f"imported ({fmt})", "from": str(Path(file).parent), "code version": p.code_version,
                 "date": p.finished}
     shown = {"source": "run", "code version": p.code_version, "config hash": p.config_hash,
-             "weights sha256": p.weights_sha256[:16], "device": p.device, "host": p.host, "date": p.finished}
+             "weights sha256": p.weights_sha256[:16],
+             "weights trained on": "synthetic data only" if p.synthetic_weights else "",
+             "device": p.device, "host": p.host, "date": p.finished}
     return {k: v for k, v in shown.items() if v}
 
 

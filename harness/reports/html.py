@@ -17,7 +17,7 @@ import numpy as np
 
 from harness.metrics.conventions import conventions
 from harness.metrics.fields import Field, headline
-from harness.report import FPS, cell, columns, ranked, title, value
+from harness.report import FPS, cell, columns, mark_notes, marked, ranked, title, value
 from harness.reports import figures as fig
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
@@ -57,10 +57,10 @@ class Builder:
 
 def _summary(section: Scored, bootstrap: Bootstrap | None) -> str:
     fields = columns(section.scores)
-    rows = [[esc(s.tracker), *(esc(cell(s, f, bootstrap)) for f in fields)] for s in ranked(section.scores)]
-    note = ""
+    rows = [[esc(marked(s)), *(esc(cell(s, f, bootstrap)) for f in fields)] for s in ranked(section.scores)]
+    note = "".join(f'<p class="note">{esc(line)}</p>' for line in mark_notes(section.scores))
     if bootstrap is not None:
-        note = (f'<p class="note">Intervals: {bootstrap.level:.0%} bootstrap over sequences ({bootstrap.resamples:,} '
+        note += (f'<p class="note">Intervals: {bootstrap.level:.0%} bootstrap over sequences ({bootstrap.resamples:,} '
                 f"resamples, seed {bootstrap.seed}), shown as {'± half the width' if bootstrap.style == 'pm' else '[low, high]'}"
                 "; figures that do not decompose over sequences are shown without one.</p>")
     return _table(["tracker", *(esc(f.label) for f in fields)], rows, sortable=True) + note

@@ -48,6 +48,7 @@ def build(section: Scored, provenance: dict, command: str) -> dict:
             "per_sequence": per_sequence,
             "terms": {name: t.to_json() for name, t in s.result.terms().items() if t.sequences == tuple(names)},
             "provenance": provenance["trackers"].get(s.tracker, {}),
+            **({"marks": list(s.marks)} if s.marks else {}),
         }
     return {
         "format": FORMAT,

@@ -100,6 +100,7 @@ class Worker:
                 started=started,
                 finished=_now(),
                 deterministic=tracker.info.deterministic,
+                synthetic_weights=tracker.info.synthetic_weights,
             )
             write_shard(self.root, key, frames, provenance)
             return ShardOutcome(key, True, len(frames.boxes), time.perf_counter() - t0, device=tracker.info.device,

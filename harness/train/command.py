@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,12 +122,29 @@ def build_config(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
     return config.check(), folder
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command as a shell line in one canonical order (what checkpoints record to reproduce them)."""
+    words = ["harness", "train"]
+    for flag, value in (("--tracker", args.tracker), ("--resume", args.resume), ("--config", args.config),
+                        ("--workers", args.workers), ("--gpus-per-worker", args.gpus_per_worker),
+                        ("--eval-bench", args.eval_bench), ("--eval-root", args.eval_root),
+                        ("--eval-every", args.eval_every)):
+        if value is not None:
+            words += [flag, str(value)]
+    for flag, values in (("--data", args.data), ("--set", args.settings)):
+        for value in values:
+            words += [flag, value]
+    if args.output:
+        words += ["-o", str(args.output)]
+    return shlex.join(words)
+
+
 def train(args: argparse.Namespace) -> int:
     from harness.train.driver import run_training
 
     config, folder = build_config(args)
     progress = not args.no_progress and not args.json and sys.stderr.isatty()
-    summary = run_training(config, folder, args.address, progress)
+    summary = run_training(config, folder, args.address, progress, command_line(args))
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0

@@ -114,12 +114,12 @@ class Evaluator(threading.Thread):
         self.join()
 
 
-def _trainer(config: TrainConfig, folder: RunFolder) -> TorchTrainer:
+def _trainer(config: TrainConfig, folder: RunFolder, command: str) -> TorchTrainer:
     gpu = config.gpus_per_worker > 0
     resources = {"CPU": config.cpus_per_worker, **({"GPU": config.gpus_per_worker} if gpu else {})}
     return TorchTrainer(
         train_loop,
-        train_loop_config={"config": config.to_dict(), "run_dir": str(folder.root)},
+        train_loop_config={"config": config.to_dict(), "run_dir": str(folder.root), "command": command},
         torch_config=TorchConfig(backend="nccl" if gpu else "gloo"),
         scaling_config=ScalingConfig(num_workers=config.workers, use_gpu=gpu, resources_per_worker=resources),
         run_config=RunConfig(name=RAY, storage_path=str(folder.root),
@@ -128,12 +128,18 @@ def _trainer(config: TrainConfig, folder: RunFolder) -> TorchTrainer:
     )
 
 
-def run_training(config: TrainConfig, run_dir: Path, address: str | None = None, progress: bool = False) -> dict[str, Any]:
-    """Train (or continue training) into `run_dir`; the summary `--json` prints."""
+def run_training(config: TrainConfig, run_dir: Path, address: str | None = None, progress: bool = False,
+                 command: str = "") -> dict[str, Any]:
+    """Train (or continue training) into `run_dir`; the summary `--json` prints. `command` is the line
+    that started the run; the first one given is kept in the run folder and recorded in every
+    checkpoint (a resumed run reaches the weights an uninterrupted one would have)."""
     videos = preflight(config)
     folder = RunFolder(Path(run_dir).resolve())
     folder.root.mkdir(parents=True, exist_ok=True)
     write_json(folder.config, config.to_dict())
+    if command and not folder.command.exists():
+        folder.command.write_text(command + "\n")
+    command = folder.command.read_text().strip() if folder.command.exists() else command
     steps = steps_per_epoch(config, config.workers)
     total = config.epochs * steps * config.batch * config.workers
     started = connect(address)
@@ -145,7 +151,7 @@ def run_training(config: TrainConfig, run_dir: Path, address: str | None = None,
             evaluator.start()
         watcher.start()
         try:
-            _trainer(config, folder).fit()
+            _trainer(config, folder, command).fit()
         except TrainingFailedError as exc:
             raise HarnessError(f"training failed (after {config.max_failures} restarts from the last checkpoint): {exc}") from exc
         finally:

@@ -1,6 +1,7 @@
 """A training run's folder.
 
     RUN_DIR/config.json            the whole configuration (what --resume reads back)
+    RUN_DIR/command.txt            the command that started the run (recorded in every checkpoint)
     RUN_DIR/losses.jsonl           one line per step: epoch, step, pairs seen, seconds, rates, losses
     RUN_DIR/epochs.jsonl           one line per epoch: its mean losses, learning rates, checkpoint
     RUN_DIR/eval.jsonl             one line per evaluated epoch: benchmark, profile, success AUC, precision
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 CONFIG = "config.json"
+COMMAND = "command.txt"
 LOSSES = "losses.jsonl"
 EPOCHS = "epochs.jsonl"
 EVALUATIONS = "eval.jsonl"
@@ -40,6 +42,10 @@ class RunFolder:
     @property
     def config(self) -> Path:
         return self.root / CONFIG
+
+    @property
+    def command(self) -> Path:
+        return self.root / COMMAND
 
     @property
     def losses(self) -> Path:

@@ -62,7 +62,8 @@ def train_loop(loop_config: dict[str, Any]) -> None:
             saved = None
             if rank == 0:
                 saved = Checkpoint.from_directory(scratch)
-                model = trainer.save(Path(scratch), epoch, {"steps_per_epoch": steps, "workers": world})
+                model = trainer.save(Path(scratch), epoch, {"steps_per_epoch": steps, "workers": world,
+                                                            "command": loop_config.get("command", "")})
                 target = folder.checkpoint(epoch)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(model, target.with_name(target.name + ".partial"))

@@ -7,11 +7,12 @@ released CRACT weights exist (the authors published none), so our format is the 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Mapping
 
 from trackers.base import TrackerError
-from trackers.cract.config import CRACTVariant, settings_from_dict
+from trackers.cract.config import CRACTModelConfig, CRACTVariant, settings_from_dict
 from trackers.cract.model import CRACTNet
 from trackers.siamese.checkpoint import FORMAT, CheckpointError, is_ours, load_ours, read_file, save_ours
 
@@ -20,6 +21,18 @@ def save(model: CRACTNet, path: Path, variant: CRACTVariant, training: Mapping[s
     """Write `model` with the variant's config (its tracking/online settings included); returns
     the tensors' checksum. `training` is free-form (plain values) and records how they were made."""
     return save_ours(model, path, variant.name, variant.to_dict(), training)
+
+
+def stored_variant(raw: Any, variant: CRACTVariant) -> CRACTVariant:
+    """`variant` with the network shape a checkpoint of ours made for it stores (another width, as
+    `harness train --set width=...` makes), so that the plugin builds the network the file holds."""
+    if not (is_ours(raw) and raw.get("variant") == variant.name):
+        return variant
+    stored = (raw.get("config") or {}).get("model")
+    if not isinstance(stored, dict) or set(stored) != {f.name for f in dataclasses.fields(CRACTModelConfig)}:
+        return variant
+    return dataclasses.replace(variant, model=CRACTModelConfig(**{k: tuple(v) if isinstance(v, list) else v
+                                                                  for k, v in stored.items()}))
 
 
 def load(model: CRACTNet, path: Path, variant: CRACTVariant) -> CRACTVariant:

@@ -44,16 +44,19 @@ class CRACT(SiamesePlugin):
     def build(self, device: str) -> Tracker:
         import torch
 
-        from trackers.cract.checkpoint import load
+        from trackers.cract.checkpoint import load, stored_variant
         from trackers.cract.model import build_model
         from trackers.cract.tracker import CRACTTracker
+        from trackers.siamese.checkpoint import read_file, synthetic_only
         from trackers.siamese.tracker import resolve_device
 
-        variant = self.variant()
+        path = self.weights_path()[0]
+        raw = read_file(path)
+        variant = stored_variant(raw, self.variant())  # a thinner network trained by `harness train`
         model = build_model(variant)
         # The checkpoint's tuned settings replace the defaults; options still win.
-        tuned = with_overrides(load(model, self.weights_path()[0], variant), self.config)
+        tuned = with_overrides(load(model, path, variant), self.config)
         where = resolve_device(device)
         info = TrackerInfo(name=self.name, version=f"{variant.name}-harness/torch-{torch.__version__}",
-                           deterministic=self.deterministic, device=where.type)
+                           deterministic=self.deterministic, device=where.type, synthetic_weights=synthetic_only(raw))
         return CRACTTracker(model, tuned, where, info)

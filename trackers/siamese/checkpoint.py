@@ -131,6 +131,12 @@ def is_ours(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("format") == FORMAT
 
 
+def synthetic_only(raw: Any) -> bool:
+    """Whether a file's weights were trained on synthetic data only (our format's training record says so)."""
+    training = raw.get("training") if is_ours(raw) else None
+    return isinstance(training, dict) and training.get("synthetic_data_only") is True
+
+
 def checked_ours(raw: dict[str, Any], path: Path) -> OurCheckpoint:
     """The contents of a file in our format, or an error naming what is wrong with it."""
     if raw.get("version") != FORMAT_VERSION:

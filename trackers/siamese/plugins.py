@@ -8,7 +8,10 @@ hyper-parameters of `config.TRACK_OPTIONS`, and for `siamrpnpp` the `variant` (r
 Weights are looked for at, in order: the `weights` option; ``$HARNESS_<VARIANT>_WEIGHTS`` (e.g.
 HARNESS_SIAMRPNPP_MOBILEV2_WEIGHTS); ``$HARNESS_WEIGHTS/<variant>/model.pth``;
 ``./weights/<variant>/model.pth``, where <variant> is siamrpn, siamrpnpp, siamrpnpp-alex or
-siamrpnpp-mobilev2 whichever name chose it.
+siamrpnpp-mobilev2 whichever name chose it (the two folders only where they hold the file); last,
+the thin synthetic-trained weights shipped in the package (`trackers.weights`; not with
+``$HARNESS_NO_SHIPPED_WEIGHTS`` set). A tracker built from weights trained on synthetic data only
+says so in its `TrackerInfo`, and results and reports carry that mark.
 
 Threads: the runner puts one worker per core, so each tracker defaults to one torch thread;
 torch's default (every core per worker) would oversubscribe the CPU and make fps depend on the
@@ -26,10 +29,13 @@ from typing import ClassVar
 
 from trackers.base import Tracker, TrackerError, TrackerInfo, TrackerPlugin, WeightsMissingError
 from trackers.siamese.config import TRACK_OPTIONS, VARIANTS, Variant, with_overrides
+from trackers.weights import synthetic_weights
 
 WEIGHTS_ENV = "HARNESS_WEIGHTS"
 WEIGHTS_FILE = "model.pth"
 TORCH_PIN = "torch==2.13.0"
+SHIPPED = "the synthetic-trained weights shipped with the package (trained on synthetic data only)"
+NO_SHIPPED_ENV = "HARNESS_NO_SHIPPED_WEIGHTS"  # set: never fall back to the shipped weights
 SOURCES = {
     "siamrpn": "the up-channel SiamRPN weights the authors released with DaSiamRPN "
     "(SiamRPNVOT.model or SiamRPNOTB.model)",
@@ -76,15 +82,22 @@ class SiamesePlugin(TrackerPlugin):
         return VARIANTS[self.variant_choices[choice]]
 
     def weights_path(self) -> tuple[Path, str]:
-        """The checkpoint file looked for, and which setting chose it."""
+        """The checkpoint file looked for, and which setting chose it: a file named by the option or the
+        tracker's variable is used as given; the folders ($HARNESS_WEIGHTS, ./weights) when they hold
+        one; then the shipped synthetic-trained weights (unless $HARNESS_NO_SHIPPED_WEIGHTS is set);
+        else the first folder's path, for the message saying where weights go."""
         name = self.variant().name
         if self.config.get("weights"):
             return Path(self.config["weights"]).expanduser().resolve(), "option weights"
         if os.environ.get(weights_env(name)):
             return Path(os.environ[weights_env(name)]).expanduser().resolve(), f"${weights_env(name)}"
+        folders = [(Path("weights", name, WEIGHTS_FILE).resolve(), f"default ./weights/{name}/{WEIGHTS_FILE}")]
         if os.environ.get(WEIGHTS_ENV):
-            return (Path(os.environ[WEIGHTS_ENV]).expanduser() / name / WEIGHTS_FILE).resolve(), f"${WEIGHTS_ENV}"
-        return Path("weights", name, WEIGHTS_FILE).resolve(), f"default ./weights/{name}/{WEIGHTS_FILE}"
+            root = Path(os.environ[WEIGHTS_ENV]).expanduser()
+            folders.insert(0, ((root / name / WEIGHTS_FILE).resolve(), f"${WEIGHTS_ENV}"))
+        found = next((chosen for chosen in folders if chosen[0].is_file()), None)
+        shipped = None if os.environ.get(NO_SHIPPED_ENV) else synthetic_weights(name)
+        return found or ((shipped, SHIPPED) if shipped is not None else folders[0])
 
     def weights_hint(self) -> str:
         """What file belongs at the weights path, in words."""
@@ -128,7 +141,7 @@ class SiamesePlugin(TrackerPlugin):
         """The tracker, its weights found and torch ready."""
         import torch
 
-        from trackers.siamese.checkpoint import load_weights, read_file, stored_variant
+        from trackers.siamese.checkpoint import load_weights, read_file, stored_variant, synthetic_only
         from trackers.siamese.model import build_model
         from trackers.siamese.tracker import SiamRPNTracker, resolve_device
 
@@ -142,7 +155,7 @@ class SiamesePlugin(TrackerPlugin):
         track = with_overrides(base, self.config)
         where = resolve_device(device)
         info = TrackerInfo(name=self.name, version=f"{variant.name}-{loaded.layout}/torch-{torch.__version__}",
-                           deterministic=self.deterministic, device=where.type)
+                           deterministic=self.deterministic, device=where.type, synthetic_weights=synthetic_only(raw))
         return SiamRPNTracker(model, variant, track, where, info)
 
     def weights_files(self) -> list[Path]:

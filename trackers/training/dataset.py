@@ -49,12 +49,13 @@ class PairMaker:
         t, s = ref.template, ref.search
         template_image, template_box = sampler.sources[t.source].crop(t.video, t.track, t.frame)
         search_image, search_box = sampler.sources[s.source].crop(s.video, s.track, s.frame)
-        template, _ = augment(template_image, template_box, EXEMPLAR_SIZE, config.template_aug, rng, ref.gray)
+        template, template_box = augment(template_image, template_box, EXEMPLAR_SIZE, config.template_aug, rng, ref.gray)
         search, box = augment(search_image, search_box, SEARCH_SIZE, config.search_aug, rng, ref.gray)
         item = {
             "template": np.ascontiguousarray(template.transpose(2, 0, 1), dtype=np.float32),
             "search": np.ascontiguousarray(search.transpose(2, 0, 1), dtype=np.float32),
             "box": np.asarray(box, dtype=np.float32),
+            "template_box": np.asarray(template_box, dtype=np.float32),
             "negative": np.bool_(ref.negative),
         }
         if self._targets is not None:

@@ -41,7 +41,7 @@ def probe(model: torch.nn.Module, spec: TrainingSpec, items: Sequence[Mapping[st
         for start in range(0, len(items), batch):
             chunk = items[start:start + batch]
             tensors = to_device({k: torch.as_tensor(np.stack([it[k] for it in chunk])) for k in chunk[0]}, device)
-            outputs = model(tensors["template"], tensors["search"])
+            outputs = spec.forward(model, tensors)
             context = LossContext(anchors, np.random.default_rng(0), cls_weight, loc_weight)
             result = spec.loss(outputs, tensors, context)
             for name, value in {"loss": result.total, **result.parts}.items():

@@ -58,7 +58,7 @@ def train_step(module: nn.Module, optimizer: torch.optim.Optimizer, batch: Mappi
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         with module.no_sync() if distributed and not last else nullcontext():
-            result = spec.loss(module(chunk["template"], chunk["search"]), chunk, context)
+            result = spec.loss(spec.forward(module, chunk), chunk, context)
             (result.total / len(chunks)).backward()
         values = {"total": float(result.total.detach()), **{k: float(v.detach()) for k, v in result.parts.items()}}
         valid = valid and _valid(values["total"])

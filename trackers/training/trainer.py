@@ -35,7 +35,10 @@ def synthetic_only(config: TrainConfig) -> bool:
 def check_recipe(config: TrainConfig) -> None:
     """TrainingError when the configuration cannot train as asked (before any worker starts)."""
     config.check()
-    spec_for(config.tracker)
+    spec = spec_for(config.tracker)
+    if config.neg > 0 and not spec.negative_pairs:
+        raise TrainingError(f"{config.tracker}: neg={config.neg}, but its loss labels every pair against its box and has "
+                            "no negative-pair path (its paper trains on pairs of one sequence): --set neg=0")
     backbone = config.backbone
     if backbone.pretrained and not Path(backbone.pretrained).expanduser().is_file():
         raise TrainingError(f"backbone.pretrained={backbone.pretrained}: no such file")
@@ -98,7 +101,8 @@ class Trainer:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         training = {"tracker": self.config.tracker, "width": self.config.width, "epoch": epoch, "synthetic_data_only": synthetic_only(self.config),
-                    "data": [d.name for d in self.config.data], "seed": self.config.seed, **dict(extra or {})}
+                    "data": [d.name for d in self.config.data], "seed": self.config.seed, "config": self.config.to_dict(),
+                    **dict(extra or {})}
         save_checkpoint(self.model, folder / MODEL_FILE, self.variant, training=training)
         torch.save({"epoch": epoch, "phase": self._phase,
                     "optimizer": self.optimizer.state_dict() if self.optimizer else None}, folder / STATE_FILE)

@@ -43,7 +43,7 @@ class _CascadePlugin(SiamesePlugin):
 
         from trackers.siamese.cascade.model import build_cascade_model
         from trackers.siamese.cascade.tracker import CascadeTracker
-        from trackers.siamese.checkpoint import CheckpointError, checked_ours, is_ours, read_file, strict_load
+        from trackers.siamese.checkpoint import CheckpointError, checked_ours, is_ours, read_file, strict_load, synthetic_only
         from trackers.siamese.tracker import resolve_device
 
         path = self.weights_path()[0]
@@ -71,6 +71,7 @@ class _CascadePlugin(SiamesePlugin):
             version=f"{variant.name}-{m.fusion}-{m.head}-x{m.width_mult:g}-{m.stages}stage/torch-{torch.__version__}",
             deterministic=self.deterministic,
             device=where.type,
+            synthetic_weights=synthetic_only(raw),
         )
         return CascadeTracker(model, variant, track, cascade, where, info)
 
