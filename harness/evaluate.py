@@ -26,7 +26,7 @@ from harness.errors import EvaluationError, ShortResultError
 from harness.experiments import EXPERIMENTS, Experiment
 from harness.metrics.fields import Field, Result
 from harness.store import (
-    STATUSES, ShardKey, StoredShard, read_provenance, read_tracker, shard_path, stored_sequences, stored_trackers,
+    STATUSES, StoredShard, read_tracker, stored_sequences, stored_trackers,
 )
 
 _TIMED = np.isin(np.arange(len(STATUSES)), [STATUSES.index("tracked"), STATUSES.index("failed")])
@@ -62,14 +62,6 @@ def _fps(shards: dict[str, list[StoredShard]]) -> float:
     repetition 1; NaN when any of those has no latency (imported results)."""
     latency = np.concatenate([s[0].latency_ms[_TIMED[s[0].status]] for s in shards.values()] or [np.zeros(0)])
     return float(1e3 / np.mean(latency)) if latency.size and np.isfinite(latency).all() else float("nan")
-
-
-def _synthetic_weights(results_root: Path, record: BenchmarkRecord, experiment: Experiment, tracker: str,
-                       sequences: list[Sequence]) -> bool:
-    """Whether any first-repetition shard of these sequences was made with synthetic-trained weights
-    (only the files' footers are read)."""
-    keys = (ShardKey(tracker, record.name, s.name, 1, experiment.name) for s in sequences)
-    return any(read_provenance(shard_path(results_root, key)).synthetic_weights for key in keys)
 
 
 def _resolve(benchmark: str, experiment: Experiment | str | None) -> tuple[BenchmarkRecord, Experiment]:
@@ -153,7 +145,7 @@ def score_stored(
         short = any(len(shards[s.name][0].boxes) < len(s) for s in scored)
         result = _score(experiment, tracker, shards, scored, prof, record, pad_missing)
         marks = ((PADDED,) if pad_missing and short else ()) + \
-            ((SYNTHETIC,) if _synthetic_weights(results_root, record, experiment, tracker, scored) else ())
+            ((SYNTHETIC,) if any(shards[s.name][0].synthetic_weights for s in scored) else ())
         scores[tracker] = TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker], marks)
     return Scoring(scored, [scores[t] for t in names], len(wanted))
 

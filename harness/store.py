@@ -316,6 +316,7 @@ class StoredShard:
     status: np.ndarray  # (N,) int8: index into STATUSES
     latency_ms: np.ndarray  # (N,)
     source: str  # what a user recognises: the imported result file, else the shard file itself
+    synthetic_weights: bool = False  # made with weights trained on synthetic data only
 
     @property
     def statuses(self) -> np.ndarray:
@@ -326,9 +327,13 @@ class StoredShard:
 _READ = ["x", "y", "w", "h", "status", "latency_ms"]
 
 
-def _source(path: Path, metadata: dict[bytes, bytes] | None) -> str:
-    origin = json.loads((metadata or {}).get(PROVENANCE_KEY, b"{}")).get("source", "run")
-    return origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
+def _origin(path: Path, metadata: dict[bytes, bytes] | None) -> tuple[str, bool]:
+    """The shard's source (see StoredShard.source) and whether its weights were synthetic-trained, from
+    the provenance the file's footer holds (already read with the schema: no second open)."""
+    provenance = json.loads((metadata or {}).get(PROVENANCE_KEY, b"{}"))
+    origin = provenance.get("source", "run")
+    source = origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
+    return source, bool(provenance.get("synthetic_weights", False))
 
 
 def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
@@ -369,7 +374,7 @@ def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> Stor
     except StoreError as error:
         raise StoreError(f"{path}: {error}") from None
     return StoredShard(tracker, sequence, repetition, boxes, status, table["latency_ms"].to_numpy(),
-                       _source(path, metadata))
+                       *_origin(path, metadata))
 
 
 def shard_file(root: Path, key: ShardKey) -> StoredShard:
