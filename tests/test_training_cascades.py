@@ -99,11 +99,12 @@ def test_fits_a_fixed_batch_through_its_own_loss(tracker, pairs, steps, factor, 
 
 
 @pytest.mark.parametrize("tracker", ["crpn", "sctrpn", "cract"])
-def test_a_checkpoint_probes_and_tracks_with_its_plugin(tracker, tmp_path):
+def test_a_checkpoint_probes_tracks_with_its_plugin_and_resumes(tracker, tmp_path):
     """A checkpoint of the trainer is what `harness run` loads: the plugin builds the thin shape it holds
-    and reports weights trained on synthetic data only; the held-out probe scores its top proposal."""
+    and reports weights trained on synthetic data only; the held-out probe scores its top proposal; a
+    new trainer resumes from it (`harness train --resume`) with the same weights."""
     torch.set_num_threads(1)
-    cfg = config(tracker, batch=2, epochs=1, lr=Phase("log", 1, 0.01, 0.01))
+    cfg = config(tracker, batch=2, epochs=2, lr=Phase("log", 2, 0.01, 0.001))
     trainer = Trainer(cfg)
     trainer.begin_epoch(0)
     maker = PairMaker(cfg)
@@ -119,3 +120,7 @@ def test_a_checkpoint_probes_and_tracks_with_its_plugin(tracker, tmp_path):
     tracker_.initialize(frame, np.array([140.0, 100.0, 40.0, 30.0]))
     box = tracker_.track(frame).box
     assert box.shape == (4,) and np.isfinite(box).all()  # a network of another shape would not have loaded
+    resumed = Trainer(cfg)
+    assert resumed.resume(path.parent) == 1
+    for name, tensor in trainer.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], tensor), name

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from trackers.siamese.checkpoint import load_weights, read_file, save_checkpoint
+from trackers.siamese.checkpoint import load_ours, read_file, save_checkpoint
 from trackers.training.anchor_target import training_anchors
 from trackers.training.config import TrainConfig
 from trackers.training.dataset import PairMaker
@@ -112,7 +112,10 @@ class Trainer:
         """Load a checkpoint folder saved at the end of an epoch and set up the next epoch (with the
         optimizer's momentum when the trainable set stays the same); returns that epoch."""
         folder = Path(folder)
-        load_weights(self.model, folder / MODEL_FILE, self.variant)
+        # the weights only: the run's configuration is config.json's, and a tracking section belongs to
+        # the tracker whose checkpoint this is (CRACT's is not SiamRPN's)
+        path = folder / MODEL_FILE
+        load_ours(self.model, read_file(path), path, self.variant.name, self.variant.to_dict()["model"])
         state = read_file(folder / STATE_FILE)
         following = int(state["epoch"]) + 1
         same_phase = state.get("phase") == backbone_trains(self.config, following)
