@@ -50,7 +50,8 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--eval-every", type=int, help="evaluate every N epochs (default 1; the last epoch always)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     p.add_argument("-o", "--output", type=Path, metavar="RUN_DIR", help="the run folder to create")
-    p.add_argument("--address", help="join a running Ray cluster (default: start a local one)")
+    p.add_argument("--address", help="join a running Ray cluster: HOST:PORT of its head, or auto (RAY_ADDRESS, "
+                   "else the cluster `ray start` started here); default: start a local one")
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     return p

@@ -9,7 +9,6 @@ Train resumes a run of the same name and storage path from its last checkpoint.
 
 from __future__ import annotations
 
-import logging
 import math
 import queue
 import threading
@@ -23,6 +22,7 @@ from ray.train.torch import TorchConfig, TorchTrainer
 from tqdm import tqdm
 
 from harness.errors import HarnessError
+from harness.runner.cluster import connect
 from harness.train.plot import write_loss_plot
 from harness.train.runfolder import RAY, RunFolder, append_line, read_lines, records, write_json
 from harness.train.validate import evaluate_epoch
@@ -33,15 +33,6 @@ from trackers.training.trainer import preflight, synthetic_only
 
 POLL_SECONDS = 0.5
 CHECKPOINTS_KEPT = 2  # Ray Train's own copies (model + optimizer); our per-epoch files are all kept
-
-
-def connect(address: str | None) -> bool:
-    """Join a cluster (or start a local Ray); True when this call started it."""
-    if ray.is_initialized():
-        return False
-    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
-    ray.init(address=address or "local", include_dashboard=False, log_to_driver=False, configure_logging=False)
-    return True
 
 
 class Watcher(threading.Thread):
@@ -142,7 +133,7 @@ def run_training(config: TrainConfig, run_dir: Path, address: str | None = None,
     command = folder.command.read_text().strip() if folder.command.exists() else command
     steps = steps_per_epoch(config, config.workers)
     total = config.epochs * steps * config.batch * config.workers
-    started = connect(address)
+    started = connect(address).started  # the runner's: token, fail-fast probe, local unless told
     evaluator = Evaluator(config, folder, address) if config.eval.bench else None
     watcher = Watcher(folder, config, total, progress, evaluator.todo if evaluator else None)
     began = time.time()
