@@ -99,11 +99,17 @@ def ship(name: str) -> dict:
     steps = [json.loads(line) for line in (folder / "losses.jsonl").read_text().splitlines()]
     summary = json.loads((folder / "summary.json").read_text())
     cpu = json.loads((folder / "cpu.json").read_text()) if (folder / "cpu.json").is_file() else {}
+    # epochs.jsonl's seconds count from the start of each (possibly resumed) run: sum the epochs' own times
+    elapsed, previous = 0.0, 0.0
+    for epoch in (json.loads(line) for line in (folder / "epochs.jsonl").read_text().splitlines()):
+        elapsed += epoch["seconds"] - (previous if epoch["seconds"] >= previous else 0.0)
+        previous = epoch["seconds"]
+    resumed = summary["pairs_this_run"] < summary["pairs"]
     losses = [k for k in steps[0] if k not in ("epoch", "step", "iteration", "pairs", "seconds", "lr", "skipped")]
     record = {
         "tracker": name, "command": training["command"], "seed": training["seed"], "width": training["width"],
-        "epochs": training["epoch"] + 1, "pairs": summary["pairs"], "training_minutes": round(steps[-1]["seconds"] / 60, 1),
-        "cpu_minutes": round(cpu["cpu_seconds"] / 60, 1) if cpu else None,
+        "epochs": training["epoch"] + 1, "pairs": summary["pairs"], "training_minutes": round(elapsed / 60, 1),
+        "cpu_minutes": round(cpu["cpu_seconds"] / 60, 1) if cpu and not resumed else None, "resumed": resumed,
         "synthetic_data_only": training["synthetic_data_only"],
         "first_steps": [{k: s[k] for k in losses} for s in steps[:FIRST_STEPS]],
         "last_epoch": {k: round(float(np.mean([s[k] for s in steps if s["epoch"] == training["epoch"]])), 4) for k in losses},
@@ -135,6 +141,12 @@ def static_box(bench: str) -> float:
     return float(evaluate(inputs, "lasot_matlab").values["success_auc"])
 
 
+def _cpu(record: dict) -> str:
+    if record["cpu_minutes"] is not None:
+        return f"{record['cpu_minutes']:.0f} min"
+    return "not sampled (resumed run)" if record.get("resumed") else "not sampled"
+
+
 def table(records: dict[str, dict], scores: dict[str, dict[str, dict]], static: dict[str, float]) -> str:
     rows = ["| tracker | width | parameters | file | pairs | training (wall) | CPU | last epoch's loss | "
             "AUC `synthetic` | AUC `synthetic_full` |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -145,7 +157,7 @@ def table(records: dict[str, dict], scores: dict[str, dict[str, dict]], static: 
         params = sum(t.numel() for k, t in state.items() if "running_" not in k and "num_batches" not in k)
         size = (SHIPPED / f"{name}.pth").stat().st_size / 1e6
         rows.append(f"| {name} | {r['width']} | {params / 1e6:.2f} M | {size:.1f} MB | {r['pairs']:,} | "
-                    f"{r['training_minutes']:.0f} min | {r['cpu_minutes']:.0f} min | {r['last_epoch']['total']:.3f} | "
+                    f"{r['training_minutes']:.0f} min | {_cpu(r)} | {r['last_epoch']['total']:.3f} | "
                     + " | ".join(f"{scores[b][name]['success_auc']:.3f}" for b in ("synthetic", "synthetic_full")) + " |")
     rows.append("| opencv-mil | | | | | | | | " + " | ".join(
         f"{scores[b]['opencv-mil']['success_auc']:.3f}" for b in ("synthetic", "synthetic_full")) + " |")
