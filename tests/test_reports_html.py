@@ -183,3 +183,27 @@ def test_a_result_kind_no_renderer_knows_renders_from_its_declarations() -> None
     text = render([section], provenance)
     assert "p95 latency (ms)" in text and "mean against p95" in text and "figures per device" in text
     assert "latency cdf" in text and "mean latency (ms) per sequence" in text
+
+
+def test_packed_plotly_is_kept_in_the_cache_and_unpacks_to_plotly_js(tmp_path, monkeypatch):
+    """The page embeds plotly.js gzip-compressed; the packing is done once per machine and plotly
+    version, and what is read back is the same stream."""
+    import base64
+    import gzip
+
+    from plotly.offline import get_plotlyjs
+
+    from harness.reports.page import plotly_gzip_base64
+
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
+    plotly_gzip_base64.cache_clear()
+    try:
+        packed = plotly_gzip_base64()
+        kept = list(tmp_path.glob("plotly-*.js.gz.b64"))
+        assert len(kept) == 1 and kept[0].read_text() == packed and not list(tmp_path.glob("*.partial"))
+        assert gzip.decompress(base64.b64decode(packed)).decode() == get_plotlyjs()
+        kept[0].write_text(base64.b64encode(gzip.compress(b"kept")).decode())
+        plotly_gzip_base64.cache_clear()
+        assert gzip.decompress(base64.b64decode(plotly_gzip_base64())) == b"kept"  # read back, not packed again
+    finally:
+        plotly_gzip_base64.cache_clear()
