@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--grace", type=int,
                      help=f"slow calls forgiven after each initialisation in realtime (default {VOT_STACK.grace})")
     run.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
-                     help="a tracker option, e.g. siamrpnpp.penalty_k=0.05 or siamrpn.weights=model.pth (repeatable)")
+                     help="a tracker option, e.g. siamrpnpp.penalty_k=0.05, siamrpn.weights=model.pth or "
+                          "siamrpnpp.inference=fast (Siamese networks: exact, the default, or fast; docs/trackers.md) "
+                          "(repeatable)")
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
