@@ -6,14 +6,14 @@ untouched: the rewrite runs after the weights are in. Modes (plugin option `infe
 
 - ``exact`` (the default): only rewrites that change no bit of any output. Max pooling runs on a
   channels-last copy of its input and gives its maxima back in the usual layout (a maximum is exact
-  in any order; this torch's NCHW CPU max-pool kernel is about 10x slower than its NHWC one).
+  in any order; this torch's NHWC CPU max-pool kernel is the faster one: docs/performance.md).
 - ``fast``: every batch norm folded into the convolution before it (in float64, rounded once), and
   on CPUs the stride-1 3x3 convolutions with at least `WINOGRAD_MIN` input x output channels as
   Winograd F(4x4, 3x3) (`winograd`) and every tensor channels-last. Outputs stay within about 2e-6
   of their largest value of the exact ones (tested to 1e-5), but not bit for bit, and a tracker
-  integrates such differences: with pysot's seeded parity checkpoint, folding alone moves the boxes
-  on VOT bag by 1e-2 px within 80 frames and changes the chosen anchor at frame 89, where the exact
-  mode stays within 2e-3 px of pysot's boxes (tests/test_pysot_parity.py). Hence opt-in.
+  integrates such differences: with pysot's seeded parity checkpoint on VOT bag the fast mode
+  chooses another anchor at frame 91 (perf/siamese_fast_drift.py), where the exact mode keeps
+  pysot's anchors and stays within 2e-3 px of its boxes (tests/test_pysot_parity.py). Hence opt-in.
 
 Speed and differences: docs/performance.md. Nothing here runs when a network is trained: `harness
 train` builds, trains and saves the module as it is, and a checkpoint loads into the plain network

@@ -6,8 +6,8 @@ multiplications per channel pair instead of m^2 r^2: F(4x4, 3x3) needs 36 instea
 per-channel sums become 36 matrix products that run at BLAS speed. The transforms come from the
 Toom-Cook construction on the interpolation points `POINTS` (exact fractions here; the filter
 transform is applied once, in float64, when the layer is made). The points 0, 1, -1, 2, -1/2 (and
-infinity) round about 4x less than the textbook 0, ±1, ±2 in float32 (measured: 2e-6 against
-5e-6 of the largest output, direct convolution 3e-7; see docs/performance.md).
+infinity) keep the transforms' entries smaller than the textbook 0, ±1, ±2, so float32 rounds
+less; tests/test_siamese_inference.py holds whole networks to 1e-5 of their largest output.
 
 A dilated convolution (the SiamRPN++ ResNet's conv4/conv5) is d x d ordinary ones on the input's
 phases (rows a, a + d, a + 2d, ...): the phases become extra tiles of the same products.
