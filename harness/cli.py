@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shard-timeout", type=float, metavar="SECONDS",
                      help="time limit of each shard; past it the worker is stopped and the shard recorded as failed "
                           "(default: 120 s + 2 s per frame)")
+    run.add_argument("--batch-sequences", type=int, default=1, metavar="N",
+                     help="one-pass shards of one Siamese tracker (not cract) that each worker tracks together, "
+                          "their search forwards batched; same results (default 1: one at a time; docs/operations.md)")
     run.add_argument("--retries", type=int, default=1,
                      help="runs again of a shard whose worker process died (default 1); tracker errors are not retried")
     run.add_argument("--protocol", choices=list(EXPERIMENTS),
