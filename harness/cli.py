@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shard-timeout", type=float, metavar="SECONDS",
                      help="time limit of each shard; past it the worker is stopped and the shard recorded as failed "
                           "(default: 120 s + 2 s per frame)")
+    run.add_argument("--batch-sequences", type=int, default=1, metavar="N",
+                     help="one-pass shards of one Siamese tracker (not cract) that each worker tracks together, "
+                          "their search forwards batched; same results (default 1: one at a time; docs/operations.md)")
     run.add_argument("--retries", type=int, default=1,
                      help="runs again of a shard whose worker process died (default 1); tracker errors are not retried")
     run.add_argument("--protocol", choices=list(EXPERIMENTS),
@@ -83,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--grace", type=int,
                      help=f"slow calls forgiven after each initialisation in realtime (default {VOT_STACK.grace})")
     run.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
-                     help="a tracker option, e.g. siamrpnpp.penalty_k=0.05 or siamrpn.weights=model.pth (repeatable)")
+                     help="a tracker option, e.g. siamrpnpp.penalty_k=0.05, siamrpn.weights=model.pth or "
+                          "siamrpnpp.inference=fast (Siamese networks: exact, the default, or fast; docs/trackers.md) "
+                          "(repeatable)")
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     summary = run_shards(
         plugins, record.name, sequences, args.results, experiment=chosen, repetitions=args.repetitions,
         workers=args.workers, address=args.address, progress=progress, shard_timeout=args.shard_timeout,
-        retries=args.retries, gpus_per_worker=args.gpus_per_worker,
+        retries=args.retries, gpus_per_worker=args.gpus_per_worker, batch_sequences=args.batch_sequences,
         notify=lambda message: print(f"harness: {message}", file=sys.stderr),
     )
     ok_trackers = sorted({p.name for p in plugins} - {o.key.tracker for o in summary.failed})

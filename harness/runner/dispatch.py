@@ -140,11 +140,15 @@ def run_shards(
     retries: int = 1,
     gpus_per_worker: float | None = None,
     notify: Notify | None = None,
+    batch_sequences: int = 1,
 ) -> RunSummary:
     """Run every incomplete shard of `experiment` (default repetitions: the experiment's); complete ones
     are skipped, failures recorded and reported. `shard_timeout`: seconds a shard may take (default
     `default_shard_timeout` of its length); `retries`: runs again of a shard whose worker process died;
-    `notify` receives what the user should know as it happens (which Ray, quarantined files, retries)."""
+    `notify` receives what the user should know as it happens (which Ray, quarantined files, retries);
+    `batch_sequences`: one-pass shards of one batch-capable tracker that an actor tracks together."""
+    if batch_sequences < 1:
+        raise HarnessError(f"--batch-sequences {batch_sequences}: must be at least 1 (1 tracks one sequence at a time)")
     notify = notify or (lambda message: None)
     repetitions = repetitions or experiment.default_repetitions
     results_root = Path(results_root).resolve()
@@ -171,7 +175,7 @@ def run_shards(
         firsts = {seq.name: seq.frames[0] for _, seq in todo if seq.frames is not None and len(seq.frames)}
         check_nodes(list(firsts.values()), results_root)
         dispatcher = _Dispatcher(plugins, results_root, experiment, repetitions, layout, shard_timeout, retries,
-                                 summary, settled, notify)
+                                 summary, settled, notify, batch_sequences)
         dispatcher.run(todo, progress)
     finally:
         if connection.started:
@@ -188,13 +192,14 @@ class _Shard:
 
 
 class _Slot:
-    """One worker actor and the shards submitted to it, in order: the first one is running."""
+    """One worker actor and the calls submitted to it, in order: the first one is running. A call
+    carries one shard, or several tracked together (`--batch-sequences`)."""
 
     def __init__(self, actor: ray.actor.ActorHandle) -> None:
         self.actor = actor
         self.place_ref = actor.place.remote()
         self.place: WorkerPlace | None = None
-        self.running: list[tuple[ray.ObjectRef, _Shard]] = []
+        self.running: list[tuple[ray.ObjectRef, list[_Shard]]] = []
         self.since = 0.0  # when the first of `running` began
         self.failed_starts = 0
 
@@ -202,10 +207,13 @@ class _Slot:
 class _Dispatcher:
     def __init__(self, plugins: list[TrackerPlugin], root: Path, experiment: Experiment, repetitions: int, layout: Layout,
                  shard_timeout: float | None, retries: int, summary: RunSummary, settled: set[ShardKey],
-                 notify: Notify) -> None:
+                 notify: Notify, batch_sequences: int = 1) -> None:
         self.root, self.experiment, self.repetitions = root, experiment, repetitions
         self.layout, self.shard_timeout, self.retries = layout, shard_timeout, retries
         self.summary, self.settled, self.notify = summary, settled, notify
+        # Only one-pass shards are joined: supervised runs re-initialise each sequence on its own schedule.
+        self.batch = batch_sequences if experiment.kind == "one-pass" else 1
+        self.batchable = {p.name for p in plugins if getattr(p, "supports_batch", False)}
         specs = {p.name: PluginSpec(p, p.config_hash(), p.weights_checksum()) for p in plugins}
         # Plugins find weights and data through HARNESS_* variables; workers may not inherit the driver's.
         env = {k: v for k, v in os.environ.items() if k.startswith("HARNESS_")}
@@ -266,7 +274,26 @@ class _Dispatcher:
                     return
                 if not slot.running:
                     slot.since = time.monotonic()
-                slot.running.append((slot.actor.run_shard.remote(shard.key, shard.sequence), shard))
+                group = [shard, *self._companions(shard)]
+                if len(group) == 1:
+                    ref = slot.actor.run_shard.remote(shard.key, shard.sequence)
+                else:
+                    ref = slot.actor.run_batch.remote([(s.key, s.sequence) for s in group])
+                slot.running.append((ref, group))
+
+    def _companions(self, shard: _Shard) -> list[_Shard]:
+        """Further shards of `shard`'s tracker to track together with it, up to `--batch-sequences`."""
+        if self.batch == 1 or shard.key.tracker not in self.batchable:
+            return []
+        group: list[_Shard] = []
+        skipped: list[_Shard] = []
+        while len(group) < self.batch - 1:
+            other = self._next()
+            if other is None:
+                break
+            (group if other.key.tracker == shard.key.tracker else skipped).append(other)
+        self.queue.extend(reversed(skipped))  # claimed already; they run next, in their order
+        return group
 
     def _next(self) -> _Shard | None:
         """The next shard to run, claimed; shards a concurrent run holds wait in `deferred`."""
@@ -287,8 +314,10 @@ class _Dispatcher:
             return shard
         return None
 
-    def _limit(self, shard: _Shard) -> float:
-        return self.shard_timeout if self.shard_timeout is not None else default_shard_timeout(len(shard.sequence))
+    def _limit(self, group: list[_Shard]) -> float:
+        """Seconds a call may take: the sum of its shards' limits (shards tracked together share the time)."""
+        return sum(self.shard_timeout if self.shard_timeout is not None else default_shard_timeout(len(s.sequence))
+                   for s in group)
 
     def _wait_seconds(self, reclaiming: bool) -> float:
         now, waits = time.monotonic(), [30.0]
@@ -307,16 +336,25 @@ class _Dispatcher:
         for slot in self.slots:
             if slot.place is None and ref == slot.place_ref:
                 return self._placed(slot)
-            for i, (running_ref, shard) in enumerate(slot.running):
+            for i, (running_ref, group) in enumerate(slot.running):
                 if running_ref == ref:
                     try:
-                        outcome: ShardOutcome = ray.get(ref)
+                        answer: ShardOutcome | list[ShardOutcome] = ray.get(ref)
                     except RayActorError as exc:
                         return self._lost(slot, f"worker process died: {exc}")
                     del slot.running[i]
                     if i == 0:
                         slot.since = time.monotonic()  # the next one starts now
-                    return self._finished(shard, outcome)
+                    pairs = list(zip(group, answer if isinstance(answer, list) else [answer]))
+                    full = [(shard, outcome) for shard, outcome in pairs if outcome.out_of_space]
+                    for shard, outcome in pairs:
+                        if not outcome.out_of_space:
+                            self._finished(shard, outcome)
+                    for shard, _ in full[1:]:
+                        self.queue.append(shard)  # not stored; released with the queue's claims on the way out
+                    if full:
+                        self._finished(*full[0])  # raises: the run stops
+                    return None
 
     def _placed(self, slot: _Slot) -> None:
         try:
@@ -340,6 +378,15 @@ class _Dispatcher:
             raise OutOfSpaceError(outcome.error or "out of space")
         (self.summary.completed if outcome.ok else self.summary.failed).append(outcome)
         self._release(shard)
+
+    def _written(self, shard: _Shard, node: str) -> bool:
+        """Whether a shard of a call that never answered was written before the call was lost (shards
+        tracked together end at different frames); if so it counts as completed."""
+        path = shard_path(self.root, shard.key)
+        if not path.is_file() or shard_problem(self.root, shard.key, frames=len(shard.sequence)) is not None:
+            return False
+        self._finished(shard, ShardOutcome(shard.key, True, len(shard.sequence), 0.0, node=node))
+        return True
 
     def _fail(self, shard: _Shard, message: str, node: str) -> None:
         write_error(self.root, shard.key, message, message)
@@ -373,13 +420,14 @@ class _Dispatcher:
     # --- faults ------------------------------------------------------------------------------------
 
     def _lost(self, slot: _Slot, why: str) -> None:
-        """The slot's actor is gone: its running shard runs again (up to `retries` times) or fails, the
+        """The slot's actor is gone: its running shard (each of those tracked together) runs again (up to `retries` times) or fails, the
         shards queued behind it go back to the queue, and the actor is replaced."""
         entries, slot.running = slot.running, []
-        for _, shard in reversed(entries[1:]):
-            self.queue.append(shard)
-        if entries:
-            shard = entries[0][1]
+        for _, group in reversed(entries[1:]):
+            self.queue.extend(reversed(group))
+        for shard in entries[0][1] if entries else []:
+            if self._written(shard, slot.place.node):
+                continue
             if shard.attempt <= self.retries:
                 shard.attempt += 1
                 self.summary.retried.append(shard.key)
@@ -404,18 +452,20 @@ class _Dispatcher:
         for slot in list(self.slots):
             if slot.place is None or not slot.running:
                 continue
-            shard = slot.running[0][1]
-            limit = self._limit(shard)
+            group = slot.running[0][1]
+            limit = self._limit(group)
             if now - slot.since <= limit:
                 continue
             where = self._progress(slot)
             ray.kill(slot.actor, no_restart=True)
             entries, slot.running = slot.running, []
             for _, queued in reversed(entries[1:]):
-                self.queue.append(queued)
+                self.queue.extend(reversed(queued))
             at = (f"at frame {where[1]} of sequence {where[0]!r} (that call had run {where[2]:.0f} s)" if where else
                   "before its first tracker call (building the tracker or reading the first frame)")
-            self._fail(shard, f"timed out after {limit:.0f} s {at}; the worker was stopped", slot.place.node)
+            for shard in group:
+                if not self._written(shard, slot.place.node):
+                    self._fail(shard, f"timed out after {limit:.0f} s {at}; the worker was stopped", slot.place.node)
             self._replace(slot)
 
     def _progress(self, slot: _Slot) -> tuple[str, int, float] | None:
@@ -438,7 +488,7 @@ class _Dispatcher:
     def _stop(self, message: str) -> None:
         """Out of space: stop every actor, wait for them to be gone, remove what they left half-written,
         and raise, naming what happened once."""
-        in_flight = [shard for slot in self.slots for _, shard in slot.running]
+        in_flight = [shard for slot in self.slots for _, group in slot.running for shard in group]
         for slot in self.slots:
             ray.kill(slot.actor, no_restart=True)
         refs = [ref for slot in self.slots for ref, _ in slot.running] + [s.place_ref for s in self.slots]
@@ -455,4 +505,4 @@ class _Dispatcher:
     # --- bookkeeping -------------------------------------------------------------------------------
 
     def _all_shards(self) -> list[_Shard]:
-        return [*self.queue, *self.deferred, *(shard for slot in self.slots for _, shard in slot.running)]
+        return [*self.queue, *self.deferred, *(shard for slot in self.slots for _, group in slot.running for shard in group)]

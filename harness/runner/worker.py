@@ -9,12 +9,13 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks import Sequence
 from harness.errors import OutOfSpaceError
 from harness.experiments import Experiment
 from harness.runner.calls import call_in_progress
-from harness.store import Provenance, ShardKey, write_error, write_shard
+from harness.store import Provenance, ShardFrames, ShardKey, write_error, write_shard
 from trackers import Tracker, TrackerPlugin
 
 
@@ -77,6 +78,7 @@ class Worker:
         self.host = socket.gethostname()
         self.node = ray.get_runtime_context().get_node_id()
         self._trackers: dict[str, Tracker] = {}
+        self._batches: dict[str, Any] = {}  # trackers.siamese.batch.BatchTracker, for run_batch
 
     def _tracker(self, name: str) -> Tracker:
         if name not in self._trackers:
@@ -116,6 +118,62 @@ class Worker:
             except OutOfSpaceError as full:
                 return self._failed(key, t0, f"{message}; and {full}", out_of_space=True)
             return self._failed(key, t0, message)
+
+    def run_batch(self, shards: list[tuple[ShardKey, Sequence]]) -> list[ShardOutcome]:
+        """Run one-pass shards of one batch-capable tracker together (`harness.runner.batched`), each
+        written, or its failure recorded, as `run_shard` would; outcomes in the order given. Never raises."""
+        from harness.runner.batched import run_one_pass_batch
+
+        started, t0 = _now(), time.perf_counter()
+        name = shards[0][0].tracker
+        outcomes: dict[ShardKey, ShardOutcome] = {}
+
+        def done(key: ShardKey, result: ShardFrames | Exception) -> None:
+            if isinstance(result, Exception):
+                outcomes[key] = self._recorded(key, t0, result)
+                return
+            try:
+                self._write(key, result, started)
+                outcomes[key] = ShardOutcome(key, True, len(result.boxes), time.perf_counter() - t0,
+                                             device=self._batches[name].info.device, node=self.node)
+            except OutOfSpaceError as full:
+                outcomes[key] = self._failed(key, t0, str(full), out_of_space=True)
+
+        try:
+            if name not in self._batches:
+                self._batches[name] = self.specs[name].plugin.create_batch(self.device, max_batch=len(shards))
+            self._batches[name].max_batch = len(shards)
+            run_one_pass_batch(self._batches[name], shards, name, done)
+        except Exception as exc:  # building the tracker, or the joined forward: every shard not yet ended fails
+            self._batches.pop(name, None)
+            for key, _ in shards:
+                if key not in outcomes:
+                    outcomes[key] = self._recorded(key, t0, exc)
+        return [outcomes[key] for key, _ in shards]
+
+    def _write(self, key: ShardKey, frames: ShardFrames, started: str) -> None:
+        spec, info = self.specs[key.tracker], self._batches[key.tracker].info
+        provenance = Provenance(
+            code_version=self.code_version,
+            config_hash=spec.config_hash,
+            weights_sha256=spec.weights_sha256,
+            device=info.device,
+            host=self.host,
+            started=started,
+            finished=_now(),
+            deterministic=info.deterministic,
+            synthetic_weights=info.synthetic_weights,
+        )
+        write_shard(self.root, key, frames, provenance)
+
+    def _recorded(self, key: ShardKey, t0: float, exc: Exception) -> ShardOutcome:
+        """A shard's failure written to the store as `run_shard` writes it."""
+        message = f"{type(exc).__name__}: {exc}"
+        try:
+            write_error(self.root, key, message, "".join(traceback.format_exception(exc)))
+        except OutOfSpaceError as full:
+            return self._failed(key, t0, f"{message}; and {full}", out_of_space=True)
+        return self._failed(key, t0, message)
 
     def _failed(self, key: ShardKey, t0: float, message: str, out_of_space: bool = False) -> ShardOutcome:
         return ShardOutcome(key, False, 0, time.perf_counter() - t0, error=message, device=self.device,

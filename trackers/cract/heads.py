@@ -14,6 +14,8 @@ from torch import nn
 class Fusion(nn.Module):
     """phi_34 = conv(concat(phi_3, phi_4)) (Sec. 3.2.1): a 1x1 conv-bn-relu to `channels`."""
 
+    CONV_BN_PAIRS = (("conv", "bn"),)  # folded for tracking (trackers.siamese.inference)
+
     def __init__(self, in_channels: int, channels: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, channels, 1, bias=False)

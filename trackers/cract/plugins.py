@@ -25,9 +25,10 @@ class CRACT(SiamesePlugin):
     online discriminator. Shares the Siamese plugins' weights lookup and torch handling."""
 
     variant_choices: ClassVar[dict[str, str]] = {"full": "cract", "thin": "cract-thin"}
+    supports_batch: ClassVar[bool] = False  # per-sequence heads and online learner after the search forward
 
     def option_names(self) -> set[str]:
-        return {"weights", "threads", "variant", *option_names()}
+        return {"weights", "threads", "variant", "inference", *option_names()}
 
     def check_options(self) -> None:
         with_overrides(self.variant(), self.config)
@@ -48,6 +49,7 @@ class CRACT(SiamesePlugin):
         from trackers.cract.model import build_model
         from trackers.cract.tracker import CRACTTracker
         from trackers.siamese.checkpoint import read_file, synthetic_only
+        from trackers.siamese.inference import for_tracking
         from trackers.siamese.tracker import resolve_device
 
         path = self.weights_path()[0]
@@ -57,6 +59,6 @@ class CRACT(SiamesePlugin):
         # The checkpoint's tuned settings replace the defaults; options still win.
         tuned = with_overrides(load(model, path, variant), self.config)
         where = resolve_device(device)
-        info = TrackerInfo(name=self.name, version=f"{variant.name}-harness/torch-{torch.__version__}",
+        info = TrackerInfo(name=self.name, version=f"{variant.name}-harness/torch-{torch.__version__}{self.version_suffix()}",
                            deterministic=self.deterministic, device=where.type, synthetic_weights=synthetic_only(raw))
-        return CRACTTracker(model, tuned, where, info)
+        return CRACTTracker(for_tracking(model, where, self.inference()), tuned, where, info)

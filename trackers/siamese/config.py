@@ -106,6 +106,9 @@ VARIANTS: dict[str, Variant] = {
     )
 }
 
+# How a loaded network runs when tracking (plugin option `inference`; trackers.siamese.inference).
+INFERENCE_MODES = ("exact", "fast")
+
 TRACK_OPTIONS: dict[str, type] = {
     "penalty_k": float,
     "window_influence": float,

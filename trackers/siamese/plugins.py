@@ -25,11 +25,14 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from trackers.base import Tracker, TrackerError, TrackerInfo, TrackerPlugin, WeightsMissingError
-from trackers.siamese.config import TRACK_OPTIONS, VARIANTS, Variant, with_overrides
+from trackers.siamese.config import INFERENCE_MODES, TRACK_OPTIONS, VARIANTS, Variant, with_overrides
 from trackers.weights import synthetic_weights
+
+if TYPE_CHECKING:
+    from trackers.siamese.batch import BatchTracker
 
 WEIGHTS_ENV = "HARNESS_WEIGHTS"
 WEIGHTS_FILE = "model.pth"
@@ -55,6 +58,7 @@ class SiamesePlugin(TrackerPlugin):
     default_variant: ClassVar[str]
     variant_choices: ClassVar[dict[str, str]] = {}
     extra_options: ClassVar[tuple[str, ...]] = ()
+    supports_batch: ClassVar[bool] = True  # create_batch works (trackers.siamese.batch)
 
     def __post_init__(self) -> None:
         allowed = self.option_names()
@@ -65,9 +69,20 @@ class SiamesePlugin(TrackerPlugin):
         threads = self.config.get("threads", 1)
         if isinstance(threads, bool) or not str(threads).isdigit() or int(threads) < 1:
             raise TrackerError(f"tracker {self.name!r}: threads={threads!r} must be a whole number >= 1")
+        if self.inference() not in INFERENCE_MODES:
+            raise TrackerError(f"tracker {self.name!r}: inference={self.inference()!r}; choose one of {', '.join(INFERENCE_MODES)}")
 
     def option_names(self) -> set[str]:
-        return {"weights", "threads", *TRACK_OPTIONS, *self.extra_options} | ({"variant"} if self.variant_choices else set())
+        return {"weights", "threads", "inference", *TRACK_OPTIONS, *self.extra_options} | ({"variant"} if self.variant_choices else set())
+
+    def inference(self) -> str:
+        """How the loaded network runs (trackers.siamese.inference): ``exact`` (default) or ``fast``."""
+        return str(self.config.get("inference", INFERENCE_MODES[0]))
+
+    def version_suffix(self) -> str:
+        """Marks the tracker's version when its network was rewritten in a way that changes bits;
+        the exact mode gives the numbers of the plain network, so its version stays as it was."""
+        return "" if self.inference() == "exact" else f"/{self.inference()}"
 
     def check_options(self) -> None:
         """Refuse option values the tracker cannot use (TrackerError), before any run."""
@@ -137,11 +152,25 @@ class SiamesePlugin(TrackerPlugin):
         torch.set_num_threads(int(self.config.get("threads", 1)))
         return self.build(device)
 
+    def create_batch(self, device: str = "cpu", max_batch: int = 8) -> BatchTracker:
+        """Several sequences tracked at once, their search forwards batched (trackers.siamese.batch)."""
+        from trackers.siamese.batch import BatchTracker
+        from trackers.siamese.tracker import SiamRPNTracker
+
+        if not self.supports_batch:
+            raise TrackerError(f"tracker {self.name!r} tracks one sequence at a time: it has no batch API "
+                               "(see docs/trackers.md, 'Tracking several sequences at once')")
+        prototype = self.create(device)
+        if not isinstance(prototype, SiamRPNTracker):
+            raise TrackerError(f"tracker {self.name!r} built a {type(prototype).__name__}, which the batch API cannot drive")
+        return BatchTracker(prototype, max_batch)
+
     def build(self, device: str) -> Tracker:
         """The tracker, its weights found and torch ready."""
         import torch
 
         from trackers.siamese.checkpoint import load_weights, read_file, stored_variant, synthetic_only
+        from trackers.siamese.inference import for_tracking
         from trackers.siamese.model import build_model
         from trackers.siamese.tracker import SiamRPNTracker, resolve_device
 
@@ -154,9 +183,9 @@ class SiamesePlugin(TrackerPlugin):
         base = variant if loaded.track is None else dataclasses.replace(variant, track=loaded.track)
         track = with_overrides(base, self.config)
         where = resolve_device(device)
-        info = TrackerInfo(name=self.name, version=f"{variant.name}-{loaded.layout}/torch-{torch.__version__}",
+        info = TrackerInfo(name=self.name, version=f"{variant.name}-{loaded.layout}/torch-{torch.__version__}{self.version_suffix()}",
                            deterministic=self.deterministic, device=where.type, synthetic_weights=synthetic_only(raw))
-        return SiamRPNTracker(model, variant, track, where, info)
+        return SiamRPNTracker(for_tracking(model, where, self.inference()), variant, track, where, info)
 
     def weights_files(self) -> list[Path]:
         return [self.weights_path()[0]]

@@ -3,6 +3,10 @@ around the last position every frame, its proposals decoded, re-ranked and the b
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -21,6 +25,23 @@ def resolve_device(requested: str) -> torch.device:
     if requested.startswith("cuda") and torch.cuda.is_available():
         return torch.device(requested)
     return torch.device("cpu")
+
+
+@dataclass(frozen=True)
+class SearchCrop:
+    """One frame's search crop, and what takes its proposals back to the image."""
+
+    crop: np.ndarray
+    scale: float  # crop pixels per image pixel
+    target_wh: np.ndarray  # the last size, in crop pixels
+    image_hw: tuple[int, int]
+
+
+def sample(outputs: Any, index: int) -> Any:
+    """Crop `index`'s part of a network's outputs (tensors, or lists/tuples of them) as float numpy."""
+    if isinstance(outputs, torch.Tensor):
+        return outputs[index].float().cpu().numpy()
+    return type(outputs)(sample(part, index) for part in outputs)
 
 
 def to_tensor(crops: list[np.ndarray], device: torch.device) -> torch.Tensor:
@@ -77,24 +98,57 @@ class SiamRPNTracker(Tracker):
     def _template_crop(self, image: np.ndarray) -> np.ndarray:
         return crop_patch(image, self._state.center, self._template_side(), self._track.exemplar_size, self._fill)
 
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    def spawn(self) -> SiamRPNTracker:
+        """A tracker for another sequence sharing this one's network and settings, not yet initialised."""
+        twin = copy.copy(self)
+        twin._template = None
+        twin.last_choice = None
+        return twin
+
+    @property
+    def template(self) -> Template | None:
+        """The cached template (its RPN kernels), None before `initialize`."""
+        return self._template
+
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> Prediction:
+        search = self.search_crop(image)
+        outputs = self.forward(to_tensor([search.crop], self._device), self._template)
+        return self.advance(search, sample(outputs, 0))
+
+    def search_crop(self, image: np.ndarray) -> SearchCrop:
+        """This frame's search crop around the last state (the per-frame work before the network)."""
         if self._template is None:
             raise TrackerError("track() called before initialize()")
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
+            # Caught here, for this sequence alone: such a crop would break the whole batch's forward.
+            raise TrackerError(f"frame of shape {image.shape} and dtype {image.dtype}; expected H x W x 3 uint8 BGR")
         track = self._track
         side = context_size(self._state.size, track.context_amount)
         scale = track.exemplar_size / side
         search_side = round(side * track.instance_size / track.exemplar_size)
         crop = crop_patch(image, self._state.center, search_side, track.instance_size, self._fill)
-        choice = self._choose(crop, self._state.size * scale)
+        return SearchCrop(crop, scale, self._state.size * scale, image.shape[:2])
+
+    def forward(self, crops: torch.Tensor, template: Any) -> Any:
+        """The network's search branch on a batch of crops against a template (one, or one per crop)."""
+        return self._model.track(crops, template)
+
+    def advance(self, search: SearchCrop, maps: Any) -> Prediction:
+        """The per-frame work after the network: choose among the proposals of this crop's `maps`
+        (numpy, as `sample` gives them) and move the state."""
+        choice = self._choose(search.crop, search.target_wh, maps)
         self.last_choice = choice
-        self._state = next_state(self._state, choice, scale, image.shape[:2])
+        self._state = next_state(self._state, choice, search.scale, search.image_hw)
         (cx, cy), (w, h) = self._state.center, self._state.size
         return Prediction(box=np.array([cx - w / 2, cy - h / 2, w, h], dtype=np.float64), score=choice.score)
 
-    def _choose(self, crop: np.ndarray, target_wh: np.ndarray) -> Choice:
+    def _choose(self, crop: np.ndarray, target_wh: np.ndarray, maps: tuple[np.ndarray, np.ndarray]) -> Choice:
         """The proposal taken in one search crop; `target_wh` is the last size in crop pixels."""
-        cls, loc = self._model.track(to_tensor([crop], self._device), self._template)
-        logits, deltas = cls[0].float().cpu().numpy(), loc[0].float().cpu().numpy()
+        logits, deltas = maps
         anchors, window = self._grid(logits.shape[-1])
         return choose(logits, deltas, anchors, window, target_wh, self._track)

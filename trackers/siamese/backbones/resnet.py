@@ -45,6 +45,8 @@ def _shortcut(in_channels: int, out_channels: int, stride: int, dilation: int) -
 
 
 class Bottleneck(nn.Module):
+    CONV_BN_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"), ("conv3", "bn3"))  # folded for tracking (siamese.inference)
+
     def __init__(self, in_channels: int, width: int, stride: int, dilation: int, first: bool) -> None:
         super().__init__()
         out_channels = width * EXPANSION
@@ -66,6 +68,8 @@ class Bottleneck(nn.Module):
 class ResNet50(nn.Module):
     """`width_mult` scales every layer's channels (1.0: the network of the released weights;
     thinner ones train in tests and on CPUs)."""
+
+    CONV_BN_PAIRS = (("conv1", "bn1"),)
 
     def __init__(self, width_mult: float = 1.0) -> None:
         super().__init__()
@@ -98,6 +102,8 @@ class ResNet50(nn.Module):
 class BasicBlock(nn.Module):
     """Two 3x3 conv-bn; the shortcut is a conv-bn only where the stride or the width changes."""
 
+    CONV_BN_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"))
+
     def __init__(self, in_channels: int, out_channels: int, stride: int, dilation: int, first: bool) -> None:
         super().__init__()
         entry, padding = _entry(stride, dilation, first)
@@ -116,6 +122,8 @@ class BasicBlock(nn.Module):
 
 class ResNet18(nn.Module):
     """`width_mult` scales every width (stem included), for thin CPU-test networks."""
+
+    CONV_BN_PAIRS = (("conv1", "bn1"),)
 
     def __init__(self, width_mult: float = 1.0) -> None:
         super().__init__()

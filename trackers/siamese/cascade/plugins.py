@@ -44,6 +44,7 @@ class _CascadePlugin(SiamesePlugin):
         from trackers.siamese.cascade.model import build_cascade_model
         from trackers.siamese.cascade.tracker import CascadeTracker
         from trackers.siamese.checkpoint import CheckpointError, checked_ours, is_ours, read_file, strict_load, synthetic_only
+        from trackers.siamese.inference import for_tracking
         from trackers.siamese.tracker import resolve_device
 
         path = self.weights_path()[0]
@@ -68,12 +69,12 @@ class _CascadePlugin(SiamesePlugin):
         m = variant.model
         info = TrackerInfo(
             name=self.name,
-            version=f"{variant.name}-{m.fusion}-{m.head}-x{m.width_mult:g}-{m.stages}stage/torch-{torch.__version__}",
+            version=f"{variant.name}-{m.fusion}-{m.head}-x{m.width_mult:g}-{m.stages}stage/torch-{torch.__version__}{self.version_suffix()}",
             deterministic=self.deterministic,
             device=where.type,
             synthetic_weights=synthetic_only(raw),
         )
-        return CascadeTracker(model, variant, track, cascade, where, info)
+        return CascadeTracker(for_tracking(model, where, self.inference()), variant, track, cascade, where, info)
 
 
 @dataclass(frozen=True)

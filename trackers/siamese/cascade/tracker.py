@@ -10,6 +10,8 @@ cell, size learning rate): `decode.choose` with the survivors as its alive mask.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -22,7 +24,7 @@ from trackers.siamese.cascade.rerank import (
 from trackers.siamese.cascade.stages import StageResult, run_cascade
 from trackers.siamese.config import TrackConfig
 from trackers.siamese.decode import Choice, choose
-from trackers.siamese.tracker import SiamRPNTracker, to_tensor
+from trackers.siamese.tracker import SiamRPNTracker
 
 
 class CascadeTracker(SiamRPNTracker):
@@ -47,9 +49,10 @@ class CascadeTracker(SiamRPNTracker):
             target = crop_corners(np.array([[0.0, 0.0, *(self._state.size * scale)]]), exemplar)
             self._target_contours = int(contours_inside(contour_boxes(self._template_crop(image)), target)[0])
 
-    def _choose(self, crop: np.ndarray, target_wh: np.ndarray) -> Choice:
-        maps = self._model.track(to_tensor([crop], self._device), self._template, self._cascade.stages)
-        numpy_maps = [(cls[0].float().cpu().numpy(), loc[0].float().cpu().numpy()) for cls, loc in maps]
+    def forward(self, crops: torch.Tensor, template: Any) -> Any:
+        return self._model.track(crops, template, self._cascade.stages)
+
+    def _choose(self, crop: np.ndarray, target_wh: np.ndarray, numpy_maps: list[tuple[np.ndarray, np.ndarray]]) -> Choice:
         anchors, window = self._grid(numpy_maps[0][0].shape[-1])
         self.last_stages = run_cascade(numpy_maps, anchors, self._cascade.theta)
         last = self.last_stages[-1]
