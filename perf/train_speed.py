@@ -42,7 +42,7 @@ HEADING = "## Training pairs per second on CPU"
 CASES = (("siamrpn", 1.0, 4), ("siamrpnpp", 1.0, 2), ("siamrpnpp-alex", 1.0, 4), ("siamrpnpp-mobilev2", 1.0, 4),
          ("siamrpnpp-alex", 0.25, 16))
 SCRATCH = {"backbone": {"train_epoch": 0, "train_layers": ["*"], "layers_lr": 1.0}, "warmup": None}
-NEW_HEADING = "## Training pairs per second on CPU: C-RPN, SCTRPN and CRACT (one worker)"
+NEW_HEADING = "## Training pairs per second on CPU: C-RPN, SCTRPN and CRACT"
 # Full width, and the widths of the shipped synthetic-trained weights (trackers/weights/synthetic/).
 NEW_CASES = (("crpn", 1.0, 2), ("sctrpn", 1.0, 2), ("cract", 1.0, 2), ("crpn", 0.0625, 16), ("sctrpn", 0.0625, 16),
              ("cract", 0.125, 16))
@@ -72,22 +72,24 @@ def pipeline_rate(source: VideoSource, count: int) -> float:
 
 
 def new_trackers(args: argparse.Namespace) -> None:
-    """C-RPN, SCTRPN and CRACT, one worker: their losses run on the worker too (numpy targets per stage,
+    """C-RPN, SCTRPN and CRACT, one and two workers: their losses run on the worker too (numpy targets per stage,
     CRACT's proposal sampling and heads), so the rate is of the whole step."""
     load_before = os.getloadavg()[0]
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         rows = []
         for tracker, width, batch in NEW_CASES:
-            rows.append((tracker, width, batch, training_rate(config(tracker, width, batch, 1, args.steps))))
+            rates = [training_rate(config(tracker, width, batch, workers, args.steps)) for workers in (1, 2)]
+            rows.append((tracker, width, batch, *rates))
             print(*rows[-1], flush=True)
     finally:
         ray.shutdown()
-    table = ["| tracker | width | batch | pairs/s | s per pair |", "|---|---|---|---|---|"]
-    table += [f"| {t} | {w} | {b} | {r:.2f} | {1 / r:.3f} |" for t, w, b, r in rows]
+    table = ["| tracker | width | batch per worker | 1 worker (pairs/s) | 2 workers (pairs/s) | s per pair (1 worker) |",
+             "|---|---|---|---|---|---|"]
+    table += [f"| {t} | {w} | {b} | {one:.2f} | {two:.2f} | {1 / one:.3f} |" for t, w, b, one, two in rows]
     body = "\n".join([
         "As the section above (one torch thread, one data-loading process, from scratch on synthetic pairs, the rate "
-        "from the run's own step log after its first step), for the trackers trained since, with one worker: at full "
+        "from the run's own step log after its first step), for the trackers trained since, with one and two workers: at full "
         "width and at the widths of the shipped synthetic-trained weights. Their losses run on the worker as well: "
         "the cascades' per-stage anchor targets in numpy, CRACT's proposal sampling, RoI pooling and heads.",
         "",
@@ -108,7 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=300, help="pairs timed for the data pipeline")
-    parser.add_argument("--new-trackers", action="store_true", help="C-RPN, SCTRPN and CRACT, one worker")
+    parser.add_argument("--new-trackers", action="store_true", help="C-RPN, SCTRPN and CRACT, one and two workers")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
