@@ -214,7 +214,7 @@ def eval_(args: argparse.Namespace) -> int:
               "the ones they all have with --common, or name the sequences you have with --sequences", file=sys.stderr)
         return 1
     write_reports(args, record, chosen, profile, scoring.sequences, scored,
-                  complete=trackers is None and len(scored) == len(scoring.scores))
+                  complete=trackers is not None or len(scored) == len(scoring.scores))
     return 0
 
 

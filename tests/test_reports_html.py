@@ -121,7 +121,10 @@ def test_eval_writes_markdown_json_and_html_reports(tmp_path) -> None:
                       str(otb_store()), "--reports", str(reports), "--trackers", "SiamFC")
     assert code == 0
     assert sorted(p.name for p in reports.iterdir()) == ["otb-ope-pysot.html", "otb-ope-pysot.json", "otb-ope-pysot.md"]
-    assert len(tables(reports / "otb-ope-pysot.html")[0]) == 6  # every stored tracker, not only --trackers
+    assert len(tables(reports / "otb-ope-pysot.html")[0]) == 2  # header and the tracker asked for
+    code, _ = harness("eval", "--bench", "otb", "--root", str(otb_anno()), "--profile", "pysot", "--results",
+                      str(otb_store()), "--reports", str(reports))
+    assert code == 0 and len(tables(reports / "otb-ope-pysot.html")[0]) == 6  # every stored tracker
     assert (reports / "otb-ope-pysot.md").read_text().splitlines()[2].startswith("| tracker |")
 
 
