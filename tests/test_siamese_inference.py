@@ -108,11 +108,12 @@ def test_folding_a_batch_norm_is_the_conv_then_the_batch_norm():
     assert fold_batchnorm(sequential) == 1 and isinstance(sequential[1], nn.Identity)
 
 
-@pytest.mark.parametrize(("dilation", "padding", "size"), [(1, 1, 13), (1, 0, 10), (2, 2, 15), (4, 4, 15), (2, 0, 17)])
+@pytest.mark.parametrize(("kernel", "dilation", "padding", "size"), [
+    (3, 1, 1, 13), (3, 1, 0, 10), (3, 2, 2, 15), (3, 4, 4, 15), (3, 2, 0, 17), (5, 1, 0, 13), (5, 1, 2, 10), (5, 2, 1, 16)])
 @pytest.mark.parametrize("channels_last", [False, True])
-def test_winograd_is_the_convolution(dilation: int, padding: int, size: int, channels_last: bool):
+def test_winograd_is_the_convolution(kernel: int, dilation: int, padding: int, size: int, channels_last: bool):
     torch.manual_seed(0)
-    conv = nn.Conv2d(6, 5, 3, padding=padding, dilation=dilation).double()
+    conv = nn.Conv2d(6, 5, kernel, padding=padding, dilation=dilation).double()
     x = torch.randn(3, 6, size, size + 2, dtype=torch.float64)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
@@ -125,10 +126,12 @@ def test_winograd_is_the_convolution(dilation: int, padding: int, size: int, cha
 
 def test_the_transforms_correlate_exactly():
     """A^T [(G g) * (B^T d)] is the correlation of d with g, in exact float64 arithmetic on integers."""
-    at, g, bt = transforms(4, 3)
-    d, kernel = torch.arange(6, dtype=torch.float64) - 2, torch.tensor([3.0, -1.0, 2.0], dtype=torch.float64)
-    want = torch.stack([(d[i : i + 3] * kernel).sum() for i in range(4)])
-    assert torch.allclose(at @ ((g @ kernel) * (bt @ d)), want, rtol=0, atol=1e-12)
+    d = torch.arange(6, dtype=torch.float64) - 2
+    for m, kernel in ((4, torch.tensor([3.0, -1.0, 2.0])), (2, torch.tensor([3.0, -1.0, 2.0, 5.0, -4.0]))):
+        at, g, bt = transforms(m, len(kernel))
+        kernel = kernel.double()
+        want = torch.stack([(d[i : i + len(kernel)] * kernel).sum() for i in range(m)])
+        assert torch.allclose(at @ ((g @ kernel) * (bt @ d)), want, rtol=0, atol=1e-12)
 
 
 def test_the_plugin_option_is_checked_listed_and_marks_the_version():

@@ -8,8 +8,8 @@ untouched: the rewrite runs after the weights are in. Modes (plugin option `infe
   channels-last copy of its input and gives its maxima back in the usual layout (a maximum is exact
   in any order; this torch's NHWC CPU max-pool kernel is the faster one: docs/performance.md).
 - ``fast``: every batch norm folded into the convolution before it (in float64, rounded once), and
-  on CPUs the stride-1 3x3 convolutions with at least `WINOGRAD_MIN` input x output channels as
-  Winograd F(4x4, 3x3) (`winograd`) and every tensor channels-last. Outputs stay within about 2e-6
+  on CPUs the stride-1 3x3 and 5x5 convolutions with at least `WINOGRAD_MIN` input x output channels
+  as Winograd F(4x4, 3x3) and F(2x2, 5x5) (`winograd`) and every tensor channels-last. Outputs stay within about 2e-6
   of their largest value of the exact ones (tested to 1e-5), but not bit for bit, and a tracker
   integrates such differences: with pysot's seeded parity checkpoint on VOT bag the fast mode
   chooses another anchor at frame 91 (perf/siamese_fast_drift.py), where the exact mode keeps

@@ -1,8 +1,9 @@
 """Winograd convolution (Lavin & Gray, *Fast Algorithms for Convolutional Neural Networks*, CVPR
-2016) for the stride-1 3x3 convolutions of a network loaded for tracking.
+2016) for the stride-1 3x3 and 5x5 convolutions of a network loaded for tracking.
 
 F(m x m, r x r) computes an m x m output tile from an (m + r - 1)^2 input tile with (m + r - 1)^2
-multiplications per channel pair instead of m^2 r^2: F(4x4, 3x3) needs 36 instead of 144, and the
+multiplications per channel pair instead of m^2 r^2: F(4x4, 3x3) needs 36 instead of 144, F(2x2, 5x5)
+(the AlexNet's conv2) 36 instead of 100, and the
 per-channel sums become 36 matrix products that run at BLAS speed. The transforms come from the
 Toom-Cook construction on the interpolation points `POINTS` (exact fractions here; the filter
 transform is applied once, in float64, when the layer is made). The points 0, 1, -1, 2, -1/2 (and
@@ -22,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-OUTPUT_TILE = 4
+# Output tile per kernel size: both are F(m, r) with m + r - 1 = 6, on the same five finite points.
+OUTPUT_TILES = {3: 4, 5: 2}
 POINTS = (Fraction(0), Fraction(1), Fraction(-1), Fraction(2), Fraction(-1, 2))
 
 
@@ -75,20 +77,23 @@ def transforms(m: int, r: int, points: tuple[Fraction, ...] = POINTS) -> tuple[t
 def suits(conv: nn.Module, min_channel_product: int) -> bool:
     """A conv this layer can replace, and big enough that the transforms pay for themselves."""
     return (
-        type(conv) is nn.Conv2d and conv.kernel_size == (3, 3) and conv.stride == (1, 1) and conv.groups == 1
+        type(conv) is nn.Conv2d and conv.kernel_size[0] == conv.kernel_size[1] and conv.kernel_size[0] in OUTPUT_TILES
+        and conv.stride == (1, 1) and conv.groups == 1
         and conv.padding_mode == "zeros" and isinstance(conv.padding, tuple) and conv.padding[0] == conv.padding[1]
         and conv.dilation[0] == conv.dilation[1] and conv.in_channels * conv.out_channels >= min_channel_product
     )
 
 
 class WinogradConv2d(nn.Module):
-    """A stride-1 3x3 `nn.Conv2d` as F(4x4, 3x3): inference only (the filters are stored transformed)."""
+    """A stride-1 3x3 `nn.Conv2d` as F(4x4, 3x3), or a 5x5 one as F(2x2, 5x5): inference only (the
+    filters are stored transformed)."""
 
-    def __init__(self, conv: nn.Conv2d, m: int = OUTPUT_TILE) -> None:
+    def __init__(self, conv: nn.Conv2d) -> None:
         super().__init__()
         if not suits(conv, 0):
-            raise ValueError(f"{conv} is not a stride-1, ungrouped, square-padded 3x3 convolution")
+            raise ValueError(f"{conv} is not a stride-1, ungrouped, square-padded 3x3 or 5x5 convolution")
         r = conv.kernel_size[0]
+        m = OUTPUT_TILES[r]
         self.m, self.r, self.n = m, r, m + r - 1
         self.padding, self.dilation = conv.padding[0], conv.dilation[0]
         self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
@@ -102,7 +107,8 @@ class WinogradConv2d(nn.Module):
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach().clone())
 
     def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, F({self.m}x{self.m}, 3x3), padding={self.padding}, dilation={self.dilation}"
+        return (f"{self.in_channels}, {self.out_channels}, F({self.m}x{self.m}, {self.r}x{self.r}), padding={self.padding}, "
+                f"dilation={self.dilation}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, channels, height, width = x.shape
