@@ -213,9 +213,9 @@ def main() -> None:
         f"- command: `{command} --write-docs`",
         f"- torch {torch.__version__}, OpenCV {cv2.__version__}, Python {platform.python_version()}",
         f"- load average (1, 5, 15 min) {', '.join(f'{v:.1f}' for v in load_before)} before the run, "
-        f"{', '.join(f'{v:.1f}' for v in os.getloadavg())} after: the machine is shared and other engineers' "
-        f"tests and a training job were running, so the figures are best-of rounds in CPU time, and ratios "
-        f"between columns of one row are more reliable than the absolute numbers",
+        f"{', '.join(f'{v:.1f}' for v in os.getloadavg())} after: the machine is shared with other "
+        f"engineers' work, so the figures are best-of rounds in CPU time, and ratios between columns of one "
+        f"row are more reliable than the absolute numbers",
         "",
         "| variant | GFLOP | kernels | search fps eager | exact | fast | fast / eager | tracker fps eager | exact | fast | fast / eager |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
