@@ -36,6 +36,7 @@ from harness.runner.worker import PluginSpec, ShardOutcome, Worker, WorkerPlace
 from harness.store import (
     ShardKey,
     claim_shard,
+    is_complete,
     quarantine,
     remove_stale_temporaries,
     shard_path,
@@ -382,8 +383,7 @@ class _Dispatcher:
     def _written(self, shard: _Shard, node: str) -> bool:
         """Whether a shard of a call that never answered was written before the call was lost (shards
         tracked together end at different frames); if so it counts as completed."""
-        path = shard_path(self.root, shard.key)
-        if not path.is_file() or shard_problem(self.root, shard.key, frames=len(shard.sequence)) is not None:
+        if not is_complete(self.root, shard.key, frames=len(shard.sequence)):
             return False
         self._finished(shard, ShardOutcome(shard.key, True, len(shard.sequence), 0.0, node=node))
         return True
@@ -420,8 +420,9 @@ class _Dispatcher:
     # --- faults ------------------------------------------------------------------------------------
 
     def _lost(self, slot: _Slot, why: str) -> None:
-        """The slot's actor is gone: its running shard (each of those tracked together) runs again (up to `retries` times) or fails, the
-        shards queued behind it go back to the queue, and the actor is replaced."""
+        """The slot's actor is gone: its running shard (each of those tracked together) runs again (up to
+        `retries` times) or fails, the shards queued behind it go back to the queue, and the actor is
+        replaced."""
         entries, slot.running = slot.running, []
         for _, group in reversed(entries[1:]):
             self.queue.extend(reversed(group))

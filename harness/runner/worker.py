@@ -16,7 +16,7 @@ from harness.errors import OutOfSpaceError
 from harness.experiments import Experiment
 from harness.runner.calls import call_in_progress
 from harness.store import Provenance, ShardFrames, ShardKey, write_error, write_shard
-from trackers import Tracker, TrackerPlugin
+from trackers import Tracker, TrackerInfo, TrackerPlugin
 
 
 @dataclass(frozen=True)
@@ -92,19 +92,7 @@ class Worker:
         try:
             tracker = self._tracker(key.tracker)
             frames = self.experiment.run(tracker, sequence, key.tracker)
-            spec = self.specs[key.tracker]
-            provenance = Provenance(
-                code_version=self.code_version,
-                config_hash=spec.config_hash,
-                weights_sha256=spec.weights_sha256,
-                device=tracker.info.device,
-                host=self.host,
-                started=started,
-                finished=_now(),
-                deterministic=tracker.info.deterministic,
-                synthetic_weights=tracker.info.synthetic_weights,
-            )
-            write_shard(self.root, key, frames, provenance)
+            self._write(key, frames, started, tracker.info)
             return ShardOutcome(key, True, len(frames.boxes), time.perf_counter() - t0, device=tracker.info.device,
                                 node=self.node)
         except OutOfSpaceError as full:
@@ -112,12 +100,7 @@ class Worker:
         except Exception as exc:
             # A tracker that raised may hold a half-initialised state: rebuild it for the next shard.
             self._trackers.pop(key.tracker, None)
-            message = f"{type(exc).__name__}: {exc}"
-            try:
-                write_error(self.root, key, message, traceback.format_exc())
-            except OutOfSpaceError as full:
-                return self._failed(key, t0, f"{message}; and {full}", out_of_space=True)
-            return self._failed(key, t0, message)
+            return self._recorded(key, t0, exc)
 
     def run_batch(self, shards: list[tuple[ShardKey, Sequence]]) -> list[ShardOutcome]:
         """Run one-pass shards of one batch-capable tracker together (`harness.runner.batched`), each
@@ -133,7 +116,7 @@ class Worker:
                 outcomes[key] = self._recorded(key, t0, result)
                 return
             try:
-                self._write(key, result, started)
+                self._write(key, result, started, self._batches[name].info)
                 outcomes[key] = ShardOutcome(key, True, len(result.boxes), time.perf_counter() - t0,
                                              device=self._batches[name].info.device, node=self.node)
             except OutOfSpaceError as full:
@@ -151,8 +134,9 @@ class Worker:
                     outcomes[key] = self._recorded(key, t0, exc)
         return [outcomes[key] for key, _ in shards]
 
-    def _write(self, key: ShardKey, frames: ShardFrames, started: str) -> None:
-        spec, info = self.specs[key.tracker], self._batches[key.tracker].info
+    def _write(self, key: ShardKey, frames: ShardFrames, started: str, info: TrackerInfo) -> None:
+        """A shard's file, with the provenance of the tracker (`info`) that made it."""
+        spec = self.specs[key.tracker]
         provenance = Provenance(
             code_version=self.code_version,
             config_hash=spec.config_hash,
