@@ -15,10 +15,11 @@ from benchmarks.record import BenchmarkRecord
 from benchmarks.registry import benchmark_record, load_benchmark, records, unavailable_reason
 from harness.errors import EvaluationError, HarnessError, ShardFailedError
 from harness.evaluate import score_by_attribute, score_stored, score_trackers
-from harness.experiments import Experiment, experiment
+from harness.experiments import ONE_PASS, Experiment, experiment
 from harness.records import record_problems
 from harness.report import attributes_json, format_attribute_table, format_table, notes, report_stem, scores_json, title
 from harness.reports.cli import bootstrap_of, write_reports
+from harness.store import pack_tracker
 from trackers.registry import get_plugin, plugin_names, resolve_trackers
 
 
@@ -155,6 +156,7 @@ def import_(args: argparse.Namespace) -> int:
         chosen = _experiment(args, record)
         imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences, args.results,
                                                 chosen.name)
+        pack_tracker(args.results, record.name, chosen.name, args.tracker, chosen.first_repetition_only)
         missing = sorted({s.name for s in sequences} - set(imported))
         if args.json:
             print(json.dumps({"imported": imported, "unplaced": unplaced, "missing": missing}, indent=2))
@@ -166,6 +168,7 @@ def import_(args: argparse.Namespace) -> int:
             print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
         return 0
     report = import_results(args.directory, args.tracker, record.name, sequences, args.results, args.format)
+    pack_tracker(args.results, record.name, ONE_PASS.name, args.tracker, ONE_PASS.first_repetition_only)
     if args.json:
         print(json.dumps(report.__dict__, indent=2, default=list))
         return 0

@@ -1,8 +1,9 @@
 """Stored results joined with ground truth and scored under a named profile, one tracker at a time.
 
-Each tracker's shards are read on their own (`store.read_tracker`: only its files, by path, in frame
-order), scored by the experiment that produced them, and dropped: memory holds the rows of the tracker
-being scored and of the next one being read, and time grows with the rows read.
+Each tracker's shards are read on their own (`store.read_tracker`: its pack, else only its files, by
+path, in frame order), scored by the experiment that produced them, and dropped; two trackers are
+read and scored at a time, on two threads: memory holds two trackers' rows, and time grows with the
+rows read.
 
 A tracker without results on some of the sequences does not stop the others: it is reported with its
 coverage and left unscored, unless the common subset is asked for (every tracker scored on the
@@ -11,10 +12,11 @@ sequences they all have).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from harness.store import (
     STATUSES, StoredShard, read_tracker, stored_sequences, stored_trackers,
 )
 
+T = TypeVar("T")
 _TIMED = np.isin(np.arange(len(STATUSES)), [STATUSES.index("tracked"), STATUSES.index("failed")])
 PADDED = "padded"  # a mark: results short of frames were scored with zero boxes there (--pad-missing)
 SYNTHETIC = "synthetic"  # a mark: results of weights trained on synthetic data only (their provenance says so)
@@ -78,24 +81,25 @@ def _trackers(results_root: Path, record: BenchmarkRecord, experiment: Experimen
     return names
 
 
-def stored_results(
-    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences: list[Sequence], trackers: list[str]
-) -> Iterator[tuple[str, dict[str, list[StoredShard]]]]:
-    """(tracker, its shards of `sequences`) for each tracker, read one after the other: the next tracker's
-    files are read on a second thread while this one is scored, so two trackers' rows at most are held
-    and the reads (file system, decoding) overlap the numpy work."""
+def each_tracker(
+    results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences: list[Sequence],
+    trackers: list[str], work: Callable[[str, dict[str, list[StoredShard]]], T],
+) -> list[T]:
+    """`work(tracker, its shards of sequences)` for each tracker, in order, two trackers at a time: each
+    thread reads one tracker's shards and works on them, so at most two trackers' rows are held, and the
+    reading (pyarrow) and the metrics (numpy) of one overlap those of the other, both releasing the GIL.
+    The first error, in tracker order, is raised and the trackers not yet started are not."""
     names = [s.name for s in sequences]
 
-    def read(tracker: str) -> dict[str, list[StoredShard]]:
-        return read_tracker(results_root, record.name, experiment.name, tracker, names, experiment.first_repetition_only)
+    def one(tracker: str) -> T:
+        return work(tracker, read_tracker(results_root, record.name, experiment.name, tracker, names,
+                                          experiment.first_repetition_only))
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(read, trackers[0]) if trackers else None
-        for i, tracker in enumerate(trackers):
-            shards = upcoming.result()
-            if i + 1 < len(trackers):
-                upcoming = pool.submit(read, trackers[i + 1])
-            yield tracker, shards
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        return list(pool.map(one, trackers))
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _score(experiment: Experiment, tracker: str, shards: dict[str, list[StoredShard]], sequences: list[Sequence],
@@ -141,12 +145,15 @@ def score_stored(
     complete = [t for t in names if {s.name for s in scored} <= covered[t]]
     missing = {t: tuple(n for n in wanted if n not in covered[t]) for t in names}
     scores = {t: TrackerScore(t, None, float("nan"), len(wanted), missing[t]) for t in names}
-    for tracker, shards in stored_results(results_root, record, experiment, scored, complete):
+
+    def score(tracker: str, shards: dict[str, list[StoredShard]]) -> TrackerScore:
         short = any(len(shards[s.name][0].boxes) < len(s) for s in scored)
         result = _score(experiment, tracker, shards, scored, prof, record, pad_missing)
         marks = ((PADDED,) if pad_missing and short else ()) + \
             ((SYNTHETIC,) if any(shards[s.name][0].synthetic_weights for s in scored) else ())
-        scores[tracker] = TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker], marks)
+        return TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker], marks)
+
+    scores.update((s.tracker, s) for s in each_tracker(results_root, record, experiment, scored, complete, score))
     return Scoring(scored, [scores[t] for t in names], len(wanted))
 
 
@@ -227,12 +234,16 @@ def score_by_attribute(
     if not codes:
         raise EvaluationError(f"{record.name}: no sequence carries attributes here (for OTB they come from att/ files)")
     groups: dict[str, list[TrackerScore]] = {code: [] for code in codes}
-    for tracker, shards in stored_results(results_root, record, experiment, sequences, [s.tracker for s in scored]):
+
+    def by_code(tracker: str, shards: dict[str, list[StoredShard]]) -> dict[str, TrackerScore]:
         fps = _fps(shards)
-        for code in codes:
-            members = [s for s in sequences if code in s.attributes]
-            result = _score(experiment, tracker, shards, members, prof, record, False)
-            groups[code].append(TrackerScore(tracker, result, fps, len(members)))
+        return {code: TrackerScore(tracker, _score(experiment, tracker, shards, members[code], prof, record, False),
+                                   fps, len(members[code])) for code in codes}
+
+    members = {code: [s for s in sequences if code in s.attributes] for code in codes}
+    for tracker_scores in each_tracker(results_root, record, experiment, sequences, [s.tracker for s in scored], by_code):
+        for code, score in tracker_scores.items():
+            groups[code].append(score)
     return Breakdown(groups, {code: sum(code in s.attributes for s in sequences) for code in codes}, "sequences",
                      unscored)
 

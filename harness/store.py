@@ -10,7 +10,8 @@ The schema is documented in docs/store.md.
 
 Reading for scoring goes tracker by tracker (`read_tracker`): only that tracker's files, each opened
 once by its path, in frame order as written, so memory holds one tracker's rows and a tracker filter
-reads nothing else. `read_results` is one dataset scan of a whole benchmark, for users' own analyses.
+reads nothing else. A tracker's shards are also cached in one file beside them (`harness.store_pack`),
+read instead of the shard files while none of them has changed. `read_results` is one dataset scan of a whole benchmark, for users' own analyses.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pyarrow.parquet as pq
 
 from harness.errors import OutOfSpaceError, StoreError
 from harness.locks import Held, hold_new, remove_if_abandoned, try_hold
+from harness.store_pack import PackedShard, ShardId, Stamp, load_pack, save_pack, stamp_of
 
 SCHEMA_VERSION = "1"
 PROVENANCE_KEY = b"harness.provenance"
@@ -327,13 +329,12 @@ class StoredShard:
 _READ = ["x", "y", "w", "h", "status", "latency_ms"]
 
 
-def _origin(path: Path, metadata: dict[bytes, bytes] | None) -> tuple[str, bool]:
-    """The shard's source (see StoredShard.source) and whether its weights were synthetic-trained, from
-    the provenance the file's footer holds (already read with the schema: no second open)."""
+def _origin(metadata: dict[bytes, bytes] | None) -> tuple[str, bool]:
+    """The result file the shard was imported from ("" for a run's) and whether its weights were
+    synthetic-trained, from the provenance the file's footer holds (already read with the schema)."""
     provenance = json.loads((metadata or {}).get(PROVENANCE_KEY, b"{}"))
     origin = provenance.get("source", "run")
-    source = origin.split(":", 2)[2] if origin.startswith("import:") else str(path)
-    return source, bool(provenance.get("synthetic_weights", False))
+    return (origin.split(":", 2)[2] if origin.startswith("import:") else ""), bool(provenance.get("synthetic_weights", False))
 
 
 def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
@@ -355,6 +356,11 @@ _REMEDY = ("`harness run` moves such a file to the results' _quarantine folder a
 
 def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> StoredShard:
     """One shard file; a file that is not a readable shard is a StoreError naming it."""
+    return _stored(PackedShard((0, 0, 0), *_read_columns(path)), tracker, sequence, repetition, path)
+
+
+def _read_columns(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, bool]:
+    """A shard file's boxes, status codes, latencies, import source and synthetic mark."""
     try:
         parquet = pq.ParquetFile(path)
         problem = schema_problem(parquet.schema_arrow)
@@ -373,8 +379,12 @@ def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> Stor
         status = _status_codes(table["status"])
     except StoreError as error:
         raise StoreError(f"{path}: {error}") from None
-    return StoredShard(tracker, sequence, repetition, boxes, status, table["latency_ms"].to_numpy(),
-                       *_origin(path, metadata))
+    return boxes, status, table["latency_ms"].to_numpy(), *_origin(metadata)
+
+
+def _stored(shard: PackedShard, tracker: str, sequence: str, repetition: int, path: Path) -> StoredShard:
+    return StoredShard(tracker, sequence, repetition, shard.boxes, shard.status, shard.latency_ms,
+                       shard.imported or str(path), shard.synthetic_weights)
 
 
 def shard_file(root: Path, key: ShardKey) -> StoredShard:
@@ -390,10 +400,19 @@ def stored_trackers(root: Path, benchmark: str, protocol: str) -> list[str]:
     names = []
     with os.scandir(folder) as trackers:
         for entry in sorted(trackers, key=lambda e: e.name):
-            first = next(iter(sorted(Path(entry.path).glob("*/rep*.parquet"))), None) if entry.is_dir() else None
+            first = _first_shard(Path(entry.path)) if entry.is_dir() else None
             if first is not None:
                 names.append(_stored_name(first, "tracker", entry.name))
     return sorted(names)
+
+
+def _first_shard(tracker_folder: Path) -> Path | None:
+    """A shard file of the tracker, the first sequence folder holding one (in name order), or None."""
+    for sequence in sorted(_names(tracker_folder)):
+        shards = sorted(n for n in _names(tracker_folder / sequence) if _REP.fullmatch(n))
+        if shards:
+            return tracker_folder / sequence / shards[0]
+    return None
 
 
 def _stored_name(path: Path, column: str, fallback: str) -> str:
@@ -409,23 +428,53 @@ def read_tracker(
     root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str], first_only: bool = False
 ) -> dict[str, list[StoredShard]]:
     """One tracker's stored shards of the named sequences: sequence -> shards by increasing repetition
-    (only repetition 1 when `first_only`). Only that tracker's files are opened, each once, by path:
-    no scan of the store and no sort. Sequences without a shard are left out."""
+    (only repetition 1 when `first_only`). Only that tracker's folder is looked at: its pack when every
+    shard asked for is in it unchanged (`harness.store_pack`), else its shard files, each opened once, by
+    path, with no scan of the store and no sort; a read of all of the tracker's shards then writes the
+    pack for the next. Sequences without a shard are left out."""
     base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
-    found: dict[str, list[StoredShard]] = {}
     if not base.is_dir():
-        return found
-    for sequence in sequences:
-        folder = base / _safe(sequence)
+        return {}
+    names = {_safe(s): s for s in sequences}
+    files = _shard_stamps(base, names, first_only)
+    if not files:
+        return {}
+    shards = load_pack(base, files)
+    if shards is None:
+        shards = {i: PackedShard(stamp, *_read_columns(_rep_path(base, i))) for i, stamp in files.items()}
+        if files.keys() == _shard_stamps(base, _names(base), first_only).keys():
+            save_pack(base, shards)
+    found: dict[str, list[StoredShard]] = {}
+    for (folder, rep) in sorted(shards, key=lambda i: i[1]):
+        found.setdefault(names[folder], []).append(_stored(shards[folder, rep], tracker, names[folder], rep,
+                                                           _rep_path(base, (folder, rep))))
+    return {s: found[s] for s in names.values() if s in found}
+
+
+def pack_tracker(root: Path, benchmark: str, protocol: str, tracker: str, first_only: bool = False) -> None:
+    """Write `tracker`'s pack now (after an import), so that the first `harness eval` opens one file."""
+    base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
+    read_tracker(root, benchmark, protocol, tracker, _names(base), first_only)
+
+
+def _rep_path(base: Path, shard: ShardId) -> Path:
+    return base / shard[0] / f"rep{shard[1]:03d}.parquet"
+
+
+def _shard_stamps(base: Path, folders: Iterable[str], first_only: bool) -> dict[ShardId, Stamp]:
+    """The shard files in a tracker's sequence `folders` (repetition 1 only when `first_only`) and their stamps."""
+    stamps = {}
+    for folder in folders:
         if first_only:
-            path = folder / "rep001.parquet"
-            if path.is_file():
-                found[sequence] = [read_shard(path, tracker, sequence, 1)]
-            continue
-        reps = sorted((int(m[1]), folder / m[0]) for m in map(_REP.fullmatch, _names(folder)) if m)
-        if reps:
-            found[sequence] = [read_shard(path, tracker, sequence, rep) for rep, path in reps]
-    return found
+            reps = [1]
+        else:
+            reps = [int(m[1]) for m in map(_REP.fullmatch, _names(base / folder)) if m]
+        for rep in reps:
+            try:
+                stamps[folder, rep] = stamp_of(os.stat(_rep_path(base, (folder, rep))))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+    return stamps
 
 
 def stored_sequences(root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str]) -> list[str]:
