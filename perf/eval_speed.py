@@ -10,6 +10,9 @@ Two stores are built once under --root (default: a temporary folder, removed at 
 - ``uav``: the real UAV123 annotations (../shared/realdata/uav123/toolkit-anno) and 100 imported
   trackers, 11.3 M rows; timed: every tracker, and one tracker out of the 100.
 
+Each tracker's shards are packed as `harness import` leaves them; the lasot eval is also timed with
+the packs deleted before each run (the eval then reads every shard file and writes the packs).
+
 Predictions are the ground truth moved by noise, one frame in ten lost far away. Each command runs
 in a fresh process (`python -m harness.cli ... --json`), best of 3; peak memory is the child's
 maximum resident set (`wait4`). `--compare-checkout DIR` runs the same commands with another
@@ -42,7 +45,8 @@ from index_lasot import write_fixture  # noqa: E402
 from benchmarks.registry import load_benchmark  # noqa: E402
 from benchmarks.vot import axis_aligned_boxes  # noqa: E402
 from harness.metrics.boxes import center_error, centres, iou_continuous  # noqa: E402
-from harness.store import Provenance, ShardFrames, ShardKey, write_shard  # noqa: E402
+from harness.store import Provenance, ShardFrames, ShardKey, pack_tracker, write_shard  # noqa: E402
+from harness.store_pack import PACK  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 UAV_ANNO = ROOT.parent / "shared" / "realdata" / "uav123" / "toolkit-anno"
@@ -76,11 +80,17 @@ def write_store(results: Path, benchmark: str, root: Path, trackers: int, raw: P
                 source.parent.mkdir(parents=True, exist_ok=True)
                 np.savetxt(source, boxes, fmt="%.2f", delimiter=",")
             rows += n
+        pack_tracker(results, benchmark, "ope", name, first_only=True)  # as `harness import` ends
     return rows
 
 
-def timed_child(argv: list[str], pythonpath: Path, cwd: Path, repeats: int) -> dict:
-    runs = [run_child_rusage(argv, pythonpath, cwd) for _ in range(repeats)]
+def remove_packs(results: Path) -> None:
+    for pack in results.glob(f"*/*/*/{PACK}"):
+        pack.unlink()
+
+
+def timed_child(argv: list[str], pythonpath: Path, cwd: Path, repeats: int, before=None) -> dict:
+    runs = [(before and before(), run_child_rusage(argv, pythonpath, cwd))[1] for _ in range(repeats)]
     return {"table_s": min(r[0] for r in runs), "best_s": min(r[1] for r in runs),
             "median_s": float(np.median([r[1] for r in runs])), "cpu_s": min(r[3] for r in runs),
             "peak_mib": max(r[2] for r in runs)}
@@ -160,8 +170,15 @@ def main() -> None:
             checkouts = {f"{args.compare_checkout.name}": args.compare_checkout.resolve(), **checkouts}
         scratch = root / "cwd"  # where the children run and write their reports
         scratch.mkdir(exist_ok=True)
+        for results, benchmark in ((results_lasot, "lasot"), (results_uav, "uav123")):  # packed as imports leave them
+            for tracker in sorted(p.name for p in (results / benchmark / "ope").iterdir() if not (p / PACK).is_file()):
+                pack_tracker(results, benchmark, "ope", tracker, first_only=True)
         figures = {case: {label: timed_child(argv, path, scratch, args.repeats) for label, path in checkouts.items()}
                    for case, argv in cases.items()}
+        unpacked = "lasot, 6 trackers, no packs (the eval writes them)"
+        figures[unpacked] = {label: timed_child(cases["lasot, 6 trackers"], path, scratch, args.repeats,
+                                                before=lambda: remove_packs(results_lasot))
+                             for label, path in checkouts.items()}
         pysot = min(pysot_reenactment(raw, lasot, [f"tracker{t:03d}" for t in range(6)]) for _ in range(2))
     finally:
         if temporary is not None:
@@ -187,7 +204,10 @@ reports written: Markdown, JSON and the HTML page, of the trackers evaluated), a
 (user + system: the process is single-threaded but for the reading thread and pyarrow); peak memory
 is the process's maximum resident set. The 1-minute load average before the run was {args.load_before:.2f}. Stores: `lasot` = LaSOT's 280 test sequences
 with 6 imported trackers (4.2 M rows); `uav123` = the real UAV123 annotations with 100 imported
-trackers (11.3 M rows). Targets: lasot, 6 trackers, under 2 s and 1 GB; memory bounded by one
+trackers (11.3 M rows). The stores are as `harness import` and `harness run` leave them: each
+tracker's shards also packed in one file (docs/store.md); the "no packs" case deletes the packs
+before each run, as for a store written before packs existed, so that eval opens every shard file
+(and writes the packs again). Targets: lasot, 6 trackers, under 2 s and 1 GB; memory bounded by one
 tracker's rows; a tracker filter reads only that tracker's files.
 
 - machine: `nproc` {os.cpu_count()}, CPU {cpu_model()}; Python {platform.python_version()}

@@ -1,5 +1,5 @@
 """Where one `harness eval` process spends its wall time: marks printed to stderr at the end of the
-imports, of loading the benchmark, of scoring (reading the store on a second thread while scoring),
+imports, of loading the benchmark, of scoring (two trackers at a time on two threads),
 of printing the table and of writing the reports.
 
     python perf/eval_timeline.py eval --bench lasot --root DIR --results DIR --json >/dev/null
@@ -36,7 +36,7 @@ def main() -> int:
 
     mark("imports done")
     commands.load_benchmark = wrapped(commands.load_benchmark, None, "benchmark loaded")
-    commands.score_stored = wrapped(commands.score_stored, None, "scored (store read on a second thread)")
+    commands.score_stored = wrapped(commands.score_stored, None, "scored (two trackers at a time, each read then scored on its own thread)")
     commands.write_reports = wrapped(commands.write_reports, "table printed", "reports written")
     return cli(sys.argv[1:])
 
