@@ -28,13 +28,13 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
+from crossing import crossing
 from trackers.base import TrackerInfo
 from trackers.siamese.cascade.config import CASCADE_VARIANTS, with_cascade_overrides
 from trackers.siamese.cascade.model import build_cascade_model
@@ -44,7 +44,6 @@ from trackers.siamese.model import build_model
 from trackers.siamese.tracker import SiamRPNTracker
 
 HEADING = "## C-RPN and SCTRPN frames per second on CPU"
-CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
 PAPER_FPS = {"crpn": (48, 37, 23), "sctrpn": (45, 30, 22)}
 
 
@@ -107,8 +106,7 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(1)
-    frames = [cv2.imread(str(p)) for p in sorted((CROSSING / "img").glob("*.jpg"))[: args.frames]]
-    box = np.loadtxt(CROSSING / "groundtruth_rect.txt", max_rows=1)
+    frames, box = crossing(args.frames)
     load_before = os.getloadavg()[0]
     torch.manual_seed(0)
     models = {"siamrpn": build_model(VARIANTS["siamrpn"])}
@@ -166,10 +164,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

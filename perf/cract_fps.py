@@ -29,7 +29,6 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -39,10 +38,10 @@ from trackers.base import TrackerInfo
 from trackers.cract.config import VARIANTS, with_overrides
 from trackers.cract.model import build_model
 from trackers.cract.tracker import CRACTTracker
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
+from crossing import crossing
 
 HEADING = "## CRACT frames per second on CPU, and its online update"
-CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
 
 
 def measure(name: str, frames: list[np.ndarray], box: np.ndarray) -> dict[str, float]:
@@ -83,8 +82,7 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(1)
-    frames = [cv2.imread(str(p)) for p in sorted((CROSSING / "img").glob("*.jpg"))[: args.frames]]
-    box = np.loadtxt(CROSSING / "groundtruth_rect.txt", max_rows=1)
+    frames, box = crossing(args.frames)
     load_before = os.getloadavg()[0]
     best: dict[str, dict[str, float]] = {}
     for round_index in range(args.rounds):
@@ -123,10 +121,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
         *rows,
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

@@ -24,3 +24,11 @@ def write_section(heading: str, body: str) -> None:
     section = f"{heading}\n\n{body.strip()}\n\n"
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     DOC.write_text(text.rstrip() + "\n")
+
+
+def publish(heading: str, body: str, write: bool) -> None:
+    """Print a script's section; with `write` (its --write-docs), also put it in docs/performance.md."""
+    print(body)
+    if write:
+        write_section(heading, body)
+        print(f"\nwritten to {DOC}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import ray
 import torch
 
-from docs_section import cpu_model, write_section
+from docs_section import cpu_model, publish
 
 HEADING = "## The main job: `harness run --trackers all --bench synthetic`"
 COMMAND = "harness run --trackers all --bench synthetic"
@@ -81,9 +81,7 @@ def main() -> None:
         "",
         f"Frames per second of each tracker's own calls in the last round (one torch thread per worker): {fps}.",
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

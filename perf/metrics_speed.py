@@ -22,7 +22,7 @@ import numpy as np
 from harness.metrics import boxes
 from harness.metrics.ope.evaluate import SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
 
 HEADING = "## OPE metrics on 1,000,000 frames"
 
@@ -112,10 +112,7 @@ def main() -> None:
             *table,
         ]
     )
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

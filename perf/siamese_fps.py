@@ -24,7 +24,6 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -34,10 +33,10 @@ from trackers.base import TrackerInfo
 from trackers.siamese.config import VARIANTS, Variant
 from trackers.siamese.model import SiameseRPN, build_model
 from trackers.siamese.tracker import SiamRPNTracker
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
+from crossing import crossing
 
 HEADING = "## SiamRPN / SiamRPN++ frames per second on CPU"
-CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
 
 
 def best_seconds(fn, repeats: int) -> float:
@@ -90,8 +89,7 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
 
-    frames = [cv2.imread(str(p)) for p in sorted((CROSSING / "img").glob("*.jpg"))[: args.frames]]
-    box = np.loadtxt(CROSSING / "groundtruth_rect.txt", max_rows=1)
+    frames, box = crossing(args.frames)
     load_before = os.getloadavg()[0]
     models = {}
     for name, variant in VARIANTS.items():
@@ -136,10 +134,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
         *rows,
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-import cv2
-import numpy as np
 import torch
 
 from trackers.base import TrackerInfo
@@ -25,7 +22,7 @@ from trackers.siamese.config import VARIANTS
 from trackers.siamese.model import build_model
 from trackers.siamese.tracker import SiamRPNTracker, sample, to_tensor
 
-CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
+from crossing import crossing
 
 
 @torch.inference_mode()
@@ -34,8 +31,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=30)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    frames = [cv2.imread(str(p)) for p in sorted((CROSSING / "img").glob("*.jpg"))[: args.frames]]
-    box = np.loadtxt(CROSSING / "groundtruth_rect.txt", max_rows=1)
+    frames, box = crossing(args.frames)
     for name, variant in VARIANTS.items():
         torch.manual_seed(0)
         tracker = SiamRPNTracker(build_model(variant), variant, variant.track, torch.device("cpu"),

@@ -31,14 +31,14 @@ import platform
 import statistics
 import subprocess
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 from torch import nn
 
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
+from crossing import crossing
 from trackers.base import TrackerInfo
 from trackers.siamese.batch import BatchTracker
 from trackers.siamese.config import VARIANTS
@@ -47,7 +47,6 @@ from trackers.siamese.model import build_model
 from trackers.siamese.tracker import SiamRPNTracker
 
 HEADING = "## Siamese inference modes and batched tracking on CPU (issue 13)"
-CROSSING = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "otb" / "sequences" / "Crossing"
 MODES = ("eager", "exact", "fast")
 CPU = torch.device("cpu")
 
@@ -143,8 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    frames = [cv2.imread(str(p)) for p in sorted((CROSSING / "img").glob("*.jpg"))[: args.frames]]
-    box = np.loadtxt(CROSSING / "groundtruth_rect.txt", max_rows=1)
+    frames, box = crossing(args.frames)
     load_before = os.getloadavg()
     trackers: dict[tuple[str, str], SiamRPNTracker] = {}
     work: dict[str, tuple[float, int]] = {}
@@ -230,10 +228,7 @@ def main() -> None:
         "|---|" + "---|" * len(args.batches),
         *batch_rows,
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

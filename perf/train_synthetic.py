@@ -26,7 +26,6 @@ import platform
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from harness.cli import main as harness
@@ -39,7 +38,7 @@ from trackers.training.probe import probe
 from trackers.training.sources import DataSpec, open_source
 from trackers.training.specs import spec_for
 from trackers.training.trainer import Trainer
-from docs_section import cpu_model, write_section
+from docs_section import cpu_model, publish
 
 HEADING = "## Learning on synthetic data (siamrpnpp-alex, width 0.25, one CPU thread)"
 RECIPE = Path(__file__).with_name("train_synthetic.toml")
@@ -116,7 +115,7 @@ def main() -> None:
         f"- machine: `nproc` {os.cpu_count()}, {cpu_model()}, no GPU; shared with other engineers' work "
         f"(1-minute load average {load_before:.2f} before, {load_after:.2f} after)",
         f"- date: {datetime.date.today().isoformat()}",
-        f"- command: `python perf/train_synthetic.py --write-docs`",
+        "- command: `python perf/train_synthetic.py --write-docs`",
         f"- torch {torch.__version__}, Python {platform.python_version()}",
         f"- training: {summary['pairs']} pairs in {summary['seconds'] / 60:.1f} minutes "
         f"({summary['pairs_per_second']:.1f} pairs/s, start-up included); held-out probe of {args.probe_pairs} pairs",
@@ -127,9 +126,7 @@ def main() -> None:
         f"**success AUC {auc:.3f}** (profile lasot_matlab). For comparison (section 5.2 of the wave-2 spec, same "
         "benchmark): a static box 0.092, the same network untrained 0.000, OpenCV MIL about 0.51-0.53.",
     ])
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

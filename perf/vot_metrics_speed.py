@@ -29,7 +29,7 @@ from benchmarks.registry import benchmark_record
 from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
 from benchmarks.registry import VOT_TAGS
 from harness.formats.vot_text import read_vot_result_file
-from docs_section import DOC, cpu_model, write_section
+from docs_section import cpu_model, publish
 
 VOT2018 = benchmark_record("vot2018").eao_interval
 
@@ -180,10 +180,7 @@ def main() -> None:
             WHERE_THE_TIME_GOES,
         ]
     )
-    print(body)
-    if args.write_docs:
-        write_section(HEADING, body)
-        print(f"\nwritten to {DOC}")
+    publish(HEADING, body, args.write_docs)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ class _CascadePlugin(SiamesePlugin):
         return CASCADE_VARIANTS[self.default_variant]
 
     def weights_hint(self) -> str:
-        return (f"a checkpoint of it (the authors released none: train the network, see the training interface in "
-                f"docs/trackers.md, and save it with trackers.siamese.checkpoint.save_checkpoint)")
+        return ("a checkpoint of it (the authors released none: train the network, see the training interface in "
+                "docs/trackers.md, and save it with trackers.siamese.checkpoint.save_checkpoint)")
 
     def build(self, device: str) -> Tracker:
         import torch
