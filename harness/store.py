@@ -430,8 +430,8 @@ def read_tracker(
     """One tracker's stored shards of the named sequences: sequence -> shards by increasing repetition
     (only repetition 1 when `first_only`). Only that tracker's folder is looked at: its pack when every
     shard asked for is in it unchanged (`harness.store_pack`), else its shard files, each opened once, by
-    path, with no scan of the store and no sort; a read of all of the tracker's shards then writes the
-    pack for the next. Sequences without a shard are left out."""
+    path, with no scan of the store and no sort, and then written as its pack, unless the pack there
+    holds other shards that still exist. Sequences without a shard are left out."""
     base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
     if not base.is_dir():
         return {}
@@ -439,10 +439,10 @@ def read_tracker(
     files = _shard_stamps(base, names, first_only)
     if not files:
         return {}
-    shards = load_pack(base, files)
+    shards, others = load_pack(base, files)
     if shards is None:
         shards = {i: PackedShard(stamp, *_read_columns(_rep_path(base, i))) for i, stamp in files.items()}
-        if files.keys() == _shard_stamps(base, _names(base), first_only).keys():
+        if not any(_rep_path(base, i).is_file() for i in others):  # a subset read keeps a fuller pack
             save_pack(base, shards)
     found: dict[str, list[StoredShard]] = {}
     for (folder, rep) in sorted(shards, key=lambda i: i[1]):

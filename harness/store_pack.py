@@ -2,8 +2,9 @@
 
 Opening a parquet file costs about a millisecond whatever its size (footer, schema, column chunks);
 LaSOT's 280 sequences times six trackers make that most of `harness eval`'s time. The pack
-(``<tracker folder>/_shards.pack``) holds the per-frame columns scoring reads of every shard file
-of the tracker, concatenated, and in its footer each file's place in the rows with the stamp the file
+(``<tracker folder>/_shards.pack``) holds the per-frame columns scoring reads of the tracker's shard
+files last read from disk together (normally all of them: `store.read_tracker` says when it is written),
+concatenated, and in its footer each file's place in the rows with the stamp the file
 had when it was read: size, modification time and inode. A shard is taken from the pack only while
 its file still has that stamp; any write (a run, an import, a re-run after quarantine) replaces the
 file by a rename, which gives it a new inode, so a stale pack is never read. The pack is a cache:
@@ -51,33 +52,34 @@ class PackedShard:
 ShardId = tuple[str, int]  # the sequence's folder name, the repetition
 
 
-def load_pack(folder: Path, wanted: dict[ShardId, Stamp]) -> dict[ShardId, PackedShard] | None:
+def load_pack(folder: Path, wanted: dict[ShardId, Stamp]) -> tuple[dict[ShardId, PackedShard] | None, list[ShardId]]:
     """The shards `wanted` from the pack in a tracker's `folder`, or None unless every one of them is in
-    it with the same stamp (then the caller reads the shard files)."""
+    it with the same stamp (then the caller reads the shard files); and the other shards the pack holds."""
     path = folder / PACK
     try:
         parquet = pq.ParquetFile(path)
         index = json.loads((parquet.schema_arrow.metadata or {})[_KEY])
         if index["format"] != _FORMAT:
-            return None
+            return None, []
         entries = {(e[0], e[1]): e for e in index["shards"]}
+        others = [i for i in entries if i not in wanted]
         if any(i not in entries or tuple(entries[i][2]) != s for i, s in wanted.items()):
-            return None
+            return None, others
         table = parquet.read(use_threads=False)
     except (OSError, pa.ArrowException, KeyError, IndexError, TypeError, ValueError):
-        return None
+        return None, []
     boxes = np.column_stack([table[c].to_numpy() for c in "xywh"])
     status, latency = table["status"].to_numpy(), table["latency_ms"].to_numpy()
     starts = np.cumsum([0] + [e[3] for e in index["shards"]])
     if starts[-1] != table.num_rows:
-        return None
+        return None, []
     place = {(e[0], e[1]): (int(starts[k]), int(starts[k + 1]), e) for k, e in enumerate(index["shards"])}
     packed = {}
     for i in wanted:
         begin, end, entry = place[i]
         packed[i] = PackedShard(tuple(entry[2]), boxes[begin:end], status[begin:end], latency[begin:end],
                                 entry[4], bool(entry[5]))
-    return packed
+    return packed, others
 
 
 def save_pack(folder: Path, shards: dict[ShardId, PackedShard]) -> None:

@@ -69,18 +69,27 @@ def test_a_rewritten_added_or_removed_shard_is_read_from_the_files(tmp_path):
     shard_path(tmp_path, ShardKey("trk", "bench", "s2", 2)).unlink()
     shard_path(tmp_path, ShardKey("trk", "bench", "s2", 1)).unlink()
     assert list(read_tracker(tmp_path, "bench", "ope", "trk", SEQUENCES)) == ["s1", "we/ird"]
-    index = json.loads(pq.read_schema(pack).metadata[b"harness.pack"])
-    assert sorted({e[0] for e in index["shards"]}) == ["s1", "s2", "we_ird"]  # a removed file's rows are not read
+    assert _packed(pack) == ["s1", "s2", "we_ird"]  # served from it: a removed file's rows are not read
 
 
-def test_a_partial_read_uses_the_pack_but_does_not_replace_it(tmp_path):
+def _packed(pack) -> list[str]:
+    return sorted({e[0] for e in json.loads(pq.read_schema(pack).metadata[b"harness.pack"])["shards"]})
+
+
+def test_a_partial_read_uses_the_pack_and_never_replaces_a_fuller_one(tmp_path):
     pack = _store(tmp_path)
     read_tracker(tmp_path, "bench", "ope", "trk", ["s1"])
-    assert not pack.exists()  # a pack of one sequence would be stale for the next full read
+    assert _packed(pack) == ["s1"]
     read_tracker(tmp_path, "bench", "ope", "trk", SEQUENCES)
+    assert _packed(pack) == ["s1", "s2", "we_ird"]
     stamp = os.stat(pack).st_mtime_ns
     assert len(read_tracker(tmp_path, "bench", "ope", "trk", ["s2"])["s2"][0].boxes) == 11
-    assert os.stat(pack).st_mtime_ns == stamp
+    write_shard(tmp_path, ShardKey("trk", "bench", "s2"), frames(5), PROV)
+    assert len(read_tracker(tmp_path, "bench", "ope", "trk", ["s2"])["s2"][0].boxes) == 5
+    assert os.stat(pack).st_mtime_ns == stamp  # s1 and we/ird are still there: kept for the next full read
+    shard_path(tmp_path, ShardKey("trk", "bench", "we/ird")).unlink()
+    assert list(read_tracker(tmp_path, "bench", "ope", "trk", SEQUENCES)) == ["s1", "s2"]
+    assert _packed(pack) == ["s1", "s2"]  # what it held of a removed shard is gone with the rewrite
 
 
 def test_a_pack_that_does_not_read_or_cannot_be_written_changes_nothing(tmp_path):
