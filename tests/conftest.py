@@ -39,6 +39,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             yellow=True, bold=True)
 
 
+def otb_images(name: str, frames: int):
+    """The first `frames` decoded frames of a real OTB sequence and its first ground-truth box."""
+    import cv2
+    import numpy as np
+
+    folder = realdata_path("otb", "sequences", name)
+    images = [cv2.imread(str(p)) for p in sorted((folder / "img").glob("*.jpg"))[:frames]]
+    return images, np.loadtxt(folder / "groundtruth_rect.txt", max_rows=1)
+
+
 def first_frames(sequence, frames: int):
     """The first `frames` frames of a sequence: a shorter run of the same code."""
     import dataclasses

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.conftest import realdata_path  # noqa: E402
+from tests.conftest import otb_images  # noqa: E402
 from tests.siamese_thin import PLUGINS, save_thin  # noqa: E402
 from trackers.base import TrackerError  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402
@@ -24,9 +23,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def crossing() -> tuple[list[np.ndarray], np.ndarray]:
-    seq = realdata_path("otb", "sequences", "Crossing")
-    frames = [cv2.imread(str(p)) for p in sorted((seq / "img").glob("*.jpg"))[:FRAMES]]
-    return frames, np.loadtxt(seq / "groundtruth_rect.txt", max_rows=1)
+    return otb_images("Crossing", FRAMES)
 
 
 @pytest.fixture(scope="module")

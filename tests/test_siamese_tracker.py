@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.conftest import realdata_path  # noqa: E402
+from tests.conftest import otb_images  # noqa: E402
 from trackers.base import TrackerError, TrackerInfo  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402
 from trackers.siamese.checkpoint import save_checkpoint  # noqa: E402
@@ -27,9 +26,7 @@ FRAMES = 6
 
 @pytest.fixture(scope="module")
 def crossing() -> tuple[list[np.ndarray], np.ndarray]:
-    seq = realdata_path("otb", "sequences", "Crossing")
-    frames = [cv2.imread(str(p)) for p in sorted((seq / "img").glob("*.jpg"))[:FRAMES]]
-    return frames, np.loadtxt(seq / "groundtruth_rect.txt", max_rows=1)
+    return otb_images("Crossing", FRAMES)
 
 
 @pytest.fixture(scope="module")
