@@ -79,8 +79,10 @@ def fold_batchnorm(model: nn.Module) -> int:
     return folded
 
 
-def use_winograd(model: nn.Module, min_channel_product: int = WINOGRAD_MIN) -> int:
-    """Replace (in place) the convolutions `winograd.suits`; returns how many."""
+def use_winograd(model: nn.Module, min_channel_product: int | None = None) -> int:
+    """Replace (in place) the convolutions `winograd.suits` (at least `WINOGRAD_MIN` input x output
+    channels unless said); returns how many."""
+    min_channel_product = WINOGRAD_MIN if min_channel_product is None else min_channel_product
     replaced = 0
     for module in list(model.modules()):
         for name, child in list(module._modules.items()):
