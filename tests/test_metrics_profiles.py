@@ -100,6 +100,35 @@ def test_prediction_repairs() -> None:
     assert run("pysot", [BOX, BOX, [np.nan] * 4], gt).success_curve[0] == pytest.approx(2 / 3)
 
 
+@pytest.mark.parametrize("profile", ["pytracking", "lasot_matlab"])
+def test_runs_of_broken_boxes_take_the_last_good_one_as_the_toolkits_loop_does(profile: str) -> None:
+    from harness.metrics.ope.frames import align, repair_predictions
+
+    rng = np.random.default_rng(5)
+    inputs = []
+    for n in (40, 1, 25):
+        pred = rng.uniform(1, 50, (n, 4))
+        pred[rng.random(n) < 0.4, 2] = 0.0  # runs of zero widths, some at a sequence's first frame
+        gt = rng.uniform(1, 50, (n, 4))
+        gt[rng.random(n) < 0.1] = np.nan
+        inputs.append(SequenceInput(f"s{n}", pred, gt, np.zeros(n, bool)))
+    prof = get_profile(profile)
+    frames = align(inputs, prof)
+    repair_predictions(frames, prof)
+    expected = []
+    for s in inputs:  # the toolkits: frame by frame, a broken box becomes the previous (maybe copied) one
+        pred = s.pred.copy()
+        for i in range(1, len(pred)):
+            if (pred[i, 2:] == 0).any() if prof.pred_repair == "zero_size_previous" else \
+                    (np.isnan(pred[i]).any() or (pred[i, 2:] <= 0).any()):
+                if not np.isnan(s.gt[i]).any():
+                    pred[i] = pred[i - 1]
+        if prof.first_frame == "gt":
+            pred[0] = s.gt[0]
+        expected.append(pred)
+    np.testing.assert_array_equal(frames.pred, np.concatenate(expected))
+
+
 def test_absent_frames() -> None:
     gt, absent = [BOX] * 4, [False, False, True, True]
     for profile in ("pysot", "pytracking", "lasot_matlab"):

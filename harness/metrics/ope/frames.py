@@ -116,12 +116,14 @@ def repair_predictions(frames: Frames, prof: Profile) -> None:
         else:
             broken = np.isnan(pred).any(axis=1) | (pred[:, 2:] <= 0).any(axis=1)
         # a repaired frame takes the last unrepaired box before it (the toolkits loop forward, copying
-        # the previous, possibly already copied, row); first frames are never repaired, so the fill
-        # cannot cross into the previous sequence
+        # the previous, possibly already copied, row: every source is unrepaired, so one gather into the
+        # repaired rows does the same); first frames are never repaired, so the fill cannot cross into
+        # the previous sequence
         broken &= real & ~frames.first & ~np.isnan(gt).any(axis=1)
         if broken.any():
-            source = np.where(broken, 0, np.arange(len(pred)))
-            pred = np.asfortranarray(pred[np.maximum.accumulate(source)])
+            source = np.maximum.accumulate(np.where(broken, 0, np.arange(len(pred))))
+            rows = np.flatnonzero(broken)
+            pred[rows] = pred[source[rows]]
     if prof.first_frame == "gt":
         pred[frames.first] = gt[frames.first]
     if prof.round_boxes:
