@@ -83,7 +83,7 @@ def load_pack(folder: Path, wanted: dict[ShardId, Stamp]) -> tuple[dict[ShardId,
 
 
 def save_pack(folder: Path, shards: dict[ShardId, PackedShard]) -> None:
-    """Write the pack of a tracker's `folder` holding `shards`; any failure to write leaves no pack."""
+    """Write the pack of a tracker's `folder` holding `shards`; a failure to write leaves the pack that was there."""
     order = sorted(shards)
     rows = [shards[i] for i in order]
     boxes = np.concatenate([s.boxes for s in rows] or [np.zeros((0, 4))])
