@@ -11,18 +11,17 @@ The schema is documented in docs/store.md.
 Reading for scoring goes tracker by tracker (`read_tracker`): only that tracker's files, each opened
 once by its path, in frame order as written, so memory holds one tracker's rows and a tracker filter
 reads nothing else. A tracker's shards are also cached in one file beside them (`harness.store_pack`),
-read instead of the shard files while none of them has changed. `read_results` is one dataset scan of a whole benchmark, for users' own analyses.
+read instead of the shard files while none of them has changed. `read_results` is one dataset scan of
+a whole benchmark, for users' own analyses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -30,8 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from harness.errors import OutOfSpaceError, StoreError
-from harness.locks import Held, hold_new, remove_if_abandoned, try_hold
+from harness.atomic import out_of_space, write_atomic
+from harness.errors import StoreError
+from harness.locks import Held, remove_if_abandoned, try_hold
 from harness.store_pack import PackedShard, ShardId, Stamp, load_pack, save_pack, stamp_of
 
 SCHEMA_VERSION = "1"
@@ -183,7 +183,7 @@ def quarantine(root: Path, key: ShardKey, reason: str) -> Path:
     target = Path(root) / QUARANTINE / key.relpath().with_name(f"{source.stem}.{stamp}.parquet")
     target.parent.mkdir(parents=True, exist_ok=True)
     why = {"shard": str(key), "from": str(source), "reason": reason, "moved": stamp}
-    _write_atomic(target.with_suffix(".why.json"), lambda tmp: tmp.write_text(json.dumps(why, indent=2)))
+    write_atomic(target.with_suffix(".why.json"), lambda tmp: tmp.write_text(json.dumps(why, indent=2)))
     os.replace(source, target)
     return target
 
@@ -221,7 +221,7 @@ def write_shard(root: Path, key: ShardKey, frames: ShardFrames, provenance: Prov
     meta = {PROVENANCE_KEY: json.dumps(asdict(provenance)).encode(), b"harness.schema": SCHEMA_VERSION.encode()}
     table = to_table(key, frames).replace_schema_metadata(meta)
     # Dictionary pages only for the name columns: the per-frame numbers read back faster without them.
-    _write_atomic(final, lambda tmp: pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS))
+    write_atomic(final, lambda tmp: pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS))
     error_path(root, key).unlink(missing_ok=True)
     return final
 
@@ -229,39 +229,15 @@ def write_shard(root: Path, key: ShardKey, frames: ShardFrames, provenance: Prov
 def write_error(root: Path, key: ShardKey, message: str, traceback_text: str) -> Path:
     path = error_path(root, key)
     record = json.dumps({"shard": str(key), "error": message, "traceback": traceback_text}, indent=2)
-    _write_atomic(path, lambda tmp: tmp.write_text(record))
+    write_atomic(path, lambda tmp: tmp.write_text(record))
     return path
-
-
-def _write_atomic(final: Path, write: Callable[[Path], object]) -> None:
-    """`write(temporary)` then rename it to `final`; the temporary is locked while written and removed
-    if anything fails. A full disk is an OutOfSpaceError naming `final`."""
-    with _out_of_space(final):
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temporary = hold_new(final.parent, f".{final.name}.tmp-")
-        try:
-            write(temporary.path)
-            os.replace(temporary.path, final)
-            temporary.release(remove=False)
-        finally:
-            temporary.release(remove=True)
-
-
-@contextmanager
-def _out_of_space(path: Path) -> Iterator[None]:
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        raise OutOfSpaceError(f"out of space writing {path} ({os.strerror(exc.errno)})") from None
 
 
 def claim_shard(root: Path, key: ShardKey) -> Held | None:
     """Claim `key` for this process (``.rep<NNN>.claim`` beside its file, locked until released), or None
     when a live process, such as a concurrent run into the same folder, holds it."""
     path = shard_path(root, key)
-    with _out_of_space(path.parent):
+    with out_of_space(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
         return try_hold(path.with_name(f".{path.stem}.claim"))
 

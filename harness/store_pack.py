@@ -24,7 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from harness.locks import hold_new
+from harness.atomic import write_atomic
+from harness.errors import HarnessError
 
 PACK = "_shards.pack"  # parquet inside; not named .parquet, so that a glob for shard files passes it by
 _FORMAT = "1"
@@ -96,14 +97,6 @@ def save_pack(folder: Path, shards: dict[ShardId, PackedShard]) -> None:
                                            for i, s in zip(order, rows)]}
     table = table.replace_schema_metadata({_KEY: json.dumps(index).encode()})
     try:
-        temporary = hold_new(folder, f".{PACK}.tmp-")  # locked: a run's cleanup leaves a live writer's alone
-    except OSError:
-        return
-    try:
-        pq.write_table(table, temporary.path, compression="zstd")
-        os.replace(temporary.path, folder / PACK)
-        temporary.release(remove=False)
-    except (OSError, pa.ArrowException):
+        write_atomic(folder / PACK, lambda temporary: pq.write_table(table, temporary, compression="zstd"))
+    except (OSError, HarnessError, pa.ArrowException):
         return  # the shard files are still there and still read; only the next read's speed-up is lost
-    finally:
-        temporary.release(remove=True)
