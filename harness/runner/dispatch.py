@@ -423,10 +423,7 @@ class _Dispatcher:
         """The slot's actor is gone: its running shard (each of those tracked together) runs again (up to
         `retries` times) or fails, the shards queued behind it go back to the queue, and the actor is
         replaced."""
-        entries, slot.running = slot.running, []
-        for _, group in reversed(entries[1:]):
-            self.queue.extend(reversed(group))
-        for shard in entries[0][1] if entries else []:
+        for shard in self._take_running(slot):
             if self._written(shard, slot.place.node):
                 continue
             if shard.attempt <= self.retries:
@@ -438,6 +435,14 @@ class _Dispatcher:
             else:
                 self._fail(shard, f"{why} (attempt {shard.attempt} of {self.retries + 1})", slot.place.node)
         self._replace(slot)
+
+    def _take_running(self, slot: _Slot) -> list[_Shard]:
+        """Empty the slot of a lost actor: the calls queued behind its running one go back to the queue,
+        in their order; returns the running call's shards."""
+        entries, slot.running = slot.running, []
+        for _, group in reversed(entries[1:]):
+            self.queue.extend(reversed(group))
+        return entries[0][1] if entries else []
 
     def _replace(self, slot: _Slot) -> None:
         self.slots.remove(slot)
@@ -459,9 +464,7 @@ class _Dispatcher:
                 continue
             where = self._progress(slot)
             ray.kill(slot.actor, no_restart=True)
-            entries, slot.running = slot.running, []
-            for _, queued in reversed(entries[1:]):
-                self.queue.extend(reversed(queued))
+            self._take_running(slot)
             at = (f"at frame {where[1]} of sequence {where[0]!r} (that call had run {where[2]:.0f} s)" if where else
                   "before its first tracker call (building the tracker or reading the first frame)")
             for shard in group:
@@ -489,7 +492,7 @@ class _Dispatcher:
     def _stop(self, message: str) -> None:
         """Out of space: stop every actor, wait for them to be gone, remove what they left half-written,
         and raise, naming what happened once."""
-        in_flight = [shard for slot in self.slots for _, group in slot.running for shard in group]
+        in_flight = self._in_flight()
         for slot in self.slots:
             ray.kill(slot.actor, no_restart=True)
         refs = [ref for slot in self.slots for ref, _ in slot.running] + [s.place_ref for s in self.slots]
@@ -506,4 +509,8 @@ class _Dispatcher:
     # --- bookkeeping -------------------------------------------------------------------------------
 
     def _all_shards(self) -> list[_Shard]:
-        return [*self.queue, *self.deferred, *(shard for slot in self.slots for _, group in slot.running for shard in group)]
+        return [*self.queue, *self.deferred, *self._in_flight()]
+
+    def _in_flight(self) -> list[_Shard]:
+        """The shards of every call submitted to an actor and not yet answered."""
+        return [shard for slot in self.slots for _, group in slot.running for shard in group]
