@@ -23,6 +23,7 @@ before any rewrite.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -79,30 +80,35 @@ def fold_batchnorm(model: nn.Module) -> int:
     return folded
 
 
-def use_winograd(model: nn.Module, min_channel_product: int | None = None) -> int:
-    """Replace (in place) the convolutions `winograd.suits` (at least `WINOGRAD_MIN` input x output
-    channels unless said); returns how many."""
-    min_channel_product = WINOGRAD_MIN if min_channel_product is None else min_channel_product
+def _replace_children(model: nn.Module, make: Callable[[nn.Module], nn.Module | None]) -> int:
+    """Put `make(child)` in place of every child (at any depth) for which it gives a module; returns how many."""
     replaced = 0
     for module in list(model.modules()):
         for name, child in list(module._modules.items()):
-            if child is not None and suits(child, min_channel_product):
-                module._modules[name] = WinogradConv2d(child)
+            new = None if child is None else make(child)
+            if new is not None:
+                module._modules[name] = new
                 replaced += 1
     return replaced
+
+
+def use_winograd(model: nn.Module, min_channel_product: int | None = None) -> int:
+    """Replace (in place) the convolutions `winograd.suits` (at least `WINOGRAD_MIN` input x output
+    channels unless said); returns how many."""
+    least = WINOGRAD_MIN if min_channel_product is None else min_channel_product
+    return _replace_children(model, lambda child: WinogradConv2d(child) if suits(child, least) else None)
 
 
 def pool_channels_last(model: nn.Module) -> int:
     """Replace (in place) every `nn.MaxPool2d` by an `NHWCMaxPool2d` of the same settings; returns how many."""
-    replaced = 0
-    for module in list(model.modules()):
-        for name, child in list(module._modules.items()):
-            if type(child) is nn.MaxPool2d:
-                pool = NHWCMaxPool2d(child.kernel_size, child.stride, child.padding, child.dilation,
-                                     child.return_indices, child.ceil_mode)
-                module._modules[name] = pool
-                replaced += 1
-    return replaced
+
+    def pool(child: nn.Module) -> nn.Module | None:
+        if type(child) is not nn.MaxPool2d:
+            return None
+        return NHWCMaxPool2d(child.kernel_size, child.stride, child.padding, child.dilation, child.return_indices,
+                             child.ceil_mode)
+
+    return _replace_children(model, pool)
 
 
 def for_tracking(model: nn.Module, device: torch.device, mode: str = "exact") -> nn.Module:
