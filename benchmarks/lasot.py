@@ -125,7 +125,8 @@ def _select(known: tuple[str, ...], names: Iterable[str] | None) -> tuple[str, .
 def lasot_sources(root: Path, benchmark: str, *, subset: str) -> Sources:
     """What `bench check` reads: each sequence's three annotation files and its nlp.txt."""
     folders = [sequence_folder(root, n) for n in lasot_names(subset)]
-    problems = [Problem(f, None, reason) for f in folders if (reason := _outside_root(f, root))]
-    inside = [f for f in folders if not _outside_root(f, root)]
+    outside = {f: _outside_root(f, root) for f in folders}
+    problems = [Problem(f, None, reason) for f, reason in outside.items() if reason]
+    inside = [f for f, reason in outside.items() if not reason]
     return problems, [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root / "att"),
                              extra=((f / "nlp.txt", partial(read_nlp, f)),)) for f in inside]
