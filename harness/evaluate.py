@@ -234,13 +234,13 @@ def score_by_attribute(
     if not codes:
         raise EvaluationError(f"{record.name}: no sequence carries attributes here (for OTB they come from att/ files)")
     groups: dict[str, list[TrackerScore]] = {code: [] for code in codes}
+    members = {code: [s for s in sequences if code in s.attributes] for code in codes}
 
     def by_code(tracker: str, shards: dict[str, list[StoredShard]]) -> dict[str, TrackerScore]:
         fps = _fps(shards)
         return {code: TrackerScore(tracker, _score(experiment, tracker, shards, members[code], prof, record, False),
                                    fps, len(members[code])) for code in codes}
 
-    members = {code: [s for s in sequences if code in s.attributes] for code in codes}
     for tracker_scores in each_tracker(results_root, record, experiment, sequences, [s.tracker for s in scored], by_code):
         for code, score in tracker_scores.items():
             groups[code].append(score)
