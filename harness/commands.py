@@ -156,7 +156,8 @@ def import_(args: argparse.Namespace) -> int:
         chosen = _experiment(args, record)
         imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences, args.results,
                                                 chosen.name)
-        pack_tracker(args.results, record.name, chosen.name, args.tracker, chosen.first_repetition_only)
+        pack_tracker(args.results, record.name, chosen.name, args.tracker, {s.name: len(s) for s in sequences},
+                     chosen.first_repetition_only)
         missing = sorted({s.name for s in sequences} - set(imported))
         if args.json:
             print(json.dumps({"imported": imported, "unplaced": unplaced, "missing": missing}, indent=2))
@@ -168,7 +169,8 @@ def import_(args: argparse.Namespace) -> int:
             print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
         return 0
     report = import_results(args.directory, args.tracker, record.name, sequences, args.results, args.format)
-    pack_tracker(args.results, record.name, ONE_PASS.name, args.tracker, ONE_PASS.first_repetition_only)
+    pack_tracker(args.results, record.name, ONE_PASS.name, args.tracker, {s.name: len(s) for s in sequences},
+                 ONE_PASS.first_repetition_only)
     if args.json:
         print(json.dumps(report.__dict__, indent=2, default=list))
         return 0

@@ -90,10 +90,11 @@ def each_tracker(
     reading (pyarrow) and the metrics (numpy) of one overlap those of the other, both releasing the GIL.
     The first error, in tracker order, is raised and the trackers not yet started are not."""
     names = [s.name for s in sequences]
+    lengths = {s.name: len(s) for s in sequences}
 
     def one(tracker: str) -> T:
         return work(tracker, read_tracker(results_root, record.name, experiment.name, tracker, names,
-                                          experiment.first_repetition_only))
+                                          experiment.first_repetition_only, lengths))
 
     pool = ThreadPoolExecutor(max_workers=2)
     try:

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -128,6 +128,7 @@ def is_complete(root: Path, key: ShardKey, frames: int | None = None) -> bool:
 
 
 _KEY_COLUMNS = ("tracker", "benchmark", "sequence", "protocol", "repetition")
+_CHECKED = [*_KEY_COLUMNS, "frame"]  # what says whose rows a file holds, and in which order
 
 
 def schema_problem(schema: pa.Schema) -> str | None:
@@ -141,29 +142,59 @@ def schema_problem(schema: pa.Schema) -> str | None:
 
 def shard_problem(root: Path, key: ShardKey, frames: int | None = None) -> str | None:
     """What is wrong with the file at `key`'s path, or None for a complete shard: its footer must read,
-    its schema be a shard's, its provenance parse, its rows be `key`'s, and (for a run's shard, when
-    `frames` is given) number `frames`. Data pages are not decoded here; reading them names the file."""
+    its schema be a shard's, its provenance parse, its rows be `key`'s, in frame order, and (for a run's
+    shard, when `frames` is given) number `frames`. The box columns are not decoded here; reading them
+    names the file."""
     path = shard_path(root, key)
     try:
         parquet = pq.ParquetFile(path)
         problem = schema_problem(parquet.schema_arrow)
         if problem:
             return problem
-        meta = parquet.schema_arrow.metadata or {}
-        provenance = _provenance(meta)
+        provenance = _provenance(parquet.schema_arrow.metadata or {})
         if provenance is None:
-            return "no readable provenance in its metadata; not written by this harness"
-        values = parquet.read(columns=list(_KEY_COLUMNS), use_threads=False)
+            return _NO_PROVENANCE
+        table = parquet.read(columns=_CHECKED, use_threads=False)
     except (OSError, pa.ArrowException) as exc:
         return f"not a readable parquet file ({str(exc).strip()})"
-    found = {c: sorted({str(v) for v in values[c].to_pylist()}) for c in _KEY_COLUMNS}
+    return rows_problem(table, key, provenance, frames)
+
+
+_NO_PROVENANCE = "no readable provenance in its metadata; not written by this harness"
+
+
+def rows_problem(table: pa.Table, key: ShardKey, provenance: Provenance, frames: int | None) -> str | None:
+    """What says that `table` (a shard file's key and frame columns, at least) is not `key`'s shard: rows
+    of another tracker, benchmark, sequence, protocol or repetition, rows out of frame order, or (for a
+    run's shard, when `frames` is given) another number of rows than the sequence has frames."""
+    for column in _CHECKED:
+        if table[column].null_count:
+            return f"its {column} column has empty (null) values"
+    found = {c: _distinct(table[c]) for c in _KEY_COLUMNS}
     expected = {c: [str(getattr(key, c))] for c in _KEY_COLUMNS}
-    if values.num_rows and found != expected:
+    if table.num_rows and found != expected:
         wrong = [f"{c} {found[c]} (expected {expected[c][0]!r})" for c in _KEY_COLUMNS if found[c] != expected[c]]
         return f"its rows belong to another shard: {'; '.join(wrong)}"
-    if frames is not None and provenance.source == "run" and parquet.metadata.num_rows != frames:
-        return f"{parquet.metadata.num_rows} rows, but the sequence has {frames} frames"
+    if frames is not None and provenance.source == "run" and table.num_rows != frames:
+        return f"{table.num_rows} rows, but the sequence has {frames} frames"
+    if not np.array_equal(table["frame"].to_numpy(), np.arange(table.num_rows)):
+        return "its frame column is not 0, 1, 2, ... (rows are scored in the order they are stored)"
     return None
+
+
+def _distinct(column: pa.ChunkedArray) -> list[str]:
+    """The values a column holds, sorted, as text; a dictionary column's without a string per row."""
+    values: set = set()
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        if pa.types.is_dictionary(chunk.type):
+            names = chunk.dictionary.to_pylist()
+            used = range(1) if len(names) == 1 else np.unique(chunk.indices.to_numpy(zero_copy_only=False))
+            values.update(names[i] for i in used)
+        else:
+            values.update(np.unique(chunk.to_numpy(zero_copy_only=False)).tolist())
+    return sorted(str(v) for v in values)
 
 
 def _provenance(meta: dict[bytes, bytes]) -> Provenance | None:
@@ -305,14 +336,6 @@ class StoredShard:
 _READ = ["x", "y", "w", "h", "status", "latency_ms"]
 
 
-def _origin(metadata: dict[bytes, bytes] | None) -> tuple[str, bool]:
-    """The result file the shard was imported from ("" for a run's) and whether its weights were
-    synthetic-trained, from the provenance the file's footer holds (already read with the schema)."""
-    provenance = json.loads((metadata or {}).get(PROVENANCE_KEY, b"{}"))
-    origin = provenance.get("source", "run")
-    return (origin.split(":", 2)[2] if origin.startswith("import:") else ""), bool(provenance.get("synthetic_weights", False))
-
-
 def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
     """Dictionary-encoded status names to indices into STATUSES, without building a string per row."""
     codes = []
@@ -330,24 +353,28 @@ _REMEDY = ("`harness run` moves such a file to the results' _quarantine folder a
            "or move it away yourself and run or import it again")
 
 
-def read_shard(path: Path, tracker: str, sequence: str, repetition: int) -> StoredShard:
-    """One shard file; a file that is not a readable shard is a StoreError naming it."""
-    return _stored(PackedShard((0, 0, 0), *_read_columns(path)), tracker, sequence, repetition, path)
+def read_shard(path: Path, key: ShardKey, frames: int | None = None) -> StoredShard:
+    """The file at `path` as `key`'s shard; a file that is not a readable shard, or not `key`'s (see
+    `rows_problem`: `frames` is the sequence's length, for a run's shard), is a StoreError naming it."""
+    return _stored(_read_file(path, key, frames, stamp=(0, 0, 0, 0)), key, path)
 
 
-def _read_columns(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, bool]:
-    """A shard file's boxes, status codes, latencies, import source and synthetic mark."""
+def _read_file(path: Path, key: ShardKey, frames: int | None, stamp: Stamp) -> PackedShard:
+    """A shard file's columns, once it is found to be `key`'s shard."""
     try:
         parquet = pq.ParquetFile(path)
         problem = schema_problem(parquet.schema_arrow)
         if problem:
             raise StoreError(f"{path}: not a shard file: {problem}; {_REMEDY}")
-        table = parquet.read(columns=_READ, use_threads=False)
-        metadata = parquet.schema_arrow.metadata
+        provenance = _provenance(parquet.schema_arrow.metadata or {})
+        table = parquet.read(columns=_READ + _CHECKED, use_threads=False)
     except FileNotFoundError:
         raise StoreError(f"{path}: no such shard file") from None
     except (OSError, pa.ArrowException, KeyError) as exc:
         raise StoreError(f"{path}: not a readable shard file ({str(exc).strip()}); {_REMEDY}") from None
+    problem = _NO_PROVENANCE if provenance is None else rows_problem(table, key, provenance, frames)
+    if problem:
+        raise StoreError(f"{path}: not the shard of {key}: {problem}; {_REMEDY}")
     boxes = np.empty((table.num_rows, 4))
     for i, c in enumerate("xywh"):
         boxes[:, i] = table[c].to_numpy()
@@ -355,21 +382,24 @@ def _read_columns(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, 
         status = _status_codes(table["status"])
     except StoreError as error:
         raise StoreError(f"{path}: {error}") from None
-    return boxes, status, table["latency_ms"].to_numpy(), *_origin(metadata)
+    return PackedShard(stamp, boxes, status, table["latency_ms"].to_numpy(), provenance.source,
+                       bool(provenance.synthetic_weights))
 
 
-def _stored(shard: PackedShard, tracker: str, sequence: str, repetition: int, path: Path) -> StoredShard:
-    return StoredShard(tracker, sequence, repetition, shard.boxes, shard.status, shard.latency_ms,
+def _stored(shard: PackedShard, key: ShardKey, path: Path) -> StoredShard:
+    return StoredShard(key.tracker, key.sequence, key.repetition, shard.boxes, shard.status, shard.latency_ms,
                        shard.imported or str(path), shard.synthetic_weights)
 
 
 def shard_file(root: Path, key: ShardKey) -> StoredShard:
     """The stored shard of `key`."""
-    return read_shard(shard_path(root, key), key.tracker, key.sequence, key.repetition)
+    return read_shard(shard_path(root, key), key)
 
 
 def stored_trackers(root: Path, benchmark: str, protocol: str) -> list[str]:
-    """The trackers with any shard of a benchmark and protocol, sorted, named as stored (not as folders)."""
+    """The trackers with any shard of a benchmark and protocol, sorted, named as stored (folder names lose
+    '/' and similar). A folder whose first shard names a tracker of another folder is listed by its own
+    name: reading it then names the misplaced file."""
     folder = Path(root) / _safe(benchmark) / _safe(protocol)
     if not folder.is_dir():
         return []
@@ -378,7 +408,8 @@ def stored_trackers(root: Path, benchmark: str, protocol: str) -> list[str]:
         for entry in sorted(trackers, key=lambda e: e.name):
             first = _first_shard(Path(entry.path)) if entry.is_dir() else None
             if first is not None:
-                names.append(_stored_name(first, "tracker", entry.name))
+                stored = _stored_name(first, "tracker", entry.name)
+                names.append(stored if _safe(stored) == entry.name else entry.name)
     return sorted(names)
 
 
@@ -392,7 +423,7 @@ def _first_shard(tracker_folder: Path) -> Path | None:
 
 
 def _stored_name(path: Path, column: str, fallback: str) -> str:
-    """The name a shard file holds in a constant dictionary column (folder names lose '/' and similar)."""
+    """The name a shard file holds in a constant dictionary column."""
     try:
         dictionary = pq.ParquetFile(path).read(columns=[column])[column].chunk(0).dictionary
         return str(dictionary[0]) if len(dictionary) else fallback
@@ -401,13 +432,16 @@ def _stored_name(path: Path, column: str, fallback: str) -> str:
 
 
 def read_tracker(
-    root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str], first_only: bool = False
+    root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str], first_only: bool = False,
+    frames: Mapping[str, int] | None = None,
 ) -> dict[str, list[StoredShard]]:
     """One tracker's stored shards of the named sequences: sequence -> shards by increasing repetition
-    (only repetition 1 when `first_only`). Only that tracker's folder is looked at: its pack when every
-    shard asked for is in it unchanged (`harness.store_pack`), else its shard files, each opened once, by
-    path, with no scan of the store and no sort, and then written as its pack, unless the pack there
-    holds other shards that still exist. Sequences without a shard are left out."""
+    (only repetition 1 when `first_only`). Every shard is checked to be what its path says (`rows_problem`;
+    `frames`: each sequence's length, for the row count of a run's shards): one that is not is a
+    StoreError naming its file, never scored. Only that tracker's folder is looked at: its pack when it
+    is this tracker's and holds every shard asked for unchanged (`harness.store_pack`), else its shard
+    files, each opened once, by path, with no scan of the store and no sort, and then written as its pack,
+    unless the pack there holds other shards that still exist. Sequences without a shard are left out."""
     base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
     if not base.is_dir():
         return {}
@@ -415,22 +449,32 @@ def read_tracker(
     files = _shard_stamps(base, names, first_only)
     if not files:
         return {}
-    shards, others = load_pack(base, files)
+    identity = (benchmark, protocol, tracker)
+    lengths = {f: frames.get(s) for f, s in names.items()} if frames else {}
+
+    def key(shard: ShardId) -> ShardKey:
+        return ShardKey(tracker, benchmark, names[shard[0]], shard[1], protocol)
+
+    shards, others = load_pack(base, files, identity)
+    if shards is not None and any(s.source == "run" and lengths.get(i[0]) not in (None, len(s.boxes))
+                                  for i, s in shards.items()):
+        shards = None  # the sequence's length changed: the files say which ones no longer fit
     if shards is None:
-        shards = {i: PackedShard(stamp, *_read_columns(_rep_path(base, i))) for i, stamp in files.items()}
-        if not any(_rep_path(base, i).is_file() for i in others):  # a subset read keeps a fuller pack
-            save_pack(base, shards)
+        shards = {i: _read_file(_rep_path(base, i), key(i), lengths.get(i[0]), stamp) for i, stamp in files.items()}
+        unchanged = _shard_stamps(base, names, first_only) == files  # none written while it was read
+        if unchanged and not any(_rep_path(base, i).is_file() for i in others):  # a subset read keeps a fuller pack
+            save_pack(base, shards, identity)
     found: dict[str, list[StoredShard]] = {}
-    for (folder, rep) in sorted(shards, key=lambda i: i[1]):
-        found.setdefault(names[folder], []).append(_stored(shards[folder, rep], tracker, names[folder], rep,
-                                                           _rep_path(base, (folder, rep))))
+    for shard in sorted(shards, key=lambda i: i[1]):
+        found.setdefault(names[shard[0]], []).append(_stored(shards[shard], key(shard), _rep_path(base, shard)))
     return {s: found[s] for s in names.values() if s in found}
 
 
-def pack_tracker(root: Path, benchmark: str, protocol: str, tracker: str, first_only: bool = False) -> None:
-    """Write `tracker`'s pack now (after an import), so that the first `harness eval` opens one file."""
-    base = Path(root) / _safe(benchmark) / _safe(protocol) / _safe(tracker)
-    read_tracker(root, benchmark, protocol, tracker, _names(base), first_only)
+def pack_tracker(root: Path, benchmark: str, protocol: str, tracker: str, sequences: Mapping[str, int],
+                 first_only: bool = False) -> None:
+    """Write `tracker`'s pack of `sequences` (name -> length) now (after an import), so that the first
+    `harness eval` opens one file."""
+    read_tracker(root, benchmark, protocol, tracker, list(sequences), first_only, sequences)
 
 
 def _rep_path(base: Path, shard: ShardId) -> Path:

@@ -80,7 +80,7 @@ def write_store(results: Path, benchmark: str, root: Path, trackers: int, raw: P
                 source.parent.mkdir(parents=True, exist_ok=True)
                 np.savetxt(source, boxes, fmt="%.2f", delimiter=",")
             rows += n
-        pack_tracker(results, benchmark, "ope", name, first_only=True)  # as `harness import` ends
+        pack_tracker(results, benchmark, "ope", name, {s.name: len(s) for s in sequences}, first_only=True)  # as `harness import` ends
     return rows
 
 
@@ -170,9 +170,10 @@ def main() -> None:
             checkouts = {f"{args.compare_checkout.name}": args.compare_checkout.resolve(), **checkouts}
         scratch = root / "cwd"  # where the children run and write their reports
         scratch.mkdir(exist_ok=True)
-        for results, benchmark in ((results_lasot, "lasot"), (results_uav, "uav123")):  # packed as imports leave them
+        for results, benchmark, anno in ((results_lasot, "lasot", lasot), (results_uav, "uav123", UAV_ANNO)):
+            lengths = {s.name: len(s) for s in load_benchmark(benchmark, anno)}
             for tracker in sorted(p.name for p in (results / benchmark / "ope").iterdir() if not (p / PACK).is_file()):
-                pack_tracker(results, benchmark, "ope", tracker, first_only=True)
+                pack_tracker(results, benchmark, "ope", tracker, lengths, first_only=True)  # as imports leave them
         figures = {case: {label: timed_child(argv, path, scratch, args.repeats) for label, path in checkouts.items()}
                    for case, argv in cases.items()}
         unpacked = "lasot, 6 trackers, no packs (the eval writes them)"

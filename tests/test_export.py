@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +37,11 @@ def write_got10k(split: Path, name: str, n: int, first_only: bool) -> np.ndarray
     return gt
 
 
-def store(results: Path, bench: str, name: str, boxes: np.ndarray, repetition: int = 1) -> None:
+def store(results: Path, bench: str, name: str, boxes: np.ndarray, repetition: int = 1, provenance=PROV) -> None:
     n = len(boxes)
     frames = ShardFrames(boxes, np.full(n, np.nan), np.array(["initialized"] + ["tracked"] * (n - 1)),
                          np.full(n, 4.0 + repetition))
-    write_shard(results, ShardKey("trk", bench, name, repetition), frames, PROV)
+    write_shard(results, ShardKey("trk", bench, name, repetition), frames, provenance)
 
 
 @pytest.fixture
@@ -125,8 +126,13 @@ def test_refusals(got10k: Path, tmp_path: Path) -> None:
     results = tmp_path / "results"
     sequences = load_benchmark("got10k_test", got10k)
     store(results, "got10k_test", "GOT-10k_Test_000001", np.zeros((6, 4)))
-    store(results, "got10k_test", "GOT-10k_Test_000002", np.zeros((3, 4)))  # one frame short
+    imported = replace(PROV, source="import:pysot:/raw/GOT-10k_Test_000002.txt")
+    store(results, "got10k_test", "GOT-10k_Test_000002", np.zeros((3, 4)), provenance=imported)  # one frame short
     with pytest.raises(HarnessError, match=r"no complete result .* 1 of 2 got10k_test sequences \(GOT-10k_Test_000002\)"):
+        export_submission(results, "got10k_test", "trk", sequences, tmp_path / "x.zip")
+    store(results, "got10k_test", "GOT-10k_Test_000002", np.zeros((3, 4)))  # a run's shard cannot be short
+    with pytest.raises(HarnessError, match=r"GOT-10k_Test_000002/rep001.parquet: not the shard .* 3 rows, but the "
+                                           r"sequence has 4 frames"):
         export_submission(results, "got10k_test", "trk", sequences, tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
     with pytest.raises(HarnessError, match="no server submission format for benchmark 'otb'"):

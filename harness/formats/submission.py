@@ -49,7 +49,8 @@ def export_submission(results_root: Path, benchmark: str, tracker: str, sequence
                       output: Path) -> Path:
     """Write `tracker`'s stored one-pass results on `sequences` as the server's archive at `output`."""
     kind = submission_format(benchmark)
-    stored = read_tracker(results_root, benchmark, ONE_PASS.name, tracker, [s.name for s in sequences])
+    stored = read_tracker(results_root, benchmark, ONE_PASS.name, tracker, [s.name for s in sequences],
+                         frames={s.name: len(s) for s in sequences})
     runs = {name: {shard.repetition: shard for shard in shards} for name, shards in stored.items()}
     incomplete = [s.name for s in sequences
                   if 1 not in runs.get(s.name, {}) or len(runs[s.name][1].boxes) != len(s)]

@@ -13,6 +13,10 @@ Layout written (vot-toolkit 0.9.0):
 
 The stack's numbers come from where the harness keeps them: repetitions, skip and grace from the
 experiment, the AR sensitivity from the VOT stack, the EAO interval from the benchmark's record.
+
+Only trackers with results on every sequence are written: `vot analysis` reports a tracker's missing
+sequences as "Missing results" among its log lines and still exits 0, so a gap would pass unnoticed.
+An incomplete tracker stops the export before anything is written, naming its missing sequences.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import Sequence
+from benchmarks.names import listing
 from benchmarks.record import BenchmarkRecord
 from harness.errors import HarnessError
 from harness.experiments import Experiment
 from harness.metrics.vot.stack import VOT_STACK
-from harness.store import read_tracker, stored_trackers
+from harness.evaluate import missing_message
+from harness.store import read_tracker, stored_sequences, stored_trackers
 
 _CODES = {"initialized": "1", "failed": "2", "skipped": "0"}
 
@@ -81,19 +87,42 @@ def write_sequences(sequences: list[Sequence], folder: Path) -> Path:
     return folder
 
 
+def complete_trackers(results_root: Path, record: BenchmarkRecord, experiment: Experiment,
+                      sequences: list[Sequence], trackers: list[str] | None) -> list[str]:
+    """`trackers` (default: every stored one), each with results on every one of `sequences`; else an
+    error naming each incomplete tracker and its missing sequences, and the complete ones to export."""
+    names = stored_trackers(results_root, record.name, experiment.name) if trackers is None else trackers
+    if not names:
+        raise HarnessError(f"no results for benchmark {record.name!r} ({experiment.name}) under "
+                           f"{Path(results_root).resolve()}; run or import some first")
+    wanted = [s.name for s in sequences]
+    missing = {t: [s for s in wanted if s not in set(stored_sequences(results_root, record.name, experiment.name,
+                                                                      t, wanted))] for t in names}
+    gaps = [missing_message(t, m, len(wanted), record.name) for t, m in missing.items() if m]
+    if gaps:
+        complete = [t for t in names if not missing[t]]
+        hint = (f"; export the complete ones alone with --trackers {','.join(complete)}" if complete else
+                f"; no tracker asked for has results on every {record.name} sequence")
+        raise HarnessError(f"VOT workspace not written: {'; '.join(gaps)} (`vot analysis` would only log "
+                           f"\"Missing results\" and exit 0){hint}")
+    return names
+
+
 def export_workspace(
     results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences_root: Path,
-    sequences: list[Sequence], workspace: Path,
+    sequences: list[Sequence], workspace: Path, trackers: list[str] | None = None,
 ) -> Path:
-    """Write every stored shard of a benchmark's experiment on `sequences` into a fresh VOT workspace.
+    """Write every stored shard of `trackers` (default: every stored tracker) of a benchmark's experiment on
+    `sequences` into a fresh VOT workspace; a tracker without results on some of them is an error
+    (`complete_trackers`), raised before anything is written.
 
     `sequences_root` is the benchmark's root: a sequences folder (holding list.txt) is referred to as
     it is; an annotation-only root (a json) is written into the workspace as annotations."""
+    trackers = complete_trackers(results_root, record, experiment, sequences, trackers)
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     if not (Path(sequences_root) / "list.txt").is_file():
         sequences_root = write_sequences(sequences, workspace / "sequences")
-    trackers = stored_trackers(results_root, record.name, experiment.name)
     (workspace / "stack.yaml").write_text(
         f"title: {record.name} short-term (exported by tracking-harness)\nexperiments:\n"
         f"  {experiment.vot_type}:\n{_experiment_yaml(experiment, record)}"
@@ -107,7 +136,9 @@ def export_workspace(
     )
     for tracker in trackers:
         names = [s.name for s in sequences]
-        for sequence, shards in read_tracker(results_root, record.name, experiment.name, tracker, names).items():
+        stored = read_tracker(results_root, record.name, experiment.name, tracker, names,
+                              frames={s.name: len(s) for s in sequences})
+        for sequence, shards in stored.items():
             folder = workspace / "results" / vot_identifier(tracker) / experiment.vot_type / sequence
             folder.mkdir(parents=True, exist_ok=True)
             for shard in shards:

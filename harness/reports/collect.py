@@ -9,7 +9,7 @@ from pathlib import Path
 
 from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
-from harness.errors import EvaluationError, HarnessError, StoreError
+from harness.errors import EvaluationError, HarnessError
 from harness.evaluate import TrackerScore, score_trackers
 from harness.experiments import Experiment
 from harness.metrics.conventions import conventions
@@ -39,7 +39,8 @@ def score_profiles(results_root: Path, record: BenchmarkRecord, experiment: Expe
                    profiles: list[str], trackers: list[str] | None = None,
                    known: dict[str, list[TrackerScore]] | None = None) -> list[Scored]:
     """Each profile's scores of `trackers` (default: every stored one; `known` ones reused). A stored tracker
-    that cannot be scored on these sequences is left out with the reason; a named one is an error."""
+    that cannot be scored on these sequences is left out with the reason; a named one is an error. A stored
+    file that is not what its path says (a StoreError) stops them all: a report never goes on without it."""
     names = stored_trackers(results_root, record.name, experiment.name) if trackers is None else trackers
     if not names:
         raise EvaluationError(f"no results for benchmark {record.name!r} ({experiment.name}) under "
@@ -51,13 +52,13 @@ def score_profiles(results_root: Path, record: BenchmarkRecord, experiment: Expe
         todo = [t for t in names if t not in {s.tracker for s in scores}]
         try:  # all at once: the next tracker is read while this one is scored
             scores += score_trackers(results_root, record.name, sequences, profile, todo, experiment) if todo else []
-        except (EvaluationError, StoreError):
+        except EvaluationError:
             if trackers is not None:
                 raise
             for tracker in todo:  # one by one, to leave out only those that cannot be scored
                 try:
                     scores += score_trackers(results_root, record.name, sequences, profile, [tracker], experiment)
-                except (EvaluationError, StoreError) as error:
+                except EvaluationError as error:
                     left_out[tracker] = str(error)
         if not scores:
             raise EvaluationError(f"no stored tracker of {record.name} can be scored under {name}: "
