@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.names import listing
+from harness.atomic import write_atomic
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field, headline
 
@@ -112,15 +115,46 @@ def aligned(header: str, cols: list[str], rows: list[list[str]]) -> str:
     return "\n".join([header, line(cols), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def markdown(header: str, cols: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table under a bold caption: names left-aligned, figures right-aligned; pipes escaped."""
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+# Characters Markdown gives a meaning inline (emphasis, code, links, raw HTML, entities, table cells,
+# GitHub's strikethrough and math); CommonMark shows any ASCII punctuation escaped with a backslash as itself.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~$]")
+# What starts a block when it opens a line: heading, quote, list item, setext underline or rule.
+_BLOCK_START = re.compile(r"([ \t]*)([#>+=-]|\d{1,9}[.)])")
 
-    lines = [f"**{cell(header)}**", "", "| " + " | ".join(map(cell, cols)) + " |",
+
+def _visible(ch: str) -> str:
+    return ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters and line or paragraph separators written as escapes (``\\n``)."""
+    return "".join(map(_visible, text))
+
+
+def markdown_text(text: str, line_start: bool = False) -> str:
+    """`text` as Markdown that renders as exactly that text, on one line and in one table cell: no tag, link,
+    emphasis or column break a name could carry (a tracker named ``<img src=x onerror=...>`` is shown, not
+    loaded); control characters are shown as their escapes. `line_start`: the text opens a line, where
+    ``#``, ``>``, ``-``, ``1.`` would start a block."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\g<0>", one_line(text))
+    if line_start and (block := _BLOCK_START.match(escaped)):
+        marker = block[2]
+        escaped = block[1] + marker[:-1] + "\\" + marker[-1] + escaped[block.end():]
+    return escaped
+
+
+def markdown(header: str, cols: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table under a bold caption: names left-aligned, figures right-aligned; every cell escaped
+    (`markdown_text`)."""
+    lines = [f"**{markdown_text(header)}**", "", "| " + " | ".join(map(markdown_text, cols)) + " |",
              "|" + "|".join([":---", *("---:" for _ in cols[1:])]) + "|"]
-    lines += ["| " + " | ".join(map(cell, r)) + " |" for r in rows]
+    lines += ["| " + " | ".join(map(markdown_text, r)) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def markdown_notes(lines: list[str]) -> list[str]:
+    """Notes under a Markdown table, one list item each, escaped."""
+    return [f"- {markdown_text(line, line_start=True)}" for line in lines]
 
 
 def format_table(scores: list[TrackerScore], header: str, bootstrap: Bootstrap | None = None) -> str:
@@ -165,13 +199,13 @@ def report_stem(directory: Path, benchmark: str, experiment: Any, profile: Any) 
 def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
                  bootstrap: Bootstrap | None = None) -> Path:
     """reports/<benchmark>-<experiment>-<profile>.{md,json}; returns the Markdown path."""
-    directory.mkdir(parents=True, exist_ok=True)
     stem = report_stem(directory, benchmark, experiment, profile)
-    data = scores_json(scores, benchmark, experiment, profile, bootstrap)
-    stem.with_suffix(".json").write_text(json.dumps(data, indent=2))
+    data = json.dumps(scores_json(scores, benchmark, experiment, profile, bootstrap), indent=2)
+    text = "\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores, bootstrap)), "",
+                      *markdown_notes(notes(scores))]).rstrip() + "\n"
     md = stem.with_suffix(".md")
-    md.write_text("\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores, bootstrap)), "",
-                             *notes(scores)]).rstrip() + "\n")
+    for path, content in ((stem.with_suffix(".json"), data), (md, text)):
+        write_atomic(path, lambda temporary, content=content: temporary.write_text(content, encoding="utf-8"))
     return md
 
 

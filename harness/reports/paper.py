@@ -4,16 +4,18 @@ three of each column marked, "–" where a tracker has no results on a benchmark
 
 LaTeX: booktabs rules, `\\first{}`, `\\second{}`, `\\third{}` (red, blue, green), whose definitions are in
 the comment above the table (or in the preamble of `--standalone`). Markdown: a real pipe table, the
-first bold, the second italic, the third underlined (`<ins>`)."""
+first bold, the second italic, the third underlined (`<ins>`). Names are shown as written in both
+(`latex_escape`, `harness.report.markdown_text`; docs/reports.md)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import groupby
 
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field
-from harness.report import cell, ranked, value
+from harness.report import cell, markdown_notes, markdown_text, one_line, ranked, value
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
 
@@ -98,10 +100,36 @@ def _caption(sections: list[Scored]) -> list[str]:
     return [f"{s.record.name}: {s.experiment.title}, profile {s.profile.name} ({s.profile.source})" for s in sections]
 
 
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                  "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  # OT1 fonts have ¡, ¿ and — where <, > and | are; a row opening with [ would be read as \\[<length>].
+                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "[": "{[}", "]": "{]}"}
+# Beyond ASCII, what pdflatex typesets with the kernel's default encodings (OT1, TS1), as probed one character
+# at a time (TeX Live 2022; tests/test_reports_tables.py compiles them all): Latin-1 and Latin Extended-A
+# but for those that need T1 (Ð, þ, «, », the ogonek letters, ...) or are in none of its fonts, and
+# typographic punctuation.
+_TYPESET = (frozenset(map(chr, range(0xA0, 0x180))) - frozenset("«»ÐÞðþĄąĐđĘęĦħĮįĸĿŀŉŊŋŦŧŲųſ")) \
+    | frozenset("‘’“”–—…†‡•‰€™")
+
+
+def typesettable(ch: str) -> bool:
+    """Whether pdflatex typesets `ch` as it is (ASCII printable, or one of `_TYPESET`)."""
+    return " " <= ch <= "~" or ch in _TYPESET
+
+
 def latex_escape(text: str) -> str:
-    special = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-               "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(special.get(ch, ch) for ch in text)
+    """`text` for a LaTeX document: specials escaped, and each run of characters pdflatex cannot typeset (CJK,
+    emoji, control characters) written as their code points, ``\\texttt{[U+8FFD U+8E2A]}``, so that the table
+    compiles."""
+    return "".join("".join(_LATEX_SPECIAL.get(ch, ch) for ch in run) if kept else
+                   r"\texttt{[" + " ".join(f"U+{ord(ch):04X}" for ch in run) + "]}"
+                   for kept, run in groupby(text, key=typesettable))
+
+
+def _as_written(names: list[str]) -> list[str]:
+    """Comment lines giving each name written with code points as it is."""
+    return [f"% {one_line(n)}: written with code points for the characters pdflatex cannot typeset"
+            for n in names if not all(map(typesettable, n))]
 
 
 def _latex_cell(text: str, rank: int) -> str:
@@ -124,7 +152,7 @@ def latex(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap |
         rules.append(rf"\cmidrule(lr){{{start}-{start + n - 1}}}")
         start += n
     names = ["Tracker", *(latex_escape(c.field.abbreviation) for c in columns), *(["FPS"] if with_fps else [])]
-    lines = [*(f"% {line}" for line in _caption(sections)),
+    lines = [*(f"% {one_line(line)}" for line in _caption(sections)), *_as_written(trackers),
              "% Top three of each column: \\first{}, \\second{}, \\third{}; needs, in the preamble:",
              *(f"% {line}" for line in (*LATEX_PACKAGES, *LATEX_MACROS)),
              rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(top) + (" & " if with_fps else "") + r" \\",
@@ -143,7 +171,7 @@ def latex(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap |
 
 
 def _markdown_cell(text: str, rank: int) -> str:
-    text = text.replace("|", "\\|")
+    text = markdown_text(text)
     if rank == 0 or text == MISSING:
         return text
     figure, space, rest = text.partition(" ")
@@ -152,17 +180,17 @@ def _markdown_cell(text: str, rank: int) -> str:
 
 
 def markdown(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap | None = None) -> str:
+    """Names escaped (`harness.report.markdown_text`): shown as written, whatever characters they hold."""
     columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
     header = ["tracker", *(f"{c.section.record.name} {c.field.abbreviation}" for c in columns),
               *(["fps"] if with_fps else [])]
-    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |",
+    lines = ["| " + " | ".join(map(markdown_text, header)) + " |",
              "|" + "|".join([":---", *("---:" for _ in header[1:])]) + "|"]
     for t in trackers:
-        row = [t.replace("|", "\\|"), *(_markdown_cell(*table[t, i]) for i in range(len(columns)))]
+        row = [markdown_text(t), *(_markdown_cell(*table[t, i]) for i in range(len(columns)))]
         if with_fps:
             row.append(f"{fps[t]:.1f}" if t in fps else MISSING)
         lines.append("| " + " | ".join(row) + " |")
     notes = ["", "Best **bold**, second *italic*, third <ins>underlined</ins>; " + MISSING + ": no results.",
-             *(f"- {line}" for line in _caption(sections))]
+             *markdown_notes(_caption(sections))]
     return "\n".join(lines + notes) + "\n"
-
