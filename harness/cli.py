@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import BenchmarkError
+from harness.cli_numbers import gpu_share, positive, whole
 from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS, Supervised
 from harness.metrics.vot.stack import VOT_STACK
@@ -60,30 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trackers", default="all", help="comma list of tracker names, or `all` (those whose weights are found)")
     _bench(run)
     run.add_argument("--sequences", help="comma list: run only these sequences (any spelling of their names)")
-    run.add_argument("--workers", type=int, help="worker actors (default: one per GPU, else one per CPU)")
+    run.add_argument("--workers", type=whole(1), help="worker actors (default: one per GPU, else one per CPU)")
     run.add_argument("--address", help="join a running Ray cluster: HOST:PORT of its head, or auto (RAY_ADDRESS, else "
                                         "the cluster `ray start` started here); default: start a local one")
-    run.add_argument("--gpus-per-worker", type=float, metavar="G",
+    run.add_argument("--gpus-per-worker", type=gpu_share, metavar="G",
                      help="GPU share of each worker actor, e.g. 0.25 for four per GPU (default: 1 when a tracker wants "
                           "a GPU and the cluster has one, else 0)")
-    run.add_argument("--shard-timeout", type=float, metavar="SECONDS",
+    run.add_argument("--shard-timeout", type=positive, metavar="SECONDS",
                      help="time limit of each shard; past it the worker is stopped and the shard recorded as failed "
                           "(default: 120 s + 2 s per frame)")
-    run.add_argument("--batch-sequences", type=int, default=1, metavar="N",
+    run.add_argument("--batch-sequences", type=whole(1), default=1, metavar="N",
                      help="one-pass shards of one Siamese tracker (not cract) that each worker tracks together, "
                           "their search forwards batched; same results (default 1: one at a time; docs/operations.md)")
-    run.add_argument("--retries", type=int, default=1,
+    run.add_argument("--retries", type=whole(0), default=1,
                      help="runs again of a shard whose worker process died (default 1); tracker errors are not retried")
     run.add_argument("--protocol", choices=list(EXPERIMENTS),
                      help="the experiment (default: the benchmark's own, baseline for VOT, else ope). ope: one pass "
                           "(VOT's unsupervised); baseline: VOT supervised, re-initialised 5 frames after each failure; "
                           "realtime: baseline with frames arriving at --fps")
-    run.add_argument("--repetitions", type=int,
+    run.add_argument("--repetitions", type=whole(1),
                      help=f"runs per sequence (default {VOT_STACK.repetitions} for baseline, stopping after "
                           f"{VOT_STACK.early_stop_after} identical runs as the VOT toolkit does; 1 otherwise)")
-    run.add_argument("--fps", type=float,
+    run.add_argument("--fps", type=positive,
                      help=f"frame rate of the realtime protocol when a sequence states none (default {VOT_STACK.realtime_fps:g})")
-    run.add_argument("--grace", type=int,
+    run.add_argument("--grace", type=whole(0),
                      help=f"slow calls forgiven after each initialisation in realtime (default {VOT_STACK.grace})")
     run.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
                      help="a tracker option, e.g. siamrpnpp.penalty_k=0.05, siamrpn.weights=model.pth or "

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.cli_numbers import checked, non_negative, number, whole
 from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS
 from harness.reports.bootstrap import LEVEL, RESAMPLES, SEED, Bootstrap
@@ -27,9 +28,11 @@ def add_ci_options(p: argparse.ArgumentParser) -> None:
 
 
 def _bootstrap_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--resamples", type=int, default=RESAMPLES, help=f"bootstrap resamples (default {RESAMPLES:,})")
-    p.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
-    p.add_argument("--level", type=float, default=LEVEL, help=f"confidence level (default {LEVEL})")
+    p.add_argument("--resamples", type=checked(whole(1), lambda n: Bootstrap(resamples=n)), default=RESAMPLES,
+                   help=f"bootstrap resamples (default {RESAMPLES:,})")
+    p.add_argument("--seed", type=whole(0), default=SEED, help=f"bootstrap seed, 0 or more (default {SEED})")
+    p.add_argument("--level", type=checked(number, lambda level: Bootstrap(level=level)), default=LEVEL,
+                   help=f"confidence level, in [0.5, 1) (default {LEVEL})")
 
 
 def bootstrap_of(args: argparse.Namespace, always: bool = False) -> Bootstrap | None:
@@ -111,7 +114,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
     reg.add_argument("--against", type=Path, help="leaderboard file (default: results/leaderboards/"
                                                    "<bench>-<experiment>-<profile>.json)")
     reg.add_argument("--trackers", help="comma list (default: every tracker of the leaderboard that is stored)")
-    reg.add_argument("--tolerance", type=float, default=TOLERANCE, help=f"smallest drop that fails (default {TOLERANCE})")
+    reg.add_argument("--tolerance", type=non_negative, default=TOLERANCE,
+                     help=f"smallest drop that fails, 0 or more (default {TOLERANCE})")
     _bootstrap_options(reg)
     _protocol(reg)
     common(reg)
