@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from benchmarks import BenchmarkError
@@ -13,6 +14,7 @@ from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS, Supervised
 from harness.metrics.vot.stack import VOT_STACK
 from harness.reports import cli as reports_cli
+from harness.reports.regress import NOT_EVALUATED, OUTCOMES
 from harness.train.command import add_train_parser, train
 from trackers import TrackerError
 
@@ -25,7 +27,7 @@ examples:
   harness report --bench otb --profile pysot --profile got10k -o otb.html
   harness table --bench otb,lasot,vot2018 --format latex --fps
   harness leaderboard update --bench otb --profile pysot
-  harness regress --bench otb --profile pysot            exit 1 when a tracker got worse
+  harness regress --bench otb --profile pysot            exit 1 when a tracker got worse, 2 when it cannot tell
   harness bench check --bench lasot --root ~/data/LaSOT
   harness export --submission --bench got10k_test --tracker opencv-nano
   harness list
@@ -180,14 +182,31 @@ def main(argv: list[str] | None = None) -> int:
             args.bench = record.name
         return handler[args.command](args)
     except (HarnessError, BenchmarkError, TrackerError) as exc:
-        if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
-        else:
-            print(f"harness: error: {exc}", file=sys.stderr)
-        return 1
+        return _failed(args, str(exc), type(exc).__name__)
     except KeyboardInterrupt:
         print("harness: interrupted; complete shards are kept and the next run resumes", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.command != "regress":
+            raise
+        # A crash exits 1, which CI reads as "a tracker got worse": the gate says it could not evaluate instead.
+        traceback.print_exc()
+        return _failed(args, f"unexpected {type(exc).__name__}: {exc}", type(exc).__name__)
+
+
+def _failed(args: argparse.Namespace, message: str, kind: str) -> int:
+    """Print the error (JSON with --json) and return the exit code: 1, or regress's NOT_EVALUATED, so that
+    a gate that could not run is never read as a regression."""
+    regress = args.command == "regress"
+    code = NOT_EVALUATED if regress else 1
+    if getattr(args, "json", False):
+        outcome = {"outcome": OUTCOMES[code], "exit_code": code} if regress else {}
+        print(json.dumps({"error": message, "type": kind, **outcome}))
+    else:
+        print(f"harness: error: {message}" + (" (the gate could not evaluate: exit 2)" if regress else ""),
+              file=sys.stderr)
+    return code
+
 
 
 if __name__ == "__main__":

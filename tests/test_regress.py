@@ -52,9 +52,16 @@ def _replace(results: Path, tracker: str, names: list[str], tmp_path: Path, sour
 
 def test_the_same_results_pass(board) -> None:
     code, report = _regress(otb_store(), board)
-    assert code == 0 and report["failed"] == []
+    assert code == 0 and report["failed"] == [] and report["outcome"] == "no regression"
     assert {t: e["verdict"] for t, e in report["trackers"].items()} == dict.fromkeys(TRACKERS, "unchanged")
     assert all(abs(e["delta"]) < 1e-6 for e in report["trackers"].values())  # terms kept to 7 digits
+    # Sequences whose terms differ by the 7-digit rounding only (~1e-8) lost nothing worth naming.
+    assert all(e["culprits"] == [] for e in report["trackers"].values())
+
+
+def test_trackers_asked_for_are_the_only_ones_reported(board) -> None:
+    code, report = _regress(otb_store(), board, "--trackers", "SiamFC")
+    assert code == 0 and list(report["trackers"]) == ["SiamFC"]
 
 
 def test_ten_shifted_sequences_fail_the_gate_naming_the_tracker(board, tmp_path) -> None:
@@ -63,9 +70,11 @@ def test_ten_shifted_sequences_fail_the_gate_naming_the_tracker(board, tmp_path)
     _replace(results, "SiamRPN++", shifted, tmp_path, shift=1.0)
     code, report = _regress(results, board)
     assert code == 1 and report["failed"] == ["SiamRPN++"]
+    assert (report["outcome"], report["exit_code"]) == ("regression", 1)
     entry = report["trackers"]["SiamRPN++"]
     assert entry["verdict"] == "worse" and entry["delta"] < -0.005 and entry["interval"][1] < 0
     assert {c["sequence"] for c in entry["culprits"]} <= set(shifted) and len(entry["culprits"]) == 5
+    assert all(c["delta"] < -0.005 for c in entry["culprits"])
     assert all(report["trackers"][t]["verdict"] == "unchanged" for t in TRACKERS - {"SiamRPN++"})
     code, out = harness("regress", "--bench", "otb", "--root", str(otb_anno()), "--profile", "pysot", "--results",
                         str(results), "--against", str(board))
@@ -93,7 +102,7 @@ def test_an_improvement_is_reported_not_failed(board, tmp_path) -> None:
 def test_a_leaderboard_of_another_profile_is_refused(board) -> None:
     code, out = harness("regress", "--bench", "otb", "--root", str(otb_anno()), "--profile", "got10k", "--results",
                         str(otb_store()), "--against", str(board))
-    assert code == 1
+    assert code == 2  # could not evaluate, not a regression
 
 
 def test_a_malformed_leaderboard_is_an_error_naming_it(tmp_path, capsys) -> None:
@@ -101,4 +110,4 @@ def test_a_malformed_leaderboard_is_an_error_naming_it(tmp_path, capsys) -> None
     bad.write_text('{"format": "something else"}')
     code, _ = harness("regress", "--bench", "otb", "--root", str(otb_anno()), "--profile", "pysot", "--results",
                       str(otb_store()), "--against", str(bad))
-    assert code == 1 and f"{bad}: format 'something else'" in capsys.readouterr().err
+    assert code == 2 and f"{bad}: format 'something else'" in capsys.readouterr().err

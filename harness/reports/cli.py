@@ -104,10 +104,18 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
     _protocol(up)
     common(up)
 
-    reg = sub.add_parser("regress", help="compare stored results with a leaderboard; exit 1 when a tracker got worse",
-                         description="Worse means: the headline figure (AUC, EAO, ...) dropped by more than "
-                                     "--tolerance AND the paired bootstrap over sequences puts the whole confidence "
-                                     "interval of the difference below zero. Improvements are reported, not failures.")
+    reg = sub.add_parser("regress", help="compare stored results with a leaderboard; exit 1 when a tracker got worse, "
+                                         "2 when the gate could not evaluate",
+                         description="Worse means: the headline figure (AUC, EAO, ...) dropped by more than\n"
+                                     "--tolerance AND the paired bootstrap over sequences puts the whole confidence\n"
+                                     "interval of the difference below zero. Improvements are reported, not failures.",
+                         epilog="exit codes (for CI):\n"
+                                "  0  no tracker got worse\n"
+                                "  1  a tracker got worse: a regression (the table names it and its sequences)\n"
+                                "  2  the gate could not evaluate: no stored results, a missing, malformed or other\n"
+                                "     leaderboard, a bad shard file, results short of frames, a bad option; a broken\n"
+                                "     job, which says nothing about the trackers (--json: \"outcome\" says which)",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     reg.add_argument("--bench", required=True, help="benchmark name (see `harness list`)")
     reg.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT)")
     reg.add_argument("--profile", help="metric profile (default: the benchmark's official one)")
@@ -299,7 +307,7 @@ def regress(args: argparse.Namespace) -> int:
                            f"{args.results}; run or import them first")
     section = score_profiles(args.results, record, chosen, sequences, [profile], wanted)[0]
     bootstrap = bootstrap_of(args, always=True)
-    checks = gate.regress(section, board, args.tolerance, bootstrap)
+    checks = gate.regress(section, board, args.tolerance, bootstrap, _names(args.trackers))
     print(json.dumps(gate.checks_json(checks, board, args.tolerance, bootstrap), indent=2) if args.json
           else gate.format_checks(checks, board, args.tolerance, bootstrap))
-    return 1 if any(c.failed for c in checks) else 0
+    return gate.exit_code(checks)

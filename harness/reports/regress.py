@@ -4,7 +4,12 @@ A tracker fails the gate when its headline figure (AUC, EAO, ...) got worse by m
 AND significantly: the paired bootstrap over sequences puts the whole confidence interval of the
 difference on the worse side. Both conditions, because a large change on a few sequences may be noise
 (wide interval) and a tiny consistent change may be significant yet immaterial. Improvements are
-reported, never a failure. The sequences that lost most are named as culprits."""
+reported, never a failure. The sequences that lost most, each by more than the tolerance on its own, are
+named as culprits.
+
+`harness regress` exits PASSED, REGRESSED or NOT_EVALUATED: CI must tell "a tracker got worse" from "the
+gate could not run" (no store, a bad leaderboard or shard, results short of frames), which is a broken
+job and says nothing about the trackers. argparse's usage errors exit 2 as well: also not evaluated."""
 
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ if TYPE_CHECKING:  # the CLI reads TOLERANCE when it builds its parser: nothing 
     from harness.reports.collect import Scored
     from harness.reports.leaderboard import Leaderboard
 
+PASSED, REGRESSED, NOT_EVALUATED = 0, 1, 2
+OUTCOMES = {PASSED: "no regression", REGRESSED: "regression", NOT_EVALUATED: "not evaluated"}
 TOLERANCE = 0.005
 CULPRITS = 5
 # Leaderboards keep terms to 7 significant digits, so a resample that does not draw a changed sequence
@@ -38,7 +45,8 @@ class Check:
     delta: float | None = None  # new - old
     low: float | None = None  # bootstrap interval of new - old
     high: float | None = None
-    culprits: list[tuple[str, float]] = field(default_factory=list)  # sequence, its own new - old (worst first)
+    # sequence, its own new - old (worst first): those that lost more than the tolerance
+    culprits: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -46,13 +54,19 @@ class Check:
 
 
 def headline_field(board: Leaderboard) -> Field:
-    meta = board.fields[board.headline]
+    meta = board.fields.get(board.headline)
+    if not isinstance(meta, dict) or not {"label", "better"} <= set(meta):
+        from harness.reports.leaderboard import LeaderboardError
+
+        raise LeaderboardError(f"{board.path}: malformed leaderboard: its headline {board.headline!r} is not among its "
+                           "fields with a label and a direction (better)")
     return Field(board.headline, meta["label"], meta["better"], meta.get("digits", 3), meta.get("description", ""))
 
 
-def regress(section: Scored, board: Leaderboard, tolerance: float, bootstrap: Bootstrap) -> list[Check]:
-    """One check per tracker of the leaderboard or of `section` (the stored results, scored on the
-    leaderboard's sequences under its profile)."""
+def regress(section: Scored, board: Leaderboard, tolerance: float, bootstrap: Bootstrap,
+            asked: list[str] | None = None) -> list[Check]:
+    """One check per tracker of `section` (the stored results, scored on the leaderboard's sequences under
+    its profile) and per tracker of the leaderboard asked for (`asked`, default all) without results."""
     head = headline_field(board)
     sign = 1.0 if head.better == "higher" else -1.0  # gain = sign * (new - old): positive is better
     checks = []
@@ -75,12 +89,13 @@ def regress(section: Scored, board: Leaderboard, tolerance: float, bootstrap: Bo
         else:
             verdict = "unchanged"
         per_sequence = sign * diff.per_sequence
-        worst = [i for i in np.argsort(per_sequence, kind="stable") if per_sequence[i] < 0][:CULPRITS]
+        worst = [i for i in np.argsort(per_sequence, kind="stable") if per_sequence[i] < -tolerance][:CULPRITS]
         culprits = [(new_terms.sequences[i], float(diff.per_sequence[i])) for i in worst]
         checks.append(Check(score.tracker, verdict, entry.values.get(head.name), score.result.values.get(head.name),
                             diff.delta, diff.low, diff.high, culprits))
     stored = {s.tracker for s in section.scores}
-    checks += [Check(t, "not stored", old=e.values.get(head.name)) for t, e in board.entries.items() if t not in stored]
+    checks += [Check(t, "not stored", old=e.values.get(head.name)) for t, e in board.entries.items()
+               if t not in stored and (asked is None or t in asked)]
     return checks
 
 
@@ -105,15 +120,21 @@ def format_checks(checks: list[Check], board: Leaderboard, tolerance: float, boo
     lines = [aligned(header, ["tracker", "leaderboard", "now", "delta", "interval", "verdict"], rows)]
     for c in checks:
         if c.verdict in ("worse", "better") and c.culprits:
-            lines.append(f"  {c.tracker}: sequences that lost most: "
+            lines.append(f"  {c.tracker}: sequences that lost more than {tolerance:g}, most first: "
                          + ", ".join(f"{q} {number(d, True)}" for q, d in c.culprits))
     failed = [c.tracker for c in checks if c.failed]
     lines.append(f"regression: {', '.join(failed)} got worse" if failed else "no regression")
     return "\n".join(lines)
 
 
+def exit_code(checks: list[Check]) -> int:
+    return REGRESSED if any(c.failed for c in checks) else PASSED
+
+
 def checks_json(checks: list[Check], board: Leaderboard, tolerance: float, bootstrap: Bootstrap) -> dict:
+    code = exit_code(checks)
     return {
+        "outcome": OUTCOMES[code], "exit_code": code,
         "leaderboard": str(board.path), "benchmark": board.benchmark, "experiment": board.experiment,
         "profile": board.profile, "field": board.headline, "tolerance": tolerance,
         "bootstrap": {"resamples": bootstrap.resamples, "seed": bootstrap.seed, "level": bootstrap.level,
