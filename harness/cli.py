@@ -145,8 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="write stored results for another tool: a server submission, a VOT workspace",
                          description="--submission: the archive a benchmark server accepts (GOT-10k, TrackingNet). "
-                                     "--vot-workspace DIR: every stored tracker of a VOT benchmark as a VOT toolkit "
-                                     "workspace, scored there with `vot analysis --workspace DIR`.")
+                                     "--vot-workspace DIR: every stored tracker of a VOT benchmark (or --trackers) as a "
+                                     "VOT toolkit workspace, scored there with `vot analysis --workspace DIR`; a tracker "
+                                     "without results on every sequence is refused, naming them (the toolkit would "
+                                     "only log \"Missing results\" and exit 0).")
     what = exp.add_mutually_exclusive_group(required=True)
     what.add_argument("--submission", action="store_true",
                       help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
@@ -154,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--protocol", choices=list(EXPERIMENTS), default="baseline",
                      help="with --vot-workspace: which stored runs (default baseline)")
     exp.add_argument("--tracker", help="stored tracker to export (required with --submission)")
+    exp.add_argument("--trackers", help="with --vot-workspace: comma list of stored trackers to export (default: "
+                                        "every one; each needs results on every sequence)")
     exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip)")
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
@@ -206,7 +210,6 @@ def _failed(args: argparse.Namespace, message: str, kind: str) -> int:
         print(f"harness: error: {message}" + (" (the gate could not evaluate: exit 2)" if regress else ""),
               file=sys.stderr)
     return code
-
 
 
 if __name__ == "__main__":

@@ -269,10 +269,14 @@ def export(args: argparse.Namespace) -> int:
 
         chosen = _experiment(args, record)
         root = resolve_root(record.name, args.root)
-        path = export_workspace(args.results, record, chosen, root, load_benchmark(record.name, root), args.vot_workspace)
+        trackers = [t for t in args.trackers.split(",") if t] if args.trackers else None
+        path = export_workspace(args.results, record, chosen, root, load_benchmark(record.name, root), args.vot_workspace,
+                                trackers)
         print(json.dumps({"workspace": str(path)}) if args.json
               else f"wrote {path}; score it with: vot analysis --workspace {path}")
         return 0
+    if args.trackers:
+        raise HarnessError("--trackers is for --vot-workspace; --submission exports the one --tracker")
     if not args.tracker:
         raise HarnessError("--submission needs --tracker: the stored tracker to export")
     submission_format(record.name)  # refuse an unsupported benchmark before loading anything

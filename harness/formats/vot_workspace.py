@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import Sequence
-from benchmarks.names import listing
 from benchmarks.record import BenchmarkRecord
 from harness.errors import HarnessError
 from harness.experiments import Experiment
@@ -96,8 +95,8 @@ def complete_trackers(results_root: Path, record: BenchmarkRecord, experiment: E
         raise HarnessError(f"no results for benchmark {record.name!r} ({experiment.name}) under "
                            f"{Path(results_root).resolve()}; run or import some first")
     wanted = [s.name for s in sequences]
-    missing = {t: [s for s in wanted if s not in set(stored_sequences(results_root, record.name, experiment.name,
-                                                                      t, wanted))] for t in names}
+    covered = {t: set(stored_sequences(results_root, record.name, experiment.name, t, wanted)) for t in names}
+    missing = {t: [s for s in wanted if s not in covered[t]] for t in names}
     gaps = [missing_message(t, m, len(wanted), record.name) for t, m in missing.items() if m]
     if gaps:
         complete = [t for t in names if not missing[t]]
