@@ -150,6 +150,17 @@ def balanced_weights(positives: torch.Tensor, negatives: torch.Tensor) -> torch.
                       negatives.new_full((len(negatives),), 0.5 / len(negatives))])
 
 
+def schedule(frame: int, confidence: float, config: OnlineConfig) -> str | None:
+    """What the learner does after tracking `frame` whose chosen box the discriminator scored
+    `confidence`: "short" (a short-term update) when that is below `fail_score`, else "long" (collect
+    samples, then a long-term update) on every `interval`-th frame, else nothing."""
+    if confidence < config.fail_score:
+        return "short"
+    if frame % config.interval == 0:
+        return "long"
+    return None
+
+
 class OnlineLearner:
     """The discriminator of one sequence: set up on the first frame's samples, then updated."""
 

@@ -1,14 +1,16 @@
 """Tracking by proposal selection (CRACT Alg. 1): RPN proposals -> box regression -> alignment
 (pyramid RoIAlign on the regressed box) -> identification + online discrimination -> Eq. 10.
 
-Geometry and motion model are SiamRPN's (crops, anchors, the size smoothing), from
-`trackers.siamese`; the coarse score c_i of a proposal is the RPN's foreground probability after
-SiamRPN's scale/ratio penalty and cosine window, which is also what picks the N proposals (NMS).
+Geometry and motion model are SiamRPN's, from `trackers.siamese` (start box, state, crops, anchors
+and window, decoding and re-ranking, the size smoothing): the coarse score c_i of a proposal is the
+RPN's foreground probability after SiamRPN's scale/ratio penalty and cosine window, which is also
+what picks the N proposals (NMS).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,15 +19,32 @@ from trackers.base import Prediction, Tracker, TrackerError, TrackerInfo
 from trackers.cract.boxes import refine
 from trackers.cract.config import CRACTVariant
 from trackers.cract.model import CRACTNet, CRACTTemplate
-from trackers.cract.online import OnlineLearner
+from trackers.cract.online import OnlineLearner, schedule
 from trackers.cract.sampling import hard_negatives, negatives, positives
 from trackers.cract.select import Selection, select
-from trackers.siamese.anchors import anchor_grid, decode_boxes, foreground_scores
-from trackers.siamese.crop import context_size, crop_patch, mean_colour
-from trackers.siamese.decode import Choice, TargetState, next_state
+from trackers.siamese.crop import mean_colour
+from trackers.siamese.decode import Choice, TargetState, next_state, rank, start_state, state_box
 from trackers.siamese.nms import nms, pairwise_iou
-from trackers.siamese.penalty import apply_window, cosine_window, scale_ratio_penalty
-from trackers.siamese.tracker import to_tensor
+from trackers.siamese.penalty import scale_ratio_penalty
+from trackers.siamese.tracker import AnchorCache, sample, search_crop, template_crop, to_tensor
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """What one `track` call saw, boxes ``cx, cy, w, h`` in search-crop pixels: the N proposals p_i
+    and their coarse scores c_i, the refined boxes p~_i (Eq. 4), the identifier's target
+    probability v~_i+ and the discriminator's tau~_i on them, and Eq. 10's choice."""
+
+    proposals: np.ndarray
+    coarse: np.ndarray
+    refined: np.ndarray
+    identity: np.ndarray
+    discrimination: np.ndarray
+    selection: Selection
+
+    @property
+    def index(self) -> int:
+        return self.selection.index
 
 
 class CRACTTracker(Tracker):
@@ -33,7 +52,8 @@ class CRACTTracker(Tracker):
 
     The online learner's samples are drawn from a numpy Generator seeded with the `seed` setting
     at every `initialize`, so a run is repeatable. `online_seconds` adds up the time spent
-    drawing samples for, and updating, the discriminator (first frame included).
+    drawing samples for, and updating, the discriminator (first frame included). `last` is what
+    the latest frame saw (`FrameRecord`).
     """
 
     def __init__(self, model: CRACTNet, variant: CRACTVariant, device: torch.device, info: TrackerInfo) -> None:
@@ -47,48 +67,42 @@ class CRACTTracker(Tracker):
         self._fill = np.zeros(3)
         self._rng = np.random.default_rng(variant.track.seed)
         self._frame = 0
-        self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._grid = AnchorCache(variant.anchors)
         self.online_seconds = 0.0
-        self.last: Selection | None = None
+        self.last: FrameRecord | None = None
 
     @property
     def learner(self) -> OnlineLearner | None:
         return self._learner
 
-    def _grid(self, score_size: int) -> tuple[np.ndarray, np.ndarray]:
-        if score_size not in self._grids:
-            anchors = self._variant.anchors
-            self._grids[score_size] = (anchor_grid(anchors, score_size), cosine_window(score_size, anchors.count))
-        return self._grids[score_size]
+    @property
+    def template(self) -> CRACTTemplate | None:
+        """The first frame's RPN kernels and f_init (Eq. 2), None before `initialize`."""
+        return self._template
 
     def _boxes(self, boxes: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.asarray(boxes, np.float32).reshape(-1, 4), device=self._device)
 
-    def _crop(self, image: np.ndarray, side: float, size: int) -> torch.Tensor:
-        return to_tensor([crop_patch(image, self._state.center, round(side), size, self._fill)], self._device)
-
     @torch.inference_mode()
     def initialize(self, image: np.ndarray, box: np.ndarray) -> None:
-        x, y, w, h = (float(v) for v in box)
-        if not (w > 0 and h > 0):
-            raise TrackerError(f"initial box {list(box)} has no area")
         track, online = self._variant.track, self._variant.online
+        self._state = start_state(box)
         self._rng = np.random.default_rng(track.seed)
         self._frame = 0
         self.online_seconds = 0.0
-        self._state = TargetState(center=np.array([x + (w - 1) / 2, y + (h - 1) / 2]), size=np.array([w, h]))
+        self.last = None
         self._fill = mean_colour(image)
-        side = context_size(self._state.size, track.context_amount)
-        scale = track.exemplar_size / side
+        # The search crop shares the template's scale: b_1 in template pixels is the target's size
+        # in search-crop pixels, around the crop's centre.
+        search = search_crop(image, self._state, track, self._fill)
         centre = (track.exemplar_size - 1) / 2
-        b1 = [centre, centre, w * scale, h * scale]
-        self._template = self._model.template(self._crop(image, side, track.exemplar_size), self._boxes(b1))
+        z = to_tensor([template_crop(image, self._state, track, self._fill)], self._device)
+        self._template = self._model.template(z, self._boxes([centre, centre, *search.target_wh]))
 
         start = time.perf_counter()
-        search_side = side * track.instance_size / track.exemplar_size
-        features = self._model.fused(self._crop(image, search_side, track.instance_size))
+        features = self._model.fused(to_tensor([search.crop], self._device))
         centre = (track.instance_size - 1) / 2
-        target = np.array([centre, centre, w * scale, h * scale])
+        target = np.array([centre, centre, *search.target_wh])
         pos = positives(target, online.init_pos, self._rng, online.pos_iou)
         neg = negatives(target, online.init_neg, self._rng, online.neg_iou, track.instance_size)
         self._learner = OnlineLearner(online, self._rng)
@@ -101,21 +115,16 @@ class CRACTTracker(Tracker):
             raise TrackerError("track() called before initialize()")
         track = self._variant.track
         self._frame += 1
-        side = context_size(self._state.size, track.context_amount)
-        scale = track.exemplar_size / side
-        centre = (track.instance_size - 1) / 2
-        out = self._model.search(self._crop(image, side * track.instance_size / track.exemplar_size, track.instance_size),
-                                 self._template)
+        search = search_crop(image, self._state, track, self._fill)
+        out = self._model.search(to_tensor([search.crop], self._device), self._template)
 
         # Proposal extraction: SiamRPN's re-ranked scores, NMS, the N best.
-        logits, deltas = out.cls[0].float().cpu().numpy(), out.loc[0].float().cpu().numpy()
+        logits, deltas = sample((out.cls, out.loc), 0)
         anchors, window = self._grid(logits.shape[-1])
-        boxes = decode_boxes(deltas, anchors)
-        target_wh = self._state.size * scale
-        penalty = scale_ratio_penalty(boxes[:, 2:], target_wh, track.penalty_k)
-        ranked = apply_window(penalty * foreground_scores(logits), window, track.window_influence)
-        keep = nms(boxes, ranked, track.nms_iou, track.proposals)
-        proposals = boxes[keep] + np.array([centre, centre, 0, 0])
+        ranking = rank(logits, deltas, anchors, window, search.target_wh, track.penalty_k, track.window_influence)
+        keep = nms(ranking.boxes, ranking.ranked, track.nms_iou, track.proposals)
+        centre = np.array([(track.instance_size - 1) / 2] * 2 + [0, 0])
+        proposals = ranking.boxes[keep] + centre
 
         # CRAC: regression, alignment, classification.
         template_rois = self._template.roi
@@ -123,34 +132,33 @@ class CRACTTracker(Tracker):
         refined = refine(proposals, offsets.float().cpu().numpy())
         rois = self._model.pool(out.features, self._boxes(refined))
         identity = torch.softmax(self._model.identify(rois, template_rois), dim=1)[:, 1].float().cpu().numpy()
-        samples = self._learner.features(rois)
-        discrimination = self._learner.scores(samples).float().cpu().numpy()
-        chosen = select(ranked[keep], identity, discrimination, track.alpha, track.beta)
-        self.last = chosen
+        discrimination = self._learner.scores(self._learner.features(rois)).float().cpu().numpy()
+        chosen = select(ranking.ranked[keep], identity, discrimination, track.alpha, track.beta)
+        self.last = FrameRecord(proposals, ranking.ranked[keep], refined, identity, discrimination, chosen)
 
         best = chosen.index
-        box = refined[best] - np.array([centre, centre, 0, 0])
-        shape = float(scale_ratio_penalty(box[None, 2:], target_wh, track.penalty_k)[0])
+        box = refined[best] - centre
+        shape = float(scale_ratio_penalty(box[None, 2:], search.target_wh, track.penalty_k)[0])
         score = float(chosen.scores[best])
         rate = track.lr * shape * float(np.clip(score, 0, 1))
         previous = self._state
-        self._state = next_state(previous, Choice(best, box, score, shape, rate), scale, image.shape[:2])
+        self._state = next_state(previous, Choice(best, box, score, shape, rate), search.scale, search.image_hw)
 
         start = time.perf_counter()
-        self._learn(out.features, previous, scale, refined, float(discrimination[best]))
+        self._learn(out.features, previous, search.scale, refined, float(discrimination[best]))
         self.online_seconds += time.perf_counter() - start
-        (cx, cy), (w, h) = self._state.center, self._state.size
-        return Prediction(box=np.array([cx - w / 2, cy - h / 2, w, h], dtype=np.float64), score=score)
+        return Prediction(box=state_box(self._state), score=score)
 
     def _learn(self, features: torch.Tensor, previous: TargetState, scale: float, refined: np.ndarray, confidence: float) -> None:
-        """MDNet's schedule: a short-term update when the chosen box is not believed; otherwise
-        every `interval` frames new samples (with hard negatives) and a long-term update."""
-        track, online = self._variant.track, self._variant.online
-        if confidence < online.fail_score:
+        """MDNet's schedule (`online.schedule`): a short-term update when the chosen box is not
+        believed; otherwise every `interval` frames new samples (with hard negatives) and a
+        long-term update."""
+        kind = schedule(self._frame, confidence, self._variant.online)
+        if kind == "short":
             self._learner.update(self._frame, "short")
+        if kind != "long":
             return
-        if self._frame % online.interval:
-            return
+        track, online = self._variant.track, self._variant.online
         centre = (track.instance_size - 1) / 2
         target = np.concatenate([(self._state.center - previous.center) * scale + centre, self._state.size * scale])
         pos = positives(target, online.update_pos, self._rng, online.pos_iou)

@@ -12,9 +12,9 @@ import torch
 
 from trackers.base import Prediction, Tracker, TrackerError, TrackerInfo
 from trackers.siamese.anchors import anchor_grid
-from trackers.siamese.config import TrackConfig, Variant
+from trackers.siamese.config import AnchorConfig, TrackConfig, Variant
 from trackers.siamese.crop import context_size, crop_patch, mean_colour
-from trackers.siamese.decode import Choice, TargetState, choose, next_state
+from trackers.siamese.decode import Choice, TargetState, choose, next_state, start_state, state_box
 from trackers.siamese.model import SiameseRPN, Template
 from trackers.siamese.penalty import cosine_window
 from trackers.siamese.region import pysot_init_box
@@ -35,6 +35,41 @@ class SearchCrop:
     scale: float  # crop pixels per image pixel
     target_wh: np.ndarray  # the last size, in crop pixels
     image_hw: tuple[int, int]
+
+
+class AnchorCache:
+    """Anchors and cosine window for each score-map size, built once per size."""
+
+    def __init__(self, anchors: AnchorConfig) -> None:
+        self._anchors = anchors
+        self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, score_size: int) -> tuple[np.ndarray, np.ndarray]:
+        if score_size not in self._grids:
+            self._grids[score_size] = (anchor_grid(self._anchors, score_size),
+                                       cosine_window(score_size, self._anchors.count))
+        return self._grids[score_size]
+
+
+def template_side(state: TargetState, track: TrackConfig) -> int:
+    """Side in image pixels of the square the template is cropped from, around `state`."""
+    return round(context_size(state.size, track.context_amount))
+
+
+def template_crop(image: np.ndarray, state: TargetState, track: TrackConfig, fill: np.ndarray) -> np.ndarray:
+    return crop_patch(image, state.center, template_side(state, track), track.exemplar_size, fill)
+
+
+def search_crop(image: np.ndarray, state: TargetState, track: TrackConfig, fill: np.ndarray) -> SearchCrop:
+    """The search crop around `state` (SiamRPN Eq. 15's context, instance/exemplar times the template's)."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
+        # Caught here, for this sequence alone: such a crop would break a whole batch's forward.
+        raise TrackerError(f"frame of shape {image.shape} and dtype {image.dtype}; expected H x W x 3 uint8 BGR")
+    side = context_size(state.size, track.context_amount)
+    scale = track.exemplar_size / side
+    search_side = round(side * track.instance_size / track.exemplar_size)
+    crop = crop_patch(image, state.center, search_side, track.instance_size, fill)
+    return SearchCrop(crop, scale, state.size * scale, image.shape[:2])
 
 
 def sample(outputs: Any, index: int) -> Any:
@@ -68,35 +103,25 @@ class SiamRPNTracker(Tracker):
         self._template: Template | None = None
         self._state = TargetState(center=np.zeros(2), size=np.ones(2))
         self._fill = np.zeros(3)
-        self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._grid = AnchorCache(variant.anchors)
         self.last_choice: Choice | None = None
 
     def init_box(self, region: np.ndarray) -> np.ndarray:
         return pysot_init_box(region)
 
-    def _grid(self, score_size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Anchors and cosine window for a score map of this size, built once."""
-        if score_size not in self._grids:
-            anchors = self._variant.anchors
-            self._grids[score_size] = (anchor_grid(anchors, score_size), cosine_window(score_size, anchors.count))
-        return self._grids[score_size]
-
     @torch.inference_mode()
     def initialize(self, image: np.ndarray, box: np.ndarray) -> None:
-        x, y, w, h = (float(v) for v in box)
-        if not (w > 0 and h > 0):
-            raise TrackerError(f"initial box {list(box)} has no area")
-        self._state = TargetState(center=np.array([x + (w - 1) / 2, y + (h - 1) / 2]), size=np.array([w, h]))
+        self._state = start_state(box)
         self._fill = mean_colour(image)
         self.last_choice = None
         self._template = self._model.template(to_tensor([self._template_crop(image)], self._device))
 
     def _template_side(self) -> int:
         """Side in image pixels of the square the template is cropped from, around the current state."""
-        return round(context_size(self._state.size, self._track.context_amount))
+        return template_side(self._state, self._track)
 
     def _template_crop(self, image: np.ndarray) -> np.ndarray:
-        return crop_patch(image, self._state.center, self._template_side(), self._track.exemplar_size, self._fill)
+        return template_crop(image, self._state, self._track, self._fill)
 
     @property
     def device(self) -> torch.device:
@@ -124,15 +149,7 @@ class SiamRPNTracker(Tracker):
         """This frame's search crop around the last state (the per-frame work before the network)."""
         if self._template is None:
             raise TrackerError("track() called before initialize()")
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
-            # Caught here, for this sequence alone: such a crop would break the whole batch's forward.
-            raise TrackerError(f"frame of shape {image.shape} and dtype {image.dtype}; expected H x W x 3 uint8 BGR")
-        track = self._track
-        side = context_size(self._state.size, track.context_amount)
-        scale = track.exemplar_size / side
-        search_side = round(side * track.instance_size / track.exemplar_size)
-        crop = crop_patch(image, self._state.center, search_side, track.instance_size, self._fill)
-        return SearchCrop(crop, scale, self._state.size * scale, image.shape[:2])
+        return search_crop(image, self._state, self._track, self._fill)
 
     def forward(self, crops: torch.Tensor, template: Any) -> Any:
         """The network's search branch on a batch of crops against a template (one, or one per crop)."""
@@ -144,8 +161,7 @@ class SiamRPNTracker(Tracker):
         choice = self._choose(search.crop, search.target_wh, maps)
         self.last_choice = choice
         self._state = next_state(self._state, choice, search.scale, search.image_hw)
-        (cx, cy), (w, h) = self._state.center, self._state.size
-        return Prediction(box=np.array([cx - w / 2, cy - h / 2, w, h], dtype=np.float64), score=choice.score)
+        return Prediction(box=state_box(self._state), score=choice.score)
 
     def _choose(self, crop: np.ndarray, target_wh: np.ndarray, maps: tuple[np.ndarray, np.ndarray]) -> Choice:
         """The proposal taken in one search crop; `target_wh` is the last size in crop pixels."""
