@@ -26,6 +26,7 @@ from trackers.siamese.crop import mean_colour
 from trackers.siamese.decode import Choice, TargetState, next_state, rank, start_state, state_box
 from trackers.siamese.nms import nms, pairwise_iou
 from trackers.siamese.penalty import scale_ratio_penalty
+from trackers.siamese.region import pysot_init_box
 from trackers.siamese.tracker import AnchorCache, sample, search_crop, template_crop, to_tensor
 
 
@@ -48,7 +49,9 @@ class FrameRecord:
 
 
 class CRACTTracker(Tracker):
-    """One target. Box conventions are SiamRPN's (centre ``x + (w - 1) / 2`` in, ``cx - w / 2`` out).
+    """One target. The start box is pysot's conversion of the region (`init_box`), as for every
+    tracker of the SiamRPN family here; box conventions are SiamRPN's (centre ``x + (w - 1) / 2``
+    in, ``cx - w / 2`` out).
 
     The online learner's samples are drawn from a numpy Generator seeded with the `seed` setting
     at every `initialize`, so a run is repeatable. `online_seconds` adds up the time spent
@@ -70,6 +73,9 @@ class CRACTTracker(Tracker):
         self._grid = AnchorCache(variant.anchors)
         self.online_seconds = 0.0
         self.last: FrameRecord | None = None
+
+    def init_box(self, region: np.ndarray) -> np.ndarray:
+        return pysot_init_box(region)
 
     @property
     def learner(self) -> OnlineLearner | None:
