@@ -223,3 +223,16 @@ def test_provenance_that_does_not_parse_is_refused(store):
     pq.write_table(table.replace_schema_metadata({PROVENANCE_KEY: b"{not json"}), path)
     with pytest.raises(StoreError, match="no readable provenance"):
         read_tracker(store, "synthetic", "ope", "good", ["synthetic_001"], True)
+
+
+def test_regress_cannot_evaluate_a_store_with_a_misplaced_file(store, capsys, tmp_path):
+    """The gate says "could not evaluate" (2), never "unchanged" (0) or "worse" (1), on a misplaced file."""
+    board = tmp_path / "board.json"
+    common = ["--bench", "synthetic", "--results", str(store)]
+    assert main(["leaderboard", "update", *common, "-o", str(board)]) == 0
+    assert main(["regress", *common, "--against", str(board), "--resamples", "200"]) == 0
+    path = _path(store, "poor", "synthetic_006")
+    _copy_from("good", "synthetic_006")(path)  # a better tracker's result in its place
+    capsys.readouterr()
+    assert main(["regress", *common, "--against", str(board), "--resamples", "200"]) == 2
+    assert f"{path}: not the shard of poor/synthetic/synthetic_006#1" in capsys.readouterr().err
