@@ -152,9 +152,11 @@ def test_the_stn_rotation_is_clamped_to_ten_degrees():
     angles = torch.rad2deg(torch.atan2(m[:, 1, 0], m[:, 0, 0]))
     assert angles[0].item() == pytest.approx(10.0) and angles[1].item() == pytest.approx(-10.0)
     assert angles[2].item() == pytest.approx(10.0 * math.tanh(0.3), rel=1e-5) and angles[3].item() == 0.0
-    raw[:, 1:] = 1e4  # scales and shifts saturate too: at most 2x, at most half the map
-    m = affine_matrices(raw, (8, 8), (8, 8))
-    assert m[:, :, :2].abs().max().item() <= 2.0 + 1e-6 and m[:, :, 2].abs().max().item() <= 1.0 + 1e-6
+    raw[:, 1:] = torch.tensor([1e4, -1e4, 1e4, -1e4])  # scales and shifts saturate too: 2x and 1/2, half the map
+    m = affine_matrices(raw, (8, 8), (10, 10))[0].double()  # output over input: 10 / 8
+    c, s = math.cos(math.radians(10)), math.sin(math.radians(10))
+    want = torch.tensor([[2 * c, -0.5 * s, 1.0], [2 * s, 0.5 * c, -1.0]], dtype=torch.float64) * 1.25
+    assert torch.allclose(m, want, rtol=1e-6, atol=0)  # float32 sin and cos: 1e-7 relative
 
 
 @pytest.fixture(scope="module")

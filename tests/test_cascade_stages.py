@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.test_siamese_decode import GRID, K, RATIO_1, RATIO_3, S, index, maps
-from trackers.siamese.cascade.stages import MIN_ANCHOR_SIDE, refine, run_cascade, stage_step
+from trackers.siamese.cascade.stages import refine, run_cascade, stage_step
 
 ALL = np.ones(K * S * S, bool)
 
@@ -62,6 +62,9 @@ def test_each_stage_refines_the_anchors_the_previous_stage_moved():
 
 def test_a_refined_anchor_never_shrinks_below_one_pixel():
     loc = np.zeros((4 * K, S, S))
-    loc[2 * K :] = -50.0  # every width and height shrunk by e^50 (capped at 62.5x)
+    loc[2 * K :] = -50.0  # every width and height shrunk by e^50, capped at 62.5x: 104 -> 1.664, 32 -> 0.512
     refined = refine(loc, GRID)
-    assert (refined[:, 2:] >= MIN_ANCHOR_SIDE).all() and np.isfinite(refined).all()
+    # 104 x 32, 88 x 40, 64 x 64, 40 x 80, 32 x 96 over 62.5, every side below 1 px raised to 1
+    sides = np.repeat([[1.664, 1.0], [1.408, 1.0], [1.024, 1.024], [1.0, 1.28], [1.0, 1.536]], S * S, axis=0)
+    np.testing.assert_allclose(refined[:, 2:], sides, rtol=1e-12)
+    np.testing.assert_array_equal(refined[:, :2], GRID[:, :2])  # zero offsets: the centres stay

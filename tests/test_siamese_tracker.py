@@ -1,7 +1,8 @@
 """The trackers end to end on real frames, with random weights saved in our format.
 
 Random weights prove the plumbing (crops, template, search, decoding, state, plugin, checkpoint),
-not accuracy: no test here asserts where the box goes.
+not accuracy: no test here says where the target is, only that the box is where the network's
+outputs and SiamRPN's update put it.
 """
 
 from __future__ import annotations
@@ -50,17 +51,33 @@ def run(tracker, frames: list[np.ndarray], box: np.ndarray) -> list:
     ("siamrpn", {}), ("siamrpnpp", {}), ("siamrpnpp", {"variant": "alex"}), ("siamrpnpp-mobilev2", {"instance_size": 271}),
 ])
 def test_each_variant_tracks_real_frames(name: str, options: dict, crossing, random_weights):
+    """Each frame's score is the network's softmax foreground probability of the anchor chosen on
+    that frame's crop, and the box follows that choice by SiamRPN's update (Sec. 4.3): the centre
+    moves by the proposal's offset, the size toward its size at lr x penalty x score, both mapped
+    from crop pixels by the scale of Eq. 15 (127 over the side of the context square)."""
     frames, box = crossing
     plugin = get_plugin(name, {**options, "threads": 2})
     tracker = get_plugin(name, {**options, "threads": 2, "weights": str(random_weights[plugin.variant().name])}).create()
     assert tracker.info.device == "cpu" and tracker.info.deterministic
+    lr = plugin.variant().track.lr
     height, width = frames[0].shape[:2]
-    for prediction in run(tracker, frames, box):
-        assert prediction.box.dtype == np.float64 and prediction.box.shape == (4,) and np.isfinite(prediction.box).all()
-        x, y, w, h = prediction.box
-        assert 10 <= w <= width and 10 <= h <= height
-        assert 0 <= x + w / 2 <= width and 0 <= y + h / 2 <= height
-        assert 0 <= prediction.score <= 1
+    network_outputs = []
+    forward = tracker.forward
+    tracker.forward = lambda crops, template: network_outputs.append(forward(crops, template)) or network_outputs[-1]
+    tracker.initialize(frames[0], box)
+    centre, size = box[:2] + (box[2:] - 1) / 2, box[2:]
+    for frame in frames[1:]:
+        prediction = tracker.track(frame)
+        choice = tracker.last_choice
+        pairs = network_outputs[-1][0][0].double().reshape(2, -1)  # all background logits, then all foreground ones
+        assert prediction.score == pytest.approx(float(torch.softmax(pairs, dim=0)[1, choice.index]), abs=1e-12)
+        pad = size.sum() / 2
+        per_crop_pixel = np.sqrt((size[0] + pad) * (size[1] + pad)) / 127
+        centre = np.clip(centre + choice.box[:2] * per_crop_pixel, 0, [width, height])
+        rate = lr * choice.penalty * prediction.score
+        size = np.clip(size * (1 - rate) + choice.box[2:] * per_crop_pixel * rate, 10, [width, height])
+        assert prediction.box.dtype == np.float64
+        np.testing.assert_allclose(prediction.box, [*(centre - size / 2), *size], rtol=1e-12)
 
 
 def test_runs_repeat_exactly_and_reinitialise_cleanly(crossing, random_weights):
