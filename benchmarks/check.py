@@ -2,9 +2,11 @@
 
 Loading stops at the first bad file; checking goes on. What is checked comes from the benchmark's
 record (`BenchmarkRecord.check`, in each loader module): each sequence is loaded on its own (a bad
-one is one problem, not the end), its frame folder is listed once to find missing frame files, and
-where the annotation covers the whole folder, frames past its end show a short annotation. List
-files are checked line by line for names without a folder.
+one is one problem, not the end), its first frame must hold a box a tracker can start from, its frame
+folder is listed once to find missing frame files, and where the annotation covers the whole folder,
+frames past its end show a short annotation. List files are checked line by line for names without a
+folder. Annotation files are read as loading reads them (`benchmarks.annotation_files`): one leading
+outside the root, or too large, is a problem named without reading it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.errors import BenchmarkError
 from benchmarks.registry import benchmark_record, resolve_root
 from benchmarks.sequence import Sequence
 from benchmarks.sources import Problem, Source
+from benchmarks.vot import axis_aligned_boxes
 
 
 def check_benchmark(name: str, root: Path | str | None = None) -> list[Problem]:
@@ -43,8 +48,27 @@ def check_benchmark(name: str, root: Path | str | None = None) -> list[Problem]:
                 validate()
             except BenchmarkError as error:
                 problems.append(Problem.from_error(error, file))
-        problems += frame_problems(sequence, source)
+        problems += first_frame_problems(sequence, source) + frame_problems(sequence, source)
     return problems
+
+
+def first_frame_problems(sequence: Sequence, source: Source) -> list[Problem]:
+    """The first frame's region when no tracker can start from it: a run initialises every tracker there
+    (on a polygon's upright bounds), so a NaN, or a width or height that is not above 0, fails the sequence."""
+    region = sequence.ground_truth[0]
+    _, _, width, height = axis_aligned_boxes(region[np.newaxis])[0]
+    if np.isfinite(region).all() and width > 0 and height > 0:
+        return []
+    shown = ",".join(f"{v:g}" for v in region)
+    if not np.isfinite(region).all():
+        why = "is not a box (NaN)" if np.isnan(region).any() else "is not finite"
+    else:
+        size = f"width {width:g} and height {height:g}"
+        why = f"has {size}" if len(region) == 4 else f"has upright bounds of {size}"
+    what = "box x,y,w,h" if len(region) == 4 else "polygon"
+    return [Problem(source.annotation, source.first_line, (
+        f"first frame of {sequence.name}: {what} {shown} {why}; trackers start from the first frame's box, "
+        "so a run fails this sequence: expected finite numbers, width and height above 0"))]
 
 
 def frame_problems(sequence: Sequence, source: Source) -> list[Problem]:

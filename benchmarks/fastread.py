@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.annotation_files import read_bytes
+from benchmarks.errors import AnnotationError
 from benchmarks.textio import read_table
 
 _PLAIN = b"0123456789.,-\r\n"
@@ -28,19 +29,10 @@ _CONVERT = pcsv.ConvertOptions(column_types=dict.fromkeys(_COLUMNS, pa.float64()
                                strings_can_be_null=False)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise MissingDataError(f"{path}: annotation file not found") from None
-    except OSError as error:
-        raise MissingDataError(f"{path}: cannot read annotation file ({error.strerror})") from None
-
-
-def read_boxes(path: Path | str) -> np.ndarray:
+def read_boxes(path: Path | str, root: Path | None = None) -> np.ndarray:
     """`read_table(path)` (N, 4) boxes, several times faster on plain comma-separated numbers."""
     path = Path(path)
-    data = _read_bytes(path).rstrip()
+    data = read_bytes(path, root).rstrip()
     if data and not data.translate(None, _PLAIN):
         try:
             table = pcsv.read_csv(pa.BufferReader(data), read_options=_READ, parse_options=_PARSE,
@@ -49,16 +41,16 @@ def read_boxes(path: Path | str) -> np.ndarray:
             pass  # read_table below names the line
         else:
             return np.column_stack([table[name].to_numpy() for name in _COLUMNS])
-    return read_table(path)
+    return read_table(path, root=root)
 
 
-def read_flag_row(path: Path | str, length: int) -> np.ndarray:
+def read_flag_row(path: Path | str, length: int, root: Path | None = None) -> np.ndarray:
     """LaSOT's ``full_occlusion.txt`` / ``out_of_view.txt``: one line of `length` comma-separated 0/1.
 
     Raises AnnotationError naming the file, line 1 and the position of the first bad value.
     """
     path = Path(path)
-    data = _read_bytes(path).strip()
+    data = read_bytes(path, root).strip()
     # The common case, "0,1,0,...", is checked and converted without splitting.
     if len(data) == 2 * length - 1 and data[1::2] == b"," * (length - 1) and not data[0::2].translate(None, b"01"):
         return np.frombuffer(data[0::2], dtype=np.uint8) == ord("1")

@@ -47,8 +47,9 @@ def load_got10k(
     """Load the sequences listed in a GOT-10k split (root may be the dataset or the split folder);
     `names` selects some of them (any spelling) before anything else is read."""
     folder = split_folder(root, split)
+    root = Path(root).expanduser()
     list_file = folder / "list.txt"
-    listed = [entry.name for entry in listed_folders(folder)]
+    listed = [entry.name for entry in listed_folders(folder, root)]
     label = benchmark or f"got10k-{split}"
     selected = listed if names is None else select_names(listed, names, label)
     missing = [n for n in selected if not (folder / n / "groundtruth.txt").is_file()]
@@ -57,30 +58,32 @@ def load_got10k(
             f"{list_file} lists {len(missing)} sequences without a groundtruth.txt: {listing(missing)} "
             f"(looked for {folder / missing[0] / 'groundtruth.txt'})"
         )
-    return [load_got10k_sequence(folder / name, label) for name in selected]
+    return [load_got10k_sequence(folder / name, label, root) for name in selected]
 
 
 def got10k_sources(root: Path, benchmark: str, *, split: str) -> Sources:
     """What `bench check` reads: the sequences list.txt names."""
-    return listed_sources(split_folder(root, split), "groundtruth.txt", partial(load_got10k_sequence, benchmark=benchmark))
+    return listed_sources(split_folder(root, split), "groundtruth.txt",
+                          partial(load_got10k_sequence, benchmark=benchmark, root=root), root)
 
 
-def load_got10k_sequence(folder: Path, benchmark: str) -> Sequence:
-    """One sequence folder: groundtruth.txt, the absence/cover/cut_by_image labels, meta_info.ini."""
-    boxes = read_table(folder / "groundtruth.txt")
+def load_got10k_sequence(folder: Path, benchmark: str, root: Path) -> Sequence:
+    """One sequence folder: groundtruth.txt, the absence/cover/cut_by_image labels, meta_info.ini; each
+    file must lie inside `root`, the benchmark root."""
+    boxes = read_table(folder / "groundtruth.txt", root=root)
     if len(boxes) == 1:
         # Test split: only the first frame is annotated; the rest are unannotated (NaN) rows.
         count = _count_frames(folder)
         boxes = np.vstack([boxes, np.full((count - 1, 4), np.nan)])
     frame_tags: dict[str, np.ndarray] = {}
-    absent = _labels(folder / "absence.label", len(boxes), 1)
-    cover = _labels(folder / "cover.label", len(boxes), 8)
-    cut = _labels(folder / "cut_by_image.label", len(boxes), 1)
+    absent = _labels(folder / "absence.label", len(boxes), 1, root)
+    cover = _labels(folder / "cover.label", len(boxes), 8, root)
+    cut = _labels(folder / "cut_by_image.label", len(boxes), 1, root)
     if cover is not None:
         frame_tags["cover"] = cover
     if cut is not None:
         frame_tags["cut_by_image"] = cut.astype(bool)
-    meta = read_meta_info(folder / "meta_info.ini")
+    meta = read_meta_info(folder / "meta_info.ini", root)
     return Sequence(
         name=folder.name,
         benchmark=benchmark,
@@ -101,10 +104,10 @@ def _count_frames(folder: Path) -> int:
     return count
 
 
-def _labels(path: Path, length: int, max_value: int) -> np.ndarray | None:
+def _labels(path: Path, length: int, max_value: int, root: Path) -> np.ndarray | None:
     if not path.is_file():
         return None
-    values = read_labels(path, max_value)
+    values = read_labels(path, max_value, root)
     if len(values) != length:
         raise AnnotationError(
             path, None, f"{len(values)} labels, but groundtruth.txt has {length} frames; "
@@ -113,9 +116,9 @@ def _labels(path: Path, length: int, max_value: int) -> np.ndarray | None:
     return values
 
 
-def read_meta_info(path: Path) -> dict[str, str]:
+def read_meta_info(path: Path, root: Path | None = None) -> dict[str, str]:
     """The ``key: value`` lines of a meta_info.ini ({} when there is none)."""
-    return read_key_values(path, ":")
+    return read_key_values(path, ":", root)
 
 
 def _resolution(path: Path, meta: dict[str, str]) -> tuple[int, int] | None:

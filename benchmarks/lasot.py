@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from benchmarks.annotation_files import leads_outside, read_bytes
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.fastread import read_boxes, read_flag_row
-from benchmarks.listfile import leads_outside
 from benchmarks.names import listing
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.sources import Problem, Source, Sources
@@ -43,7 +43,7 @@ def load_lasot(root: Path | str, subset: str = "test", names: Iterable[str] | No
         raise MissingDataError(f"LaSOT root {root} does not exist or is not a folder")
     annos = annos_folder(root)
     if annos is not None:
-        return load_lasot_annos(annos, selected, _BENCHMARK[subset])
+        return load_lasot_annos(annos, selected, _BENCHMARK[subset], root)
     folders = {name: sequence_folder(root, name) for name in selected}
     for folder in folders.values():
         outside = _outside_root(folder, root)
@@ -59,7 +59,7 @@ def load_lasot(root: Path | str, subset: str = "test", names: Iterable[str] | No
     attributes = root / "att"
     benchmark = _BENCHMARK[subset]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        return list(pool.map(lambda f: lasot_sequence(f, benchmark, attributes), folders.values()))
+        return list(pool.map(lambda f: lasot_sequence(f, benchmark, root, attributes), folders.values()))
 
 
 def sequence_folder(root: Path, name: str) -> Path:
@@ -76,11 +76,12 @@ def _outside_root(folder: Path, root: Path) -> str | None:
     return f"{folder} leads outside the LaSOT root {root} (to {target}); sequence folders must be inside the root"
 
 
-def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None) -> Sequence:
-    boxes = read_boxes(folder / "groundtruth.txt")
-    occluded = read_flag_row(folder / "full_occlusion.txt", len(boxes))
-    out_of_view = read_flag_row(folder / "out_of_view.txt", len(boxes))
-    codes = read_attributes(attributes / f"{folder.name}.txt") if attributes is not None else ()
+def lasot_sequence(folder: Path, benchmark: str, root: Path, attributes: Path | None = None) -> Sequence:
+    """The sequence in `folder` of the LaSOT copy at `root` (every file it reads must lie inside it)."""
+    boxes = read_boxes(folder / "groundtruth.txt", root)
+    occluded = read_flag_row(folder / "full_occlusion.txt", len(boxes), root)
+    out_of_view = read_flag_row(folder / "out_of_view.txt", len(boxes), root)
+    codes = read_attributes(attributes / f"{folder.name}.txt", root) if attributes is not None else ()
     return Sequence(
         name=folder.name,
         benchmark=benchmark,
@@ -89,22 +90,19 @@ def lasot_sequence(folder: Path, benchmark: str, attributes: Path | None = None)
         absent=occluded | out_of_view,
         attributes=codes,
         frame_tags={"full_occlusion": occluded, "out_of_view": out_of_view},
-        description=read_nlp(folder) if (folder / "nlp.txt").is_file() else "",
+        description=read_nlp(folder, root) if (folder / "nlp.txt").is_file() else "",
     )
 
 
-def read_attributes(path: Path) -> tuple[str, ...]:
+def read_attributes(path: Path, root: Path | None = None) -> tuple[str, ...]:
     """The codes flagged in a toolkit ``att/<seq>.txt`` file; () when there is none."""
-    return read_attribute_flags(path, ATTRIBUTES)
+    return read_attribute_flags(path, ATTRIBUTES, root)
 
 
-def read_nlp(folder: Path) -> str:
+def read_nlp(folder: Path, root: Path | None = None) -> str:
     """The sentence describing the target (``nlp.txt``); AnnotationError when empty."""
     path = folder / "nlp.txt"
-    try:
-        text = path.read_text(errors="replace").strip()
-    except FileNotFoundError:
-        raise MissingDataError(f"{path}: not found; expected one sentence describing the target") from None
+    text = read_bytes(path, root, "sentence describing the target").decode(errors="replace").strip()
     if not text:
         raise AnnotationError(path, None, "empty; expected one sentence describing the target")
     return text
@@ -128,5 +126,5 @@ def lasot_sources(root: Path, benchmark: str, *, subset: str) -> Sources:
     outside = {f: _outside_root(f, root) for f in folders}
     problems = [Problem(f, None, reason) for f, reason in outside.items() if reason]
     inside = [f for f, reason in outside.items() if not reason]
-    return problems, [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root / "att"),
-                             extra=((f / "nlp.txt", partial(read_nlp, f)),)) for f in inside]
+    return problems, [Source(f.name, f / "groundtruth.txt", partial(lasot_sequence, f, benchmark, root, root / "att"),
+                             extra=((f / "nlp.txt", partial(read_nlp, f, root)),)) for f in inside]

@@ -24,24 +24,25 @@ def annos_folder(root: Path) -> Path | None:
     return None
 
 
-def load_lasot_annos(annos: Path, names: tuple[str, ...], benchmark: str) -> list[Sequence]:
+def load_lasot_annos(annos: Path, names: tuple[str, ...], benchmark: str, root: Path) -> list[Sequence]:
+    """The sequences `names` from the toolkit's `annos` folder under `root` (its files must lie inside `root`)."""
     missing = [n for n in names if not (annos / f"{n}.txt").is_file()]
     if missing:
         raise MissingDataError(
             f"{annos}: {len(missing)} of {len(names)} sequences have no annotation file: {listing(missing)} "
             f"(looked for {annos / (missing[0] + '.txt')}); name the sequences you have to load only those"
         )
-    return [_sequence(annos, name, benchmark) for name in names]
+    return [_sequence(annos, name, benchmark, root) for name in names]
 
 
-def _sequence(annos: Path, name: str, benchmark: str) -> Sequence:
+def _sequence(annos: Path, name: str, benchmark: str, root: Path) -> Sequence:
     path = annos / f"{name}.txt"
-    boxes = read_table(path)
+    boxes = read_table(path, root=root)
     absent_path = annos / "absent" / f"{name}.txt"
     if not absent_path.is_file():
         raise MissingDataError(f"{absent_path}: not found; the toolkit keeps one absent flag per frame there")
-    absent = read_flags(absent_path)
+    absent = read_flags(absent_path, root)
     if len(absent) != len(boxes):
         raise AnnotationError(absent_path, None, f"{len(absent)} flags for the {len(boxes)} frames of {path}")
     return Sequence(name, benchmark, boxes, absent=absent,
-                    attributes=read_attribute_flags(annos / "att" / f"{name}.txt", ATTRIBUTES))
+                    attributes=read_attribute_flags(annos / "att" / f"{name}.txt", ATTRIBUTES, root))

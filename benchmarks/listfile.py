@@ -4,7 +4,8 @@ splits, VOT sequence folders).
 Each entry must name a folder inside that folder: an absolute path, a path that climbs out with
 ``..``, or a symbolic link whose target lies outside would have frames read from somewhere the
 user never pointed at, and `bench check` vouch for them. A link whose target is inside is fine.
-Two entries must not end in the same folder name (``a/dup``, ``b/dup``): a sequence is known, and
+list.txt itself must lie inside the benchmark root, and is read as annotation files are
+(`benchmarks.annotation_files`). Two entries must not end in the same folder name (``a/dup``, ``b/dup``): a sequence is known, and
 stored, by its folder's name, so the two would overwrite each other's results.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.annotation_files import leads_outside, read_bytes
 from benchmarks.errors import AnnotationError
 
 
@@ -23,14 +25,16 @@ class ListEntry:
     folder: Path  # the list's folder / name
 
 
-def list_entries(folder: Path) -> tuple[list[ListEntry], list[AnnotationError]]:
-    """The acceptable entries of ``folder/list.txt`` and one error per refused line."""
+def list_entries(folder: Path, root: Path | None = None) -> tuple[list[ListEntry], list[AnnotationError]]:
+    """The acceptable entries of ``folder/list.txt`` and one error per refused line; list.txt must lie inside
+    `root`, the benchmark root (by default `folder`)."""
     list_file = folder / "list.txt"
     base = folder.resolve()
     entries: list[ListEntry] = []
     problems: list[AnnotationError] = []
     seen: dict[str, ListEntry] = {}
-    for number, line in enumerate(list_file.read_text(errors="replace").splitlines(), start=1):
+    text = read_bytes(list_file, folder if root is None else root, "list of sequence folders").decode(errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
         name = line.strip()
         if not name:
             continue
@@ -52,18 +56,12 @@ def list_entries(folder: Path) -> tuple[list[ListEntry], list[AnnotationError]]:
     return entries, problems
 
 
-def listed_folders(folder: Path) -> list[ListEntry]:
+def listed_folders(folder: Path, root: Path | None = None) -> list[ListEntry]:
     """The entries of ``folder/list.txt``; the first refused line is an AnnotationError naming it."""
-    entries, problems = list_entries(folder)
+    entries, problems = list_entries(folder, root)
     if problems:
         raise problems[0]
     return entries
-
-
-def leads_outside(path: Path, base: Path) -> Path | None:
-    """Where `path` really leads (links followed) when that is not inside the resolved `base`, else None."""
-    target = path.resolve()
-    return target if target == base or not target.is_relative_to(base) else None
 
 
 def _outside(name: str, folder: Path, base: Path) -> str | None:

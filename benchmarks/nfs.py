@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.annotation_files import read_bytes
 from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.sources import Source, Sources
@@ -56,16 +57,17 @@ def load_nfs(root: Path | str, fps: int = 30, names: Iterable[str] | None = None
         if unknown:
             raise BenchmarkError(f"{root} has no NfS sequence named {', '.join(unknown)}")
         available = [n for n in available if n in set(wanted)]
-    return [nfs_sequence(root / name, fps) for name in available]
+    return [nfs_sequence(root / name, fps, root) for name in available]
 
 
 def nfs_annotation(folder: Path, fps: int) -> Path:
     return folder / str(fps) / f"{folder.name}.txt"
 
 
-def nfs_sequence(folder: Path, fps: int) -> Sequence:
+def nfs_sequence(folder: Path, fps: int, root: Path) -> Sequence:
+    """The sequence in `folder` of the NfS copy at `root` (its annotation must lie inside that root)."""
     path = nfs_annotation(folder, fps)
-    rows = read_nfs_annotation(path)[:: _STEP[fps]]
+    rows = read_nfs_annotation(path, root)[:: _STEP[fps]]
     frames = folder / str(fps) / folder.name
     count = len(rows)
     # Only the end is probed: listing every frame folder would defeat lazy indexing.
@@ -80,14 +82,9 @@ def nfs_sequence(folder: Path, fps: int) -> Sequence:
                     absent=lost, attributes=attributes, frame_tags={"occlusion": occluded})
 
 
-def read_nfs_annotation(path: Path) -> np.ndarray:
+def read_nfs_annotation(path: Path, root: Path | None = None) -> np.ndarray:
     """(N, 9) float64: track_id, xmin, ymin, xmax, ymax, frame, lost, occluded, generated."""
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise MissingDataError(f"{path}: annotation file not found") from None
-    except OSError as error:
-        raise MissingDataError(f"{path}: cannot read annotation file ({error.strerror})") from None
+    text = read_bytes(path, root).decode("utf-8", errors="replace")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip().split("\n")
     if lines == [""]:
         raise AnnotationError(path, None, f"empty file; {_EXPECTED}")
@@ -110,5 +107,5 @@ def _check_fps(fps: int) -> None:
 def nfs_sources(root: Path, benchmark: str, *, fps: int) -> Sources:
     """What `bench check` reads: every sequence with an annotation at `fps`."""
     # One frame fewer than the annotation implies is a known quirk of the download.
-    return [], [Source(n, nfs_annotation(root / n, fps), partial(nfs_sequence, root / n, fps), spare_frames=1)
+    return [], [Source(n, nfs_annotation(root / n, fps), partial(nfs_sequence, root / n, fps, root), spare_frames=1)
                 for n in nfs_names(root, fps)]

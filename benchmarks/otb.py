@@ -43,8 +43,8 @@ def load_otb(
         raise MissingDataError(f"OTB root {root} does not exist or is not a folder")
     kind, folder = detect_layout(root)
     if kind == "dataset":
-        return _load_dataset(folder, entries, benchmark)
-    return _load_anno(folder, entries, benchmark)
+        return _load_dataset(folder, entries, benchmark, root)
+    return _load_anno(folder, entries, benchmark, root)
 
 
 def detect_layout(root: Path) -> tuple[Literal["dataset", "anno"], Path]:
@@ -88,7 +88,8 @@ def _missing_error(root: Path, missing: list[str], total: int, expected: Path) -
     )
 
 
-def _load_dataset(root: Path, entries: tuple[OTBEntry, ...], benchmark: str) -> list[Sequence]:
+def _load_dataset(root: Path, entries: tuple[OTBEntry, ...], benchmark: str, base: Path) -> list[Sequence]:
+    """The sequence folders under `root`; every file read must lie inside `base`, the OTB root given."""
     with os.scandir(root) as scan:
         # Folder names differ in case between downloads (Skating2 / skating2).
         dirs = {normalize_name(c.name): Path(c.path) for c in scan if c.is_dir()}
@@ -100,14 +101,14 @@ def _load_dataset(root: Path, entries: tuple[OTBEntry, ...], benchmark: str) -> 
             missing.append(entry.name)
             first_missing = first_missing or annotation
             continue
-        sequences.append(_dataset_sequence(entry, folder, annotation, benchmark))
+        sequences.append(_dataset_sequence(entry, folder, annotation, benchmark, base))
     if missing:
         raise _missing_error(root, missing, len(entries), first_missing)
     return sequences
 
 
-def _dataset_sequence(entry: OTBEntry, folder: Path, annotation: Path, benchmark: str) -> Sequence:
-    boxes = read_table(annotation)
+def _dataset_sequence(entry: OTBEntry, folder: Path, annotation: Path, benchmark: str, base: Path) -> Sequence:
+    boxes = read_table(annotation, root=base)
     expected = entry.end - entry.start + 1
     if len(boxes) != expected:
         raise AnnotationError(
@@ -120,7 +121,8 @@ def _dataset_sequence(entry: OTBEntry, folder: Path, annotation: Path, benchmark
                     attributes=entry.attributes)
 
 
-def _load_anno(folder: Path, entries: tuple[OTBEntry, ...], benchmark: str) -> list[Sequence]:
+def _load_anno(folder: Path, entries: tuple[OTBEntry, ...], benchmark: str, base: Path) -> list[Sequence]:
+    """The toolkit's files in `folder`; every file read must lie inside `base`, the OTB root given."""
     with os.scandir(folder) as scan:
         files = sorted(Path(c.path) for c in scan if c.name.endswith(".txt") and c.is_file())
     by_name = {e.name: e for e in entries}
@@ -128,11 +130,11 @@ def _load_anno(folder: Path, entries: tuple[OTBEntry, ...], benchmark: str) -> l
     missing = [e.name for e in entries if e.name not in found]
     if missing:
         raise _missing_error(folder, missing, len(entries), folder / f"{missing[0].lower()}.txt")
-    attributes = _read_att(folder / "att", entries)
+    attributes = _read_att(folder / "att", entries, base)
     sequences = []
     for entry in entries:
         path = found[entry.name]
-        boxes = read_table(path)
+        boxes = read_table(path, root=base)
         if len(boxes) != entry.length:
             raise AnnotationError(
                 path, None,
@@ -144,7 +146,7 @@ def _load_anno(folder: Path, entries: tuple[OTBEntry, ...], benchmark: str) -> l
     return sequences
 
 
-def _read_att(folder: Path, entries: tuple[OTBEntry, ...]) -> dict[str, tuple[str, ...]]:
+def _read_att(folder: Path, entries: tuple[OTBEntry, ...], base: Path) -> dict[str, tuple[str, ...]]:
     """Attributes from the toolkit's att/ flag files, where present and OTB's."""
     if not folder.is_dir():
         return {}
@@ -154,7 +156,7 @@ def _read_att(folder: Path, entries: tuple[OTBEntry, ...]) -> dict[str, tuple[st
     found, _ = match_names(files, [e.name for e in entries])
     attributes = {}
     for name, path in found.items():
-        flags = read_table(path, columns=(len(ATT_FILE_ORDER), len(ATT_FILE_ORDER) + 1))
+        flags = read_table(path, columns=(len(ATT_FILE_ORDER), len(ATT_FILE_ORDER) + 1), root=base)
         if flags.shape[1] != len(ATT_FILE_ORDER):
             continue  # a UAV123 file whose name collides with an OTB sequence's
         if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
@@ -174,4 +176,6 @@ def otb_sources(root: Path, benchmark: str, *, version: str) -> Sources:
     else:  # toolkit anno files are named freely: find each one as the loader does
         files, _ = match_names(sorted(folder.glob("*.txt")), [e.name for e in entries])
     return [], [Source(e.name, files.get(e.name, folder / f"{e.name.lower()}.txt"),
-                       partial(first, load_otb, root, version, [e.name]), spare_frames=None) for e in entries]
+                       partial(first, load_otb, root, version, [e.name]), spare_frames=None,
+                       # A dataset file may begin before the evaluated frames (Tiger1's first 5 lines).
+                       first_line=e.init_omit + 1 if kind == "dataset" else 1) for e in entries]

@@ -18,6 +18,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from benchmarks.annotation_files import read_bytes
 from benchmarks.errors import AnnotationError, MissingDataError
 
 
@@ -33,7 +34,7 @@ def configured_roots() -> tuple[Path, dict[str, Path]]:
             raise MissingDataError(f"HARNESS_CONFIG={path} does not exist")
         return path, {}
     try:
-        data = tomllib.loads(path.read_text(errors="replace"))
+        data = tomllib.loads(read_bytes(path, what="configuration").decode(errors="replace"))
     except tomllib.TOMLDecodeError as error:
         # Python 3.11's TOMLDecodeError has the position only in its message.
         where = re.search(r"at line (\d+)", str(error))

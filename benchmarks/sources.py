@@ -40,6 +40,7 @@ class Source:
     load: Callable[[], Sequence]
     spare_frames: int | None = 0  # frame files allowed past the annotated ones; None: any (cut videos)
     extra: tuple[tuple[Path, Callable[[], object]], ...] = ()  # further files, and how to validate each
+    first_line: int = 1  # the line of `annotation` holding the first frame's region
 
 
 Sources = tuple[list[Problem], list[Source]]
@@ -47,10 +48,11 @@ Sources = tuple[list[Problem], list[Source]]
 CheckSources = Callable[[Path, str], Sources]
 
 
-def listed_sources(folder: Path, annotation: str, load: Callable[[Path], Sequence]) -> Sources:
-    """Sources named by ``folder/list.txt``; refused entries (`benchmarks.listfile`) and names without a
-    folder are problems."""
-    entries, refused = list_entries(folder)
+def listed_sources(folder: Path, annotation: str, load: Callable[[Path], Sequence], root: Path | None = None
+                   ) -> Sources:
+    """Sources named by ``folder/list.txt`` in the benchmark at `root` (by default `folder`); refused entries
+    (`benchmarks.listfile`) and names without a folder are problems."""
+    entries, refused = list_entries(folder, root)
     problems = [Problem(e.path, e.line, e.problem) for e in refused]
     sources = []
     for entry in entries:

@@ -4,7 +4,8 @@ One grammar, applied to every line: numbers separated by a comma (with optional 
 around it) or by spaces/tabs; ``NaN`` in any case is a number. Trailing blank lines are ignored,
 a blank line anywhere else is an error. The whole file is validated with a single regular
 expression and converted in one numpy call; only when that fails is the file walked line by
-line, to name the first bad line.
+line, to name the first bad line. Files are opened by `benchmarks.annotation_files.read_bytes`: a file
+over its size limit, or leading outside the `root` a loader gives, is refused before it is read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.errors import AnnotationError, MissingDataError
+from benchmarks.annotation_files import read_bytes
+from benchmarks.errors import AnnotationError
 
 # Atomic groups keep the validation linear even on long garbage lines.
 _NUMBER = r"(?>[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?|[-+]?[nN][aA][nN])"
@@ -43,13 +45,8 @@ def _compiled(columns: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(line, re.ASCII), re.compile(rf"(?:{line}\n)*+{line}", re.ASCII)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise MissingDataError(f"{path}: annotation file not found") from None
-    except OSError as error:
-        raise MissingDataError(f"{path}: cannot read annotation file ({error.strerror})") from None
+def _read_text(path: Path, root: Path | None) -> str:
+    data = read_bytes(path, root)
     # Undecodable bytes become U+FFFD so the bad line is reported, not a UnicodeDecodeError.
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
@@ -81,14 +78,15 @@ def _locate_error(path: Path, lines: list[str], columns: int, expected: str) -> 
     return AnnotationError(path, number, f"expected {expected}; {_problem(line)}")
 
 
-def read_table(path: Path | str, columns: tuple[int, ...] = (4,)) -> np.ndarray:
+def read_table(path: Path | str, columns: tuple[int, ...] = (4,), root: Path | None = None) -> np.ndarray:
     """Read an (N, C) float64 array; C is one of `columns`, fixed by the first line.
 
     Raises AnnotationError (file, 1-based line, what was expected) for any malformed line or an
-    empty file, and MissingDataError when the file is absent.
+    empty file, or a file refused unread (too large, or leading outside `root` when given), and
+    MissingDataError when the file is absent.
     """
     path = Path(path)
-    body = _read_text(path)
+    body = _read_text(path, root)
     if not body:
         raise AnnotationError(path, None, f"empty file; expected lines of {_describe(columns)}")
     lines = body.split("\n")
@@ -106,13 +104,13 @@ def read_table(path: Path | str, columns: tuple[int, ...] = (4,)) -> np.ndarray:
     return np.array(flat, dtype=np.float64).reshape(len(lines), count)
 
 
-def read_labels(path: Path | str, max_value: int = 1) -> np.ndarray:
+def read_labels(path: Path | str, max_value: int = 1, root: Path | None = None) -> np.ndarray:
     """Read one integer label in 0..max_value per line (0/1 flags, GOT-10k cover levels) as int64.
 
     An empty file gives an empty array: callers compare the length with the frame count.
     """
     path = Path(path)
-    body = _read_text(path)
+    body = _read_text(path, root)
     if not body:
         return np.zeros(0, dtype=np.int64)
     values = np.char.strip(np.array(body.split("\n")), " \t")
@@ -127,17 +125,17 @@ def read_labels(path: Path | str, max_value: int = 1) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def read_flags(path: Path | str) -> np.ndarray:
+def read_flags(path: Path | str, root: Path | None = None) -> np.ndarray:
     """Read a one-flag-per-line 0/1 file as a bool array."""
-    return read_labels(path, max_value=1).astype(bool)
+    return read_labels(path, max_value=1, root=root).astype(bool)
 
 
-def read_key_values(path: Path, separator: str) -> dict[str, str]:
+def read_key_values(path: Path, separator: str, root: Path | None = None) -> dict[str, str]:
     """``key<separator>value`` lines ({} when the file is absent); ``[section]`` lines are skipped."""
     if not path.is_file():
         return {}
     values = {}
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+    for number, line in enumerate(read_bytes(path, root).decode(errors="replace").splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("["):
             continue
@@ -148,11 +146,11 @@ def read_key_values(path: Path, separator: str) -> dict[str, str]:
     return values
 
 
-def read_attribute_flags(path: Path, codes: tuple[str, ...]) -> tuple[str, ...]:
+def read_attribute_flags(path: Path, codes: tuple[str, ...], root: Path | None = None) -> tuple[str, ...]:
     """The codes flagged in a toolkit ``att/<seq>.txt`` file (one line of 0/1 flags); () when absent."""
     if not path.is_file():
         return ()
-    flags = read_table(path, columns=(len(codes),))
+    flags = read_table(path, columns=(len(codes),), root=root)
     if len(flags) != 1 or not np.isin(flags, (0, 1)).all():
         raise AnnotationError(path, None, f"expected one line of {len(codes)} flags 0 or 1 ({','.join(codes)})")
     return tuple(code for code, flag in zip(codes, flags[0], strict=True) if flag)

@@ -66,12 +66,13 @@ def load_trackingnet(root: Path | str, split: str = "test", names: Iterable[str]
             raise BenchmarkError(f"TrackingNet {split} has no sequence named {', '.join(sorted(unknown))}")
         files = [f for f in files if f.stem in wanted]
     label = benchmark or ("trackingnet" if split == "test" else "trackingnet_train")
-    return [trackingnet_sequence(f, label) for f in files]
+    return [trackingnet_sequence(f, label, Path(root).expanduser()) for f in files]
 
 
-def trackingnet_sequence(annotation: Path, benchmark: str) -> Sequence:
+def trackingnet_sequence(annotation: Path, benchmark: str, root: Path) -> Sequence:
+    """The sequence `annotation` names, in the TrackingNet copy at `root` (the file must lie inside it)."""
     frames = annotation.parent.parent / "frames" / annotation.stem
-    boxes = read_boxes(annotation)
+    boxes = read_boxes(annotation, root)
     if len(boxes) == 1:
         # TEST: the first frame only; the others are unannotated (NaN) rows.
         boxes = np.vstack([boxes, np.full((count_frames(frames) - 1, 4), np.nan)])
@@ -91,5 +92,5 @@ def count_frames(folder: Path) -> int:
 
 def trackingnet_sources(root: Path, benchmark: str, *, split: str) -> Sources:
     """What `bench check` reads: every ``anno/<seq>.txt`` of the split."""
-    return [], [Source(f.stem, f, partial(trackingnet_sequence, f, benchmark))
+    return [], [Source(f.stem, f, partial(trackingnet_sequence, f, benchmark, root))
                 for f in trackingnet_annotations(root, split)]

@@ -42,7 +42,7 @@ def load_uav(root: Path | str, version: str = "uav123", names: Iterable[str] | N
             f"{listing(missing)} (looked for {anno / (missing[0] + '.txt')}); name the sequences "
             "you have to load only those"
         )
-    return [uav_sequence(entry, found[entry.name], frames_root, version) for entry in entries]
+    return [uav_sequence(entry, found[entry.name], frames_root, version, Path(root).expanduser()) for entry in entries]
 
 
 def find_layout(root: Path, version: str) -> tuple[Path, Path | None]:
@@ -61,8 +61,9 @@ def find_layout(root: Path, version: str) -> tuple[Path, Path | None]:
     )
 
 
-def uav_sequence(entry: UAVEntry, annotation: Path, frames_root: Path | None, version: str) -> Sequence:
-    boxes = read_table(annotation)
+def uav_sequence(entry: UAVEntry, annotation: Path, frames_root: Path | None, version: str, root: Path) -> Sequence:
+    """`entry`'s sequence from its annotation file in the UAV123 copy at `root` (its files must lie inside it)."""
+    boxes = read_table(annotation, root=root)
     if len(boxes) != entry.length:
         raise AnnotationError(
             annotation, None,
@@ -73,12 +74,12 @@ def uav_sequence(entry: UAVEntry, annotation: Path, frames_root: Path | None, ve
     if frames_root is not None:
         frames = FrameList(frames_root / entry.video, FRAME_PATTERN, entry.start, entry.length)
     return Sequence(entry.name, version, boxes, frames=frames,
-                    attributes=read_attributes(annotation.parent / "att" / annotation.name))
+                    attributes=read_attributes(annotation.parent / "att" / annotation.name, root))
 
 
-def read_attributes(path: Path) -> tuple[str, ...]:
+def read_attributes(path: Path, root: Path | None = None) -> tuple[str, ...]:
     """The codes flagged in a toolkit ``att/<seq>.txt`` file; () when there is none."""
-    return read_attribute_flags(path, ATTRIBUTES)
+    return read_attribute_flags(path, ATTRIBUTES, root)
 
 
 def _select(entries: tuple[UAVEntry, ...], names: Iterable[str] | None) -> tuple[UAVEntry, ...]:

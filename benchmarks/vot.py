@@ -58,31 +58,35 @@ def sequences_folder(root: Path | str) -> Path:
 
 def load_vot(root: Path | str, benchmark: str = "vot2018") -> list[Sequence]:
     """Load every sequence named in list.txt."""
-    return [load_vot_sequence(entry.folder, benchmark) for entry in listed_folders(sequences_folder(root))]
+    root = Path(root).expanduser()
+    return [load_vot_sequence(entry.folder, benchmark, root) for entry in listed_folders(sequences_folder(root), root)]
 
 
-def load_vot_sequence(folder: Path, benchmark: str = "vot2018") -> Sequence:
+def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | None = None) -> Sequence:
+    """The sequence in `folder`; every file it reads must lie inside `root` (the benchmark root; by default
+    `folder` itself)."""
+    root = folder if root is None else root
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
     # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
-    polygons = read_table(groundtruth, columns=(4, 8))
-    metadata = read_properties(folder / "sequence")
+    polygons = read_table(groundtruth, columns=(4, 8), root=root)
+    metadata = read_properties(folder / "sequence", root)
     frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
     return Sequence(
         name=folder.name,
         benchmark=benchmark,
         ground_truth=polygons,
         frames=frames,
-        frame_tags=read_tags(folder, len(polygons)),
+        frame_tags=read_tags(folder, len(polygons), root=root),
         image_size=_image_size(folder / "sequence", metadata, frames),
         fps=_fps(folder / "sequence", metadata),
     )
 
 
-def read_properties(path: Path) -> dict[str, str]:
+def read_properties(path: Path, root: Path | None = None) -> dict[str, str]:
     """``key=value`` lines of a VOT ``sequence`` file ({} when the file is absent)."""
-    return read_key_values(path, "=")
+    return read_key_values(path, "=", root)
 
 
 def _frame_list(folder: Path, channel: str, count: int) -> FrameList:
@@ -100,13 +104,15 @@ def _frame_list(folder: Path, channel: str, count: int) -> FrameList:
     return FrameList(folder / relative.parent, pattern, 1, count)
 
 
-def read_tags(folder: Path, length: int, suffixes: tuple[str, ...] = (".tag",)) -> dict[str, np.ndarray]:
-    """Per-frame 0/1 tag files; a file may stop at its last 1 (the rest of the frames are untagged)."""
+def read_tags(folder: Path, length: int, suffixes: tuple[str, ...] = (".tag",), root: Path | None = None
+              ) -> dict[str, np.ndarray]:
+    """Per-frame 0/1 tag files; a file may stop at its last 1 (the rest of the frames are untagged). Each
+    must lie inside `root` when given."""
     with os.scandir(folder) as scan:
         paths = sorted(Path(e.path) for e in scan if e.name.endswith(suffixes) and e.is_file())
     tags = {}
     for path in paths:
-        flags = read_flags(path)
+        flags = read_flags(path, root)
         if len(flags) > length:
             raise AnnotationError(path, length + 1, f"{len(flags)} lines, but the sequence has "
                                   f"{length} frames (groundtruth.txt lines)")

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.errors import AnnotationError, BenchmarkError, MissingDataError
+from benchmarks.annotation_files import read_bytes
+from benchmarks.errors import AnnotationError, BenchmarkError
 from benchmarks.sequence import Sequence
 from benchmarks.vot import rectangles_to_polygons
 
@@ -26,10 +27,7 @@ _NOT_TAGS = {"video_dir", "init_rect", "img_names", "gt_rect", "width", "height"
 
 def read_dataset_json(path: Path) -> dict[str, Any]:
     """The decoded json; AnnotationError with the line of a syntax error or a wrong top level."""
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise MissingDataError(f"{path}: dataset json not found") from None
+    text = read_bytes(path, what="dataset json").decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -49,12 +47,16 @@ def load_vot_json(path: Path | str, benchmark: str, names: Iterable[str] | None 
     return [json_sequence(path, name, data[name], benchmark) for name in selected]
 
 
+def entry_line(text: str, name: str) -> int:
+    """The line of the json `text` where sequence `name`'s entry begins (1 when it cannot be found)."""
+    return text.count("\n", 0, max(text.find(json.dumps(name)), 0)) + 1
+
+
 def json_sequence(path: Path, name: str, entry: Any, benchmark: str) -> Sequence:
     """One entry as a Sequence; errors name the json, the line of the entry and the field."""
     def fail(problem: str) -> AnnotationError:
-        text = path.read_text(errors="replace")
-        line = text.count("\n", 0, max(text.find(json.dumps(name)), 0)) + 1
-        return AnnotationError(path, line, f"sequence {name!r}: {problem}")
+        text = read_bytes(path, what="dataset json").decode("utf-8", errors="replace")
+        return AnnotationError(path, entry_line(text, name), f"sequence {name!r}: {problem}")
 
     if not isinstance(entry, dict) or not isinstance(entry.get("gt_rect"), list) or not entry["gt_rect"]:
         raise fail("expected an object with a non-empty gt_rect list")

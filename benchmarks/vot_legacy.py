@@ -27,24 +27,28 @@ FLAT_PATTERN = "{:08d}.jpg"
 
 def load_vot_folders(root: Path | str, benchmark: str, names: Iterable[str] | None = None) -> list[Sequence]:
     """Every sequence named in list.txt (or those of `names`, any spelling), whichever layout each folder has."""
+    root = Path(root).expanduser()
     folder = sequences_folder(root)
-    listed = [entry.name for entry in listed_folders(folder)]
+    listed = [entry.name for entry in listed_folders(folder, root)]
     selected = listed if names is None else select_names(listed, names, benchmark)
-    return [vot_folder_sequence(folder / name, benchmark) for name in selected]
+    return [vot_folder_sequence(folder / name, benchmark, root) for name in selected]
 
 
-def vot_folder_sequence(folder: Path, benchmark: str) -> Sequence:
+def vot_folder_sequence(folder: Path, benchmark: str, root: Path | None = None) -> Sequence:
+    """The sequence in `folder`, in either layout; every file it reads must lie inside `root` (the benchmark
+    root; by default `folder` itself)."""
+    root = folder if root is None else root
     if (folder / "sequence").is_file() or (folder / "color").is_dir():
-        sequence = load_vot_sequence(folder, benchmark)
-        labels = read_tags(folder, len(sequence), (".label",))
+        sequence = load_vot_sequence(folder, benchmark, root)
+        labels = read_tags(folder, len(sequence), (".label",), root)
         return dataclasses.replace(sequence, frame_tags={**labels, **sequence.frame_tags}) if labels else sequence
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
     # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
-    polygons = read_table(groundtruth, columns=(4, 8))
+    polygons = read_table(groundtruth, columns=(4, 8), root=root)
     frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
     return Sequence(folder.name, benchmark, polygons, frames=frames,
-                    frame_tags=read_tags(folder, len(polygons), (".tag", ".label")),
+                    frame_tags=read_tags(folder, len(polygons), (".tag", ".label"), root),
                     image_size=first_frame_size(frames))
 

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from benchmarks.annotation_files import read_bytes
 from benchmarks.sequence import Sequence
 from benchmarks.sources import Source, Sources, listed_sources
 from benchmarks.vot import sequences_folder
-from benchmarks.vot_json import json_sequence, load_vot_json, read_dataset_json
+from benchmarks.vot_json import entry_line, json_sequence, load_vot_json, read_dataset_json
 from benchmarks.vot_legacy import load_vot_folders, vot_folder_sequence
 
 
@@ -24,5 +25,8 @@ def vot_sources(root: Path, benchmark: str) -> Sources:
     """What `bench check` reads: every entry of the json, or every folder list.txt names."""
     if root.is_file():
         data = read_dataset_json(root)
-        return [], [Source(key, root, partial(json_sequence, root, key, entry, benchmark)) for key, entry in data.items()]
-    return listed_sources(sequences_folder(root), "groundtruth.txt", partial(vot_folder_sequence, benchmark=benchmark))
+        text = read_bytes(root, what="dataset json").decode("utf-8", errors="replace")
+        return [], [Source(key, root, partial(json_sequence, root, key, entry, benchmark),
+                           first_line=entry_line(text, key)) for key, entry in data.items()]
+    return listed_sources(sequences_folder(root), "groundtruth.txt",
+                          partial(vot_folder_sequence, benchmark=benchmark, root=root), root)
