@@ -52,6 +52,7 @@ def connect(address: str | None) -> Connection:
         # "local": start our own instance, never join one that happens to run here.
         ray.init(address="local", **options)
         return Connection(True, f"started a local Ray instance ({describe_nodes()})")
+    _check_token()
     _use_token_if_available()
     if address != "auto":
         _ask_head(address)
@@ -60,6 +61,37 @@ def connect(address: str | None) -> Connection:
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
         raise HarnessError(f"could not join the Ray cluster at {address}: {exc}") from None
     return Connection(False, f"joined the Ray cluster at {context.address_info['gcs_address']} ({describe_nodes()})")
+
+
+def _check_token() -> None:
+    """With ``RAY_AUTH_MODE=token`` and no token where Ray reads one, Ray's core aborts the process with a
+    C++ stack trace at its first call to the cluster (an explicit address) or raises a message that
+    says not where the token goes (auto); say what is missing and where it goes instead. Ray reads, in
+    this order: ``$RAY_AUTH_TOKEN``, the file ``$RAY_AUTH_TOKEN_PATH`` (which must then exist and hold
+    it), ``~/.ray/auth_token``; its own loader is asked, so that the answer is Ray's."""
+    if os.environ.get("RAY_AUTH_MODE", "").strip().lower() != "token":
+        return
+    try:
+        from ray._raylet import AuthenticationTokenLoader
+    except ImportError:  # a Ray without token authentication
+        return
+    loader = AuthenticationTokenLoader.instance()
+    loader.reset_cache()  # it remembers its first answer; the environment may have changed since
+    named = os.environ.get("RAY_AUTH_TOKEN_PATH", "")
+    try:
+        if loader.has_token(ignore_auth_mode=True):
+            return
+    except ray.exceptions.AuthenticationError:  # RAY_AUTH_TOKEN_PATH names a missing or empty file
+        state = "is empty" if Path(named).is_file() else "does not exist or cannot be read"
+        raise HarnessError(f"RAY_AUTH_MODE=token and RAY_AUTH_TOKEN_PATH={named}, but that file {state}: put the "
+                           "cluster's token (the head node's ~/.ray/auth_token) there, or unset RAY_AUTH_TOKEN_PATH "
+                           "(docs/operations.md)") from None
+    home = Path.home() / ".ray" / "auth_token"
+    raise HarnessError(f"RAY_AUTH_MODE=token but this machine has no token: RAY_AUTH_TOKEN is "
+                       f"{'empty' if 'RAY_AUTH_TOKEN' in os.environ else 'not set'} and {home} "
+                       f"{'is empty' if home.is_file() else 'does not exist'}; copy the head node's ~/.ray/auth_token "
+                       f"to {home}, or set RAY_AUTH_TOKEN to the token, or RAY_AUTH_TOKEN_PATH to a file holding it "
+                       "(docs/operations.md)")
 
 
 def _use_token_if_available() -> None:
