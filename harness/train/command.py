@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from trackers.training.config import TrainConfig, from_dict, merge, set_option
+from trackers.training.config import TrainConfig, from_dict, merge, nested, set_option
 from trackers.training.errors import TrainingError
 from trackers.training.sources import DataSpec
 
@@ -75,52 +76,101 @@ def parse_data(text: str) -> DataSpec:
     return DataSpec(**values)
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+CONFIG_BYTES = 1 << 20  # a training config is a few hundred bytes; a bigger file is the wrong file
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise _Duplicate(f"key {twice[0]!r} given twice (JSON keeps only the last)")
+    return dict(pairs)
+
+
+def read_settings(path: Path, label: str) -> dict[str, Any]:
+    """The table of settings in a JSON or TOML file (TOML by its .toml suffix); TrainingError
+    starting with `label` when it cannot be one."""
+    if not path.is_file():
+        raise TrainingError(f"{label}: {'not a regular file' if path.exists() else 'no such file'}")
     try:
-        text = path.read_text()
+        size = path.stat().st_size
+        if size > CONFIG_BYTES:
+            raise TrainingError(f"{label}: {size:,} bytes; a training config is a table of settings (at most "
+                                f"{CONFIG_BYTES:,} bytes read): is it the right file?")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise TrainingError(f"--config {path}: {exc}") from None
+        raise TrainingError(f"{label}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TrainingError(f"{label}: not UTF-8 text (byte {exc.start}); expected JSON or TOML") from None
+    toml = path.suffix == ".toml"
     try:
-        if path.suffix == ".toml":
+        if toml:
             import tomllib
 
-            return tomllib.loads(text)
-        return json.loads(text)
+            values = tomllib.loads(text)
+        else:
+            values = json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise TrainingError(f"{label}: nested too deeply to be a training config (its tables are at most 3 "
+                            "levels deep: lr.end, data[0].root)") from None
     except ValueError as exc:
-        raise TrainingError(f"--config {path}: not valid {'TOML' if path.suffix == '.toml' else 'JSON'}: {exc}") from None
+        raise TrainingError(f"{label}: not valid {'TOML' if toml else 'JSON'}: {exc}") from None
+    if not isinstance(values, dict):
+        raise TrainingError(f"{label}: expected a table of settings (e.g. {{\"epochs\": 5}}), got a "
+                            f"{type(values).__name__}")
+    return values
 
 
 def build_config(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
-    """The run's configuration and folder from the arguments (or from the run folder to resume)."""
+    """The run's configuration and folder from the arguments (or from the run folder to resume).
+    Every value is checked as it comes in, and errors name the file or option it came from."""
+    from trackers.training.specs import spec_for  # torch: only when training
+
+    origins: dict[str, str] = {}
     if args.resume:
         folder = args.resume
         if not (folder / "config.json").is_file():
             raise HarnessError(f"--resume {folder}: no config.json there; is it a run folder of harness train?")
-        config = from_dict(json.loads((folder / "config.json").read_text()))
+        label = f"--resume {folder}: {folder / 'config.json'}"
+        config = from_dict(read_settings(folder / "config.json", label), label)
+        try:
+            spec_for(config.tracker)
+        except TrainingError as exc:
+            raise TrainingError(f"{label}: {exc}") from None
         if args.tracker and args.tracker != config.tracker:
             raise HarnessError(f"--resume {folder} trains {config.tracker}, not {args.tracker}")
         if args.data or args.config:
             raise HarnessError("--resume takes the run's own data and config; change single keys with --set")
+        origins = {f.name: label for f in dataclasses.fields(config)}
     else:
         if not args.tracker or not args.output:
             raise HarnessError("harness train needs --tracker and -o RUN_DIR (or --resume RUN_DIR)")
         folder = args.output
+        if folder.exists() and not folder.is_dir():
+            raise HarnessError(f"-o {folder} is a file; give a folder for the run")
         if folder.exists() and any(folder.iterdir()):
-            raise HarnessError(f"-o {folder} exists and is not empty; continue it with --resume {folder}, or choose another folder")
-        from trackers.training.specs import spec_for  # torch: only when training
-
-        config = merge(TrainConfig(tracker=args.tracker), spec_for(args.tracker).recipe)
+            raise HarnessError(f"-o {folder} exists and is not empty; continue it with --resume {folder}, "
+                               "or choose another folder")
+        recipe = spec_for(args.tracker).recipe
+        config = merge(TrainConfig(tracker=args.tracker), recipe, f"the {args.tracker} recipe", origins)
         if args.config:
-            config = merge(config, _read_file(args.config), str(args.config))
+            config = merge(config, read_settings(args.config, f"--config {args.config}"), f"--config {args.config}",
+                           origins)
         if args.data:
-            config = merge(config, {"data": [parse_data(d) for d in args.data]})
+            config = merge(config, {"data": [parse_data(d) for d in args.data]}, "--data", origins)
     for setting in args.settings:
-        config = set_option(config, setting)
-    flags = {"workers": args.workers, "gpus_per_worker": args.gpus_per_worker,
-             "eval": {k: v for k, v in (("bench", args.eval_bench), ("root", args.eval_root), ("every", args.eval_every))
-                      if v is not None}}
-    config = merge(config, {k: v for k, v in flags.items() if v is not None and v != {}})
-    return config.check(), folder
+        config = set_option(config, setting, origins)
+    for flag, key, value in (("--workers", "workers", args.workers),
+                             ("--gpus-per-worker", "gpus_per_worker", args.gpus_per_worker),
+                             ("--eval-bench", "eval.bench", args.eval_bench), ("--eval-root", "eval.root", args.eval_root),
+                             ("--eval-every", "eval.every", args.eval_every)):
+        if value is not None:
+            config = merge(config, nested(key, value), f"{flag} {value}", origins)
+    return config.check(origins), folder
 
 
 def command_line(args: argparse.Namespace) -> str:
