@@ -9,6 +9,7 @@ Train resumes a run of the same name and storage path from its last checkpoint.
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 import threading
@@ -23,13 +24,14 @@ from tqdm import tqdm
 
 from harness.errors import HarnessError
 from harness.runner.cluster import connect
+from harness.train.checks import check_evaluation, check_fits, check_network, cluster_nodes, local_node
 from harness.train.plot import write_loss_plot
 from harness.train.runfolder import RAY, RunFolder, append_line, read_lines, records, write_json
 from harness.train.validate import evaluate_epoch
 from harness.train.worker import train_loop
 from trackers.training.config import TrainConfig
 from trackers.training.dataset import steps_per_epoch
-from trackers.training.trainer import preflight, synthetic_only
+from trackers.training.trainer import check_recipe, preflight, synthetic_only
 
 POLL_SECONDS = 0.5
 CHECKPOINTS_KEPT = 2  # Ray Train's own copies (model + optimizer); our per-epoch files are all kept
@@ -123,38 +125,54 @@ def run_training(config: TrainConfig, run_dir: Path, address: str | None = None,
                  command: str = "") -> dict[str, Any]:
     """Train (or continue training) into `run_dir`; the summary `--json` prints. `command` is the line
     that started the run; the first one given is kept in the run folder and recorded in every
-    checkpoint (a resumed run reaches the weights an uninterrupted one would have)."""
-    videos = preflight(config)
-    folder = RunFolder(Path(run_dir).resolve())
+    checkpoint (a resumed run reaches the weights an uninterrupted one would have). Everything that
+    can be checked is checked before Ray starts and before anything is written (`checks`)."""
+    check_recipe(config)
+    check_network(config)
+    if address is None:
+        check_fits(config, [local_node()], "this machine (the local Ray instance)")
+    check_evaluation(config)
+    videos = preflight(config)  # opens every data source: the slowest check, last
+    connection = connect(address)  # the runner's: token, fail-fast probe, local unless told
+    try:
+        if address is not None:
+            check_fits(config, cluster_nodes(), "the Ray cluster")
+        return _train(config, RunFolder(Path(run_dir).resolve()), address, progress, command, videos)
+    finally:
+        if connection.started:
+            ray.shutdown()
+
+
+def _train(config: TrainConfig, folder: RunFolder, address: str | None, progress: bool, command: str,
+           videos: dict[str, int]) -> dict[str, Any]:
     folder.root.mkdir(parents=True, exist_ok=True)
     write_json(folder.config, config.to_dict())
     if command and not folder.command.exists():
         folder.command.write_text(command + "\n")
     command = folder.command.read_text().strip() if folder.command.exists() else command
+    folder.stopped.unlink(missing_ok=True)  # a resumed run is judged afresh
     steps = steps_per_epoch(config, config.workers)
     total = config.epochs * steps * config.batch * config.workers
-    started = connect(address).started  # the runner's: token, fail-fast probe, local unless told
     evaluator = Evaluator(config, folder, address) if config.eval.bench else None
     watcher = Watcher(folder, config, total, progress, evaluator.todo if evaluator else None)
     began = time.time()
+    if evaluator:
+        evaluator.start()
+    watcher.start()
     try:
-        if evaluator:
-            evaluator.start()
-        watcher.start()
-        try:
-            _trainer(config, folder, command).fit()
-        except TrainingFailedError as exc:
-            raise HarnessError(f"training failed (after {config.max_failures} restarts from the last checkpoint): {exc}") from exc
-        finally:
-            watcher.stop()
-            if evaluator:
-                evaluator.finish()
-        seconds = time.time() - began
-        summary = {**_summary(config, folder, watcher, seconds, evaluator), "videos": videos}
+        _trainer(config, folder, command).fit()
+    except TrainingFailedError as exc:
+        raise HarnessError(f"training failed (after {config.max_failures} restarts from the last checkpoint): "
+                           f"{exc}") from exc
     finally:
-        if started:
-            ray.shutdown()
+        watcher.stop()
+        if evaluator:
+            evaluator.finish()
+    seconds = time.time() - began
     write_loss_plot(folder.plot, list(records(folder.losses)), watcher.title())
+    if folder.stopped.exists():
+        raise HarnessError(f"training stopped: {json.loads(folder.stopped.read_text())['reason']}")
+    summary = {**_summary(config, folder, watcher, seconds, evaluator), "videos": videos}
     write_json(folder.summary, summary)
     return summary
 

@@ -9,6 +9,7 @@
     RUN_DIR/loss.svg               the loss curves
     RUN_DIR/checkpoints/epoch_NNN.pth   our checkpoint format after epoch NNN (1-based): harness run loads it
     RUN_DIR/summary.json           the --json summary of the last run of the command
+    RUN_DIR/stopped.json           why the last run stopped early (weights no longer finite, steps all skipped)
     RUN_DIR/ray/                   Ray Train's own checkpoints (model, optimizer) for resuming
 
 Rank 0 writes the step and epoch lines and the checkpoints; the driver reads them for the
@@ -31,6 +32,7 @@ EPOCHS = "epochs.jsonl"
 EVALUATIONS = "eval.jsonl"
 PLOT = "loss.svg"
 SUMMARY = "summary.json"
+STOPPED = "stopped.json"
 CHECKPOINTS = "checkpoints"
 RAY = "ray"
 
@@ -66,6 +68,10 @@ class RunFolder:
     @property
     def summary(self) -> Path:
         return self.root / SUMMARY
+
+    @property
+    def stopped(self) -> Path:
+        return self.root / STOPPED
 
     def checkpoint(self, epoch: int) -> Path:
         """The model after 0-based `epoch`, i.e. after epoch + 1 epochs."""

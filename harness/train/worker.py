@@ -19,7 +19,8 @@ import torch
 from ray.train import Checkpoint
 from ray.train.torch import get_device
 
-from harness.train.runfolder import RunFolder, append_line, keep_before
+from harness.train.guard import Guard
+from harness.train.runfolder import RunFolder, append_line, keep_before, write_json
 from trackers.training.config import from_dict
 from trackers.training.dataset import PairMaker, epoch_loader, steps_per_epoch
 from trackers.training.trainer import Trainer
@@ -44,6 +45,9 @@ def train_loop(loop_config: dict[str, Any]) -> None:
     steps = steps_per_epoch(config, world)
     pairs_per_step = config.batch * world
     began = time.time()
+    guard = Guard(steps)
+    if reason := guard.before(trainer.model, start):
+        return _stop(folder, rank, reason)
     for epoch in range(start, config.epochs):
         if epoch != start or checkpoint is None:
             trainer.begin_epoch(epoch)
@@ -57,6 +61,8 @@ def train_loop(loop_config: dict[str, Any]) -> None:
                                             "pairs": (epoch * steps + step + 1) * pairs_per_step,
                                             "seconds": round(time.time() - began, 3), "lr": trainer.rates,
                                             **result.losses, "skipped": result.skipped})
+            if reason := guard.after(trainer.model, result, epoch, step, trainer.rates):
+                return _stop(folder, rank, reason)
         means = {name: float(np.mean(values)) for name, values in sums.items()}
         with tempfile.TemporaryDirectory() as scratch:
             saved = None
@@ -72,3 +78,10 @@ def train_loop(loop_config: dict[str, Any]) -> None:
                                             "seconds": round(time.time() - began, 3), "lr": trainer.rates, **means,
                                             "checkpoint": str(target)})
             ray.train.report({"epoch": epoch, **means}, checkpoint=saved)
+
+
+def _stop(folder: RunFolder, rank: int, reason: str) -> None:
+    """End the loop on every worker without a checkpoint; the driver reports `reason` and exits non-zero.
+    (Raising would make Ray Train restart the workers from the last checkpoint, to the same end.)"""
+    if rank == 0:
+        write_json(folder.stopped, {"reason": reason})
