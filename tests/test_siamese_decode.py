@@ -1,9 +1,11 @@
-"""Anchors, decoding, re-ranking and the state update, on crafted maps whose answer is known (no torch)."""
+"""Anchors, decoding, re-ranking, the state update and crops, on crafted inputs whose answer is known
+or against pysot's crop geometry written out pixel by pixel (no torch)."""
 
 from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,8 +13,8 @@ from trackers.base import TrackerError
 from trackers.siamese.anchors import anchor_grid, anchor_shapes, decode_boxes, foreground_scores
 from trackers.siamese.config import AnchorConfig, TrackConfig
 from trackers.siamese.crop import context_size, crop_patch, mean_colour
-from trackers.siamese.decode import Choice, TargetState, choose, next_state
-from trackers.siamese.penalty import cosine_window, padded_size, scale_ratio_penalty, update_size
+from trackers.siamese.decode import Choice, TargetState, choose, next_state, start_state, state_box
+from trackers.siamese.penalty import apply_window, cosine_window, padded_size, scale_ratio_penalty, update_size
 
 ANCHORS = AnchorConfig()
 K, S = ANCHORS.count, 17
@@ -156,3 +158,92 @@ def test_an_alive_mask_limits_the_choice_to_the_survivors():
     assert chosen.index == index(RATIO_1, 3, 3) and chosen.score == pytest.approx(0.6)
     with pytest.raises(TrackerError, match="at least one"):
         choose(logits, loc, GRID, window, target, track_config(), np.zeros(K * S * S, bool))
+
+
+def test_the_window_blend_is_a_weighted_mean_of_score_and_window():
+    ranked = apply_window(np.array([0.2, 0.9, 0.5]), np.array([1.0, 0.0, 0.5]), 0.4)
+    assert ranked.tolist() == pytest.approx([0.2 * 0.6 + 0.4, 0.9 * 0.6, 0.5])
+
+
+def test_a_size_change_is_capped_at_62_5_times_either_way():
+    logits, loc = maps({(RATIO_1, 8, 8): 0.9}, {(RATIO_1, 8, 8): (0.0, 0.0, 10.0, -10.0), (RATIO_3, 8, 8): (0.0, 0.0, 4.0, -4.0)})
+    boxes = decode_boxes(loc, GRID)
+    assert boxes[index(RATIO_1, 8, 8)].tolist() == pytest.approx([0, 0, 64 * 62.5, 64 / 62.5])
+    assert boxes[index(RATIO_3, 8, 8)].tolist() == pytest.approx([0, 0, 32 * math.exp(4), 96 * math.exp(-4)])  # under the cap
+
+
+def test_float32_maps_decode_as_their_float64_values():
+    """The networks hand over float32 maps; decoding and scores are float64 whatever comes in (a
+    float32 exp or tanh differs in the 7th digit)."""
+    rng = np.random.default_rng(0)
+    logits, loc = rng.normal(0, 3, (2 * K, S, S)).astype(np.float32), rng.normal(0, 0.5, (4 * K, S, S)).astype(np.float32)
+    np.testing.assert_array_equal(foreground_scores(logits), foreground_scores(logits.astype(np.float64)))
+    np.testing.assert_array_equal(decode_boxes(loc, GRID), decode_boxes(loc.astype(np.float64), GRID))
+    assert foreground_scores(logits).dtype == decode_boxes(loc, GRID).dtype == np.float64
+
+
+def reference_crop(image: np.ndarray, center: np.ndarray, side: int, fill: np.ndarray) -> np.ndarray:
+    """pysot's get_subwindow geometry, pixel by pixel: the square's first column is
+    floor(cx - (side + 1) / 2 + 0.5), and whatever lies outside the image is the fill colour."""
+    x0 = math.floor(center[0] - (side + 1) / 2 + 0.5)
+    y0 = math.floor(center[1] - (side + 1) / 2 + 0.5)
+    out = np.empty((side, side, 3), np.uint8)
+    for i in range(side):
+        for j in range(side):
+            y, x = y0 + i, x0 + j
+            inside = 0 <= y < image.shape[0] and 0 <= x < image.shape[1]
+            out[i, j] = image[y, x] if inside else fill
+    return out
+
+
+@pytest.mark.parametrize(("cx", "cy", "side"), [
+    (50.0, 40.0, 11), (50.0, 40.0, 10), (50.4, 40.6, 10), (50.5, 39.5, 9), (0.3, 59.2, 12), (79.0, 0.0, 7),
+    (-3.0, 30.0, 8), (40.0, 30.0, 1), (40.0, 30.0, 100), (40.0, 30.0, 0),
+])
+def test_crops_are_pysots_windows_pixel_for_pixel(cx: float, cy: float, side: int):
+    image = np.random.default_rng(1).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    fill = mean_colour(image)
+    patch = crop_patch(image, np.array([cx, cy]), side, max(side, 1), fill)
+    assert patch.dtype == np.uint8 and patch.flags.c_contiguous
+    np.testing.assert_array_equal(patch, reference_crop(image, np.array([cx, cy]), max(side, 1), fill))
+
+
+def test_a_crop_wholly_outside_the_image_is_the_fill_in_uint8():
+    image = np.zeros((60, 80, 3), np.uint8)
+    fill = np.array([39.0, 29.0, 7.0])
+    patch = crop_patch(image, np.array([500.0, -200.0]), 9, 5, fill)
+    assert patch.dtype == np.uint8 and patch.shape == (5, 5, 3) and (patch == [39, 29, 7]).all()
+
+
+def test_the_state_is_clipped_on_every_side():
+    choice = Choice(index=0, box=np.array([900.0, -400.0, 4000.0, 4.0]), score=1.0, penalty=1.0, rate=1.0)
+    after = next_state(TargetState(np.array([50.0, 50.0]), np.array([20.0, 20.0])), choice, 1.0, (240, 320))
+    assert after.center.tolist() == [320.0, 0.0] and after.size.tolist() == [320.0, 10.0]
+
+
+def test_a_start_box_is_its_centre_as_the_authors_count_it_and_back():
+    state = start_state(np.array([10.0, 20.0, 5.0, 8.0]))
+    assert state.center.tolist() == [12.0, 23.5] and state.size.tolist() == [5.0, 8.0]  # x + (w - 1) / 2
+    assert state_box(state).tolist() == [9.5, 19.5, 5.0, 8.0]  # reported as cx - w / 2
+    assert start_state(np.array([0.0, 0.0, 0.5, 0.5])).size.tolist() == [0.5, 0.5]  # small, but an area
+
+
+@pytest.mark.parametrize("box", [[1.0, 2.0, 0.0, 5.0], [1.0, 2.0, 5.0, 0.0], [1.0, 2.0, -3.0, 5.0], [1.0, 2.0, 0.0, 0.0]])
+def test_a_start_box_without_area_is_refused(box: list):
+    with pytest.raises(TrackerError, match="has no area"):
+        start_state(np.array(box))
+
+
+def test_integer_anchor_settings_give_the_same_float_anchors():
+    whole = AnchorConfig(stride=8, ratios=(0.33, 0.5, 1, 2, 3), scales=(8,))
+    assert anchor_shapes(whole).dtype == np.float64
+    np.testing.assert_array_equal(anchor_shapes(whole), anchor_shapes(ANCHORS))
+    np.testing.assert_array_equal(anchor_grid(whole, S), GRID)
+
+
+@pytest.mark.parametrize(("side", "out"), [(31, 127), (300, 127), (20, 21)])
+def test_a_resized_crop_is_pysots_window_resized_bilinearly(side: int, out: int):
+    image = np.random.default_rng(2).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    fill = mean_colour(image)
+    want = cv2.resize(reference_crop(image, np.array([30.2, 41.7]), side, fill), (out, out))  # as pysot resizes
+    np.testing.assert_array_equal(crop_patch(image, np.array([30.2, 41.7]), side, out, fill), want)
