@@ -64,3 +64,65 @@ def test_rerank_keeps_the_best_surviving_cues_then_suppresses_overlaps():
     # the dead best is out; of the top three alive (1, 0, 2), box 0 overlaps box 1
     assert np.flatnonzero(kept).tolist() == [1, 2]
     assert np.flatnonzero(rerank(boxes, cues, alive, top=10, iou_threshold=1.0)).tolist() == [0, 1, 2, 3]
+
+
+def test_the_colour_cue_is_the_mean_over_the_pixels_each_box_covers_by_a_direct_loop():
+    """Against the definition read pixel by pixel: pixel i counts when x1 <= i < x2 (rows alike),
+    within the image; a box that holds none scores 0. Corners land on and between pixels, inside,
+    across and beyond every border."""
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 1, (30, 40))
+    corners = np.concatenate([rng.integers(-8, 48, (150, 2)), rng.integers(-8, 48, (150, 2))], axis=1).astype(float)
+    corners[::3] += rng.uniform(0, 1, (50, 4))
+    corners[:, 2:] = np.maximum(corners[:, 2:], corners[:, :2] - 2)  # a few empty or inverted boxes too
+    want = []
+    for x1, y1, x2, y2 in corners:
+        cols = [i for i in range(40) if x1 <= i < x2]
+        rows = [i for i in range(30) if y1 <= i < y2]
+        want.append(image[np.ix_(rows, cols)].mean() if rows and cols else 0.0)
+    # The integral image sums in another order: 1e-12 absolute on means of values below 1.
+    np.testing.assert_allclose(colour_cue(image, corners), want, rtol=0, atol=1e-12)
+
+
+def test_contours_inside_counts_the_rectangles_wholly_inside_by_a_direct_loop():
+    rng = np.random.default_rng(1)
+    contours = np.sort(rng.integers(0, 20, (60, 2, 2)), axis=1).transpose(0, 2, 1).reshape(60, 4).astype(float)
+    boxes = np.sort(rng.integers(0, 20, (80, 2, 2)), axis=1).transpose(0, 2, 1).reshape(80, 4).astype(float)
+    want = [sum(c[0] >= b[0] and c[1] >= b[1] and c[2] <= b[2] and c[3] <= b[3] for c in contours) for b in boxes]
+    assert contours_inside(contours, boxes).tolist() == want
+    assert contours_inside(contours[:1], contours[:1]).tolist() == [1]  # touching every side still counts
+
+
+def test_a_contours_rectangle_runs_from_its_first_to_its_last_edge_pixel():
+    crop = np.full((CROP, CROP, 3), 90, np.uint8)
+    cv2.rectangle(crop, (40, 60), (90, 75), (250, 250, 250), thickness=-1)  # one filled block: one ring of edges
+    ys, xs = np.nonzero(cv2.Canny(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), 100, 200))
+    boxes = contour_boxes(crop)
+    assert len(boxes) >= 1
+    assert (boxes == [xs.min(), ys.min(), xs.max(), ys.max()]).all()
+    assert contour_boxes(np.full((CROP, CROP, 3), 90, np.uint8)).shape == (0, 4)
+
+
+@pytest.mark.parametrize(("score_size", "crop"), [(17, 255), (21, 287), (17, 101), (5, 255)])
+def test_the_response_image_spreads_each_cells_best_survivor_over_its_pixels(score_size: int, crop: int):
+    """Cell (r, c) is centred on crop pixel (crop - 1) / 2 + 8 (c - S // 2) and covers the pixels x with
+    centre - 4 <= x < centre + 4 (rows alike); a map wider than the crop is cut at its edges."""
+    rng = np.random.default_rng(score_size + crop)
+    scores = rng.uniform(0, 1, K * score_size * score_size)
+    alive = rng.uniform(size=scores.size) < 0.6
+    best = np.where(alive, scores, 0.0).reshape(K, score_size, score_size).max(axis=0)
+    want = np.zeros((crop, crop))
+    for y in range(crop):
+        for x in range(crop):
+            r = math.floor((y - (crop - 1) / 2 + STRIDE / 2) / STRIDE) + score_size // 2
+            c = math.floor((x - (crop - 1) / 2 + STRIDE / 2) / STRIDE) + score_size // 2
+            if 0 <= r < score_size and 0 <= c < score_size:
+                want[y, x] = best[r, c]
+    np.testing.assert_array_equal(response_image(scores, alive, score_size, STRIDE, crop), want)
+
+
+def test_equal_cues_keep_the_lowest_indices():
+    boxes = np.column_stack([np.arange(40) * 100.0, np.zeros(40), np.full(40, 10.0), np.full(40, 10.0)])  # apart
+    cues = np.tile([0.5, 0.9, 0.5, 0.1], 10)
+    kept = rerank(boxes, cues, np.ones(40, bool), top=12, iou_threshold=0.7)
+    assert np.flatnonzero(kept).tolist() == sorted([*range(1, 40, 4), 0, 2])  # ten at 0.9, then the first two at 0.5

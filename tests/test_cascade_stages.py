@@ -68,3 +68,19 @@ def test_a_refined_anchor_never_shrinks_below_one_pixel():
     sides = np.repeat([[1.664, 1.0], [1.408, 1.0], [1.024, 1.024], [1.0, 1.28], [1.0, 1.536]], S * S, axis=0)
     np.testing.assert_allclose(refined[:, 2:], sides, rtol=1e-12)
     np.testing.assert_array_equal(refined[:, :2], GRID[:, :2])  # zero offsets: the centres stay
+
+
+def test_theta_one_keeps_even_an_anchor_whose_background_is_certain():
+    logits, loc = maps({(RATIO_1, 8, 9): 0.9})
+    logits[K + RATIO_1, 8, 8] = -800.0  # foreground probability exactly 0, background exactly 1
+    result = stage_step(logits, loc, GRID, ALL, theta=1.0)
+    assert result.scores[index(RATIO_1, 8, 8)] == 0.0 and result.survivors.all() and not result.filter_skipped
+
+
+def test_an_alive_mask_of_zeros_and_ones_is_read_as_a_boolean_mask():
+    logits, loc = maps({(RATIO_1, 8, 8): 0.9, (RATIO_1, 8, 9): 0.9})
+    ones = [0] * (K * S * S)
+    ones[index(RATIO_1, 8, 9)] = 1
+    result = stage_step(logits, loc, GRID, ones, theta=0.95)
+    assert result.survivors.dtype == result.alive.dtype == bool
+    assert np.flatnonzero(~result.survivors).size == K * S * S - 1  # usable as a mask, ~ included
