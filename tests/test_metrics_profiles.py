@@ -177,7 +177,6 @@ def test_registry() -> None:
 
     assert {default(b) for b in ("otb", "otb100", "uav123", "nfs", "lasot")} == {"lasot_matlab"}
     assert (default("got10k"), default("trackingnet"), default("synthetic")) == ("got10k", "trackingnet", "lasot_matlab")
-    assert all(name == p.name for name, p in PROFILES.items())
     with pytest.raises(dataclasses.FrozenInstanceError):
         PROFILES["pysot"].first_frame = "gt"  # type: ignore[misc]
     custom = dataclasses.replace(PROFILES["pysot"], name="pysot_gt_first", first_frame="gt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from harness.cli import main
 from harness.errors import ProfileError
 from harness.experiments import experiment
-from harness.metrics.conventions import define
+from harness.metrics.conventions import check_conventions, check_grid, define
 from harness.metrics.ope.profiles import PROFILES, Profile
 from harness.metrics.vot.profiles import PROFILES as VOT_PROFILES
 from harness.metrics.vot.profiles import VOTProfile
@@ -60,7 +61,39 @@ def test_a_vot_profile_takes_exactly_the_bounds_its_analysis_reads() -> None:
         dataclasses.replace(VOT_PROFILES["got10k"], eao_bound=0)
     with pytest.raises(ProfileError, match="the pysot analysis takes eao_bound and accuracy_bound"):
         dataclasses.replace(VOT_PROFILES["pysot"], accuracy_bound=None)
-    assert isinstance(VOT_PROFILES["vot_toolkit"], VOTProfile)
+    with pytest.raises(ProfileError, match="the vot_toolkit analysis takes eao_bound;"):
+        dataclasses.replace(VOT_PROFILES["vot_toolkit"], accuracy_bound=0)
+    with pytest.raises(ProfileError, match="burnin=-1 must be >= 0"):
+        dataclasses.replace(VOT_PROFILES["pysot"], burnin=-1)
+    assert dataclasses.replace(VOT_PROFILES["pysot"], burnin=0).burnin == 0  # no burn-in is a burn-in
+
+
+@dataclasses.dataclass(frozen=True)
+class Unnamed:
+    """A profile-like class without a `name`: its errors name the class."""
+
+    form: Literal["a", "b"]
+    strict: bool
+    grid: tuple[float, ...] = (0.0, 1.0)
+    tags: tuple[str, ...] = dataclasses.field(default_factory=tuple)
+
+
+def test_errors_name_the_profile_or_else_its_class() -> None:
+    with pytest.raises(ProfileError, match="^profile Unnamed: form='c' is not a known convention; expected one of 'a', 'b'$"):
+        check_conventions(Unnamed("c", True))
+    with pytest.raises(ProfileError, match="^profile Unnamed: strict=1 must be True or False$"):
+        check_conventions(Unnamed("a", 1))  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match="^profile mine: float32=0 must be True or False$"):
+        define(Profile, **{**fields_of(PROFILES["pysot"]), "name": "mine", "float32": 0})
+    check_conventions(Unnamed("b", False))  # a valid one passes
+    with pytest.raises(ProfileError, match="^profile Unnamed: grid must be a non-empty tuple"):
+        check_grid(Unnamed("a", True, grid=(1.0, 0.5)), "grid")
+    check_grid(Unnamed("a", True, grid=(0.0, 0.5, 1.0)), "grid")
+    with pytest.raises(ProfileError, match="^profile Unnamed: missing field\\(s\\) form, strict$"):
+        define(Unnamed)  # the fields with a default or a default factory are not missing
+    assert define(Unnamed, form="a", strict=True) == Unnamed("a", True)
+    with pytest.raises(ProfileError, match="^profile Unnamed: unknown field\\(s\\) a, z; Unnamed has form, strict, grid, tags$"):
+        define(Unnamed, z=1, a=2, form="a", strict=True)
 
 
 def test_every_field_of_a_profile_is_read() -> None:
