@@ -20,15 +20,20 @@ from trackers.weights import SYNTHETIC
 
 SHIPPED = ("siamrpn", "siamrpnpp", "siamrpnpp-alex", "siamrpnpp-mobilev2", "crpn", "sctrpn", "cract")
 STEPS = 3
-# Tolerance of step k: RTOL0 x GROWTH**k (relative). The same recipe and seed on another CPU or torch
-# build differ only by float32 rounding (other kernels, other summation orders), and early training
-# amplifies that: measured here, one torch thread against two (another reduction order in the
-# backward pass) gave relative differences 0, 1.7e-5, 3.9e-4, 2.6e-3, 4.0e-3, 3.4e-2 over the first
-# six steps (about x20 a step), and on this machine with one thread the steps match bit for bit.
-# These bounds leave a factor of 20 over that for the 3 steps compared; another seed moves the very
-# first loss by 15 %, and a changed learning rate, sampler or loss moves step 1 or 2 by far more than
-# 3e-4 / 9e-3.
-RTOL0, GROWTH = 1e-5, 30.0
+# Relative tolerance of each compared step. The record (trackers/weights/synthetic/siamrpn.json) was made
+# with OpenCV 5.0.0, which this replay reproduces bit for bit (AMD EPYC, AVX-512, one torch thread). Two
+# things move the replayed losses elsewhere, measured here as the largest relative difference over total,
+# cls and loc at steps 0, 1, 2:
+# - the CPU's float32 kernels and summation order (ATEN_CPU_CAPABILITY=default/avx2/avx512,
+#   DNNL_MAX_CPU_ISA=SSE41/AVX2, torch.backends.mkldnn off, MKL_CBWR=COMPATIBLE/AVX2, two torch threads):
+#   at most 1.1e-6, 1.7e-5, 3.9e-4 (about x20 a step: early training amplifies rounding);
+# - OpenCV's release, which draws the synthetic pairs' crops (cv2.warpAffine rounds about 1 in 5,000 pixels
+#   one level differently in 5.1.0 than in 5.0.0; 4.10-4.14 draw more differently): 5.1.0 gives 2.7e-5,
+#   2.5e-3, 5.1e-3 (with any of the CPU settings above), 4.10, 4.12 and 4.14 give 3.6e-3, 5.4e-3, 2.9e-2.
+# These bounds leave about x3 over the largest of those. They still tell what the test is for: another seed
+# moves the three steps by 0.16, 0.10, 0.35, and a learning rate x1.5 moves step 1 by 7.3e-2 (both checked
+# below). Smaller recipe changes (a learning rate x1.1 moves step 1 by 1.5e-2) hide within OpenCV's spread.
+TOLERANCES = (1e-2, 2e-2, 8e-2)
 
 
 def retrained(config, steps: int) -> list[dict[str, float]]:
@@ -57,7 +62,7 @@ def test_the_shipped_siamrpn_retrains_along_its_recorded_losses(monkeypatch, tmp
     """`siamrpn`, the cheapest network: its command, parsed by the harness's own parser, gives exactly the
     configuration its checkpoint records; 3 steps retrained from it (pairs made in this process instead of
     a loader process: the same numbered pairs) give the recorded total and part losses within the
-    tolerance above, and another seed does not."""
+    tolerances above, and another seed or a 1.5x learning rate does not."""
     record = json.loads((SYNTHETIC / "siamrpn.json").read_text())
     training = torch.load(SYNTHETIC / "siamrpn.pth", weights_only=True)["training"]
     monkeypatch.chdir(PROJECT)  # the command names its config file from the repository root
@@ -70,9 +75,12 @@ def test_the_shipped_siamrpn_retrains_along_its_recorded_losses(monkeypatch, tmp
     assert len(steps) == STEPS
     for k, (got, want) in enumerate(zip(steps, record["first_steps"])):
         assert set(want) <= set(got)
-        np.testing.assert_allclose([got[name] for name in want], list(want.values()), rtol=RTOL0 * GROWTH**k)
+        np.testing.assert_allclose([got[name] for name in want], list(want.values()), rtol=TOLERANCES[k])
 
-    other = retrained(merge(config, {"loader_workers": 0, "seed": config.seed + 1}), 1)[0]
-    assert abs(other["total"] / record["first_steps"][0]["total"] - 1) > 0.05
-    faster = retrained(merge(config, {"loader_workers": 0, "base_lr": 0.011, "lr": {"start": 0.011}}), 2)[1]
-    assert abs(faster["total"] / record["first_steps"][1]["total"] - 1) > 10 * RTOL0 * GROWTH
+    def beyond(steps: list[dict[str, float]], k: int) -> bool:
+        return max(abs(steps[k][name] / want - 1) for name, want in record["first_steps"][k].items()) > TOLERANCES[k]
+
+    other = retrained(merge(config, {"loader_workers": 0, "seed": config.seed + 1}), 1)
+    assert beyond(other, 0)
+    faster = retrained(merge(config, {"loader_workers": 0, "base_lr": 0.015, "lr": {"start": 0.015}}), 2)
+    assert beyond(faster, 1)
