@@ -131,3 +131,52 @@ def test_bad_inputs_are_named(boxes: np.ndarray, complaint: str):
         crpn_loss(two_stages(), GRID, boxes, np.random.default_rng(0))
     with pytest.raises(TrackerError, match="anchors"):
         crpn_loss(two_stages(), GRID[:-1], TARGET, np.random.default_rng(0))
+
+
+def shaped(cls_channels: int = 10, loc_channels: int = 20, size: int = 17, batch: int = 1):
+    return [(torch.zeros(batch, cls_channels, size, size), torch.zeros(batch, loc_channels, size, size))]
+
+
+@pytest.mark.parametrize(("outputs", "boxes", "complaint"), [
+    ([], TARGET, "no stage outputs given"),
+    (shaped(loc_channels=21), TARGET, "stage 1 maps cls \\(1, 10, 17, 17\\), loc \\(1, 21, 17, 17\\)"),
+    (shaped(cls_channels=9, loc_channels=18), TARGET, "stage 1 maps cls \\(1, 9, 17, 17\\)"),
+    (shaped() + shaped(loc_channels=10), TARGET, "stage 2 maps"),
+    (shaped(), np.array([[np.nan, 0.0, 10.0, 10.0]]), "finite corners"),
+    (shaped(), np.array([[0.0, 10.0, 10.0, 10.0]]), "y2 > y1"),
+    (shaped(), np.array([[10.0, 0.0, 10.0, 10.0]]), "x2 > x1"),
+])
+def test_every_bad_input_is_named(outputs, boxes: np.ndarray, complaint: str):
+    with pytest.raises(TrackerError, match=complaint):
+        crpn_loss(outputs, GRID, boxes, np.random.default_rng(0))
+
+
+def test_a_batch_counts_and_labels_each_pair_on_its_own():
+    """Two pairs with the same maps; the second's target is the first's moved 40 px right, where the
+    anchor stage 1 moves overlaps it by 0.58: ignored, not positive. Counts are the pairs' sums, and
+    each pair's stage-2 labels (no sampling: two candidates) are what it gets alone."""
+    one = two_stages()
+    batch = [(torch.cat([c, c]), torch.cat([l, l])) for c, l in one]
+    targets = np.concatenate([TARGET, TARGET + [40.0, 0.0, 40.0, 0.0]])
+    both = crpn_loss(batch, GRID, targets, np.random.default_rng(0))
+    alone = [crpn_loss(one, GRID, targets[i : i + 1], np.random.default_rng(0)) for i in range(2)]
+    assert both.alive == tuple(a + b for a, b in zip(alone[0].alive, alone[1].alive)) == (2 * len(GRID), 4)
+    assert both.positives[1] == 1 and both.labels[0].dtype == np.int8
+    for i in range(2):
+        assert (both.labels[1][i] == alone[i].labels[1][0]).all()
+    assert both.labels[1][0, MOVED] == 1 and both.labels[1][1, MOVED] == -1
+
+
+def test_float32_anchors_and_targets_give_the_float64_loss():
+    float32 = crpn_loss(two_stages(stage2_dx=0.5), GRID.astype(np.float32), TARGET.astype(np.float32), np.random.default_rng(0))
+    float64 = crpn_loss(two_stages(stage2_dx=0.5), GRID, TARGET, np.random.default_rng(0))
+    assert float32.total.item() == float64.total.item()
+    assert all((a == b).all() for a, b in zip(float32.labels, float64.labels))
+
+
+def test_an_anchor_without_area_does_not_poison_the_loss():
+    anchors = GRID.copy()
+    anchors[FAR, 2] = 0.0  # its regression target is log(w / 0): never used, since it is no positive
+    loss = crpn_loss(two_stages(stage2_dx=0.5), anchors, TARGET, np.random.default_rng(0))
+    assert torch.isfinite(loss.total) and loss.total.item() == pytest.approx(
+        crpn_loss(two_stages(stage2_dx=0.5), GRID, TARGET, np.random.default_rng(0)).total.item(), rel=1e-3)

@@ -221,3 +221,34 @@ def test_the_papers_widths_are_the_default():
     for name in CASCADE_VARIANTS:
         model_config = CASCADE_VARIANTS[name].model
         assert (model_config.width_mult, model_config.stages, model_config.head) == (1.0, 3, "up")
+
+
+def test_the_stn_scales_each_axis_by_its_own_size_ratio():
+    m = affine_matrices(torch.zeros(1, 5), (6, 8), (8, 10))[0]  # in: 6 rows x 8 columns; out: 8 x 10
+    assert torch.allclose(m, torch.tensor([[10 / 8, 0.0, 0.0], [0.0, 8 / 6, 0.0]]), rtol=1e-6, atol=0)
+
+
+def test_the_stn_module_is_its_localisation_net_sampler_projection_sum_and_relu():
+    """A trained-looking module (every weight random, the last layer no longer zero): the localisation
+    net is 3x3 conv, ReLU, average pool, linear; the output ReLU(P(T(deep)) + shallow)."""
+    torch.manual_seed(3)
+    fusion = STNFusion(8, 4)
+    with torch.no_grad():
+        fusion.locnet[-1].weight.normal_(0, 0.5)
+        fusion.locnet[-1].bias.normal_(0, 0.5)
+    conv, linear = fusion.locnet[0], fusion.locnet[-1]
+    deep, shallow = torch.randn(2, 8, 6, 6), torch.randn(2, 4, 8, 8)
+    raw = torch.nn.functional.linear(torch.relu(torch.nn.functional.conv2d(deep, conv.weight, conv.bias)).mean((2, 3)),
+                                     linear.weight, linear.bias)
+    assert raw.abs().min() > 0.01  # the transform is not the identity
+    matrices = affine_matrices(raw, (6, 6), (8, 8))
+    assert torch.allclose(fusion.matrices(deep, (8, 8)), matrices, atol=1e-6)
+    want = torch.relu(fusion.project(spatial_transform(deep, matrices, (8, 8))) + shallow)
+    assert torch.allclose(fusion(deep, shallow), want, atol=1e-5)
+
+
+def test_the_ftb_takes_one_unbatched_feature_as_a_batch_of_one():
+    torch.manual_seed(0)
+    block = FTB(6, 4)
+    deep, shallow = torch.randn(1, 6, 5, 5), torch.randn(1, 4, 7, 7)
+    assert torch.allclose(block(deep[0], shallow[0]), block(deep, shallow)[0])
