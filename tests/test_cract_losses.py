@@ -19,10 +19,10 @@ from trackers.cract.losses import (  # noqa: E402
     regression_loss,
     training_losses,
 )
-from trackers.cract.model import build_model  # noqa: E402
+from trackers.cract.model import CRACTTemplate, SearchOutputs, build_model  # noqa: E402
 from trackers.siamese.anchors import anchor_grid  # noqa: E402
 from trackers.siamese.config import AnchorConfig  # noqa: E402
-from trackers.siamese.targets import encode  # noqa: E402
+from trackers.siamese.targets import anchor_targets, encode  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 GT = np.array([100.0, 100.0, 130.0, 130.0])  # corners: a 30x30 box centred on (115, 115)
@@ -79,6 +79,11 @@ def test_the_loss_terms_match_their_formulas():
     # Eq. 4's offsets of a proposal to the truth take the proposal onto the truth.
     proposal = np.array([[118.0, 112.0, 36.0, 26.0]])
     assert refine(proposal, encode(proposal, GT)) == pytest.approx(to_centre(GT)[None])
+    # In float64 whatever the proposals' type (float32 boxes would lose 1e-5 px at 100 px).
+    offsets = np.array([[0.1, -0.2, 0.3, -0.1]], np.float32)
+    refined = refine(np.array([[118.3, 112.7, 36.1, 26.9]], np.float32), offsets)
+    expected = refine(np.array([[118.3, 112.7, 36.1, 26.9]], np.float32).astype(np.float64), offsets)
+    assert refined.dtype == np.float64 and np.array_equal(refined, expected)
 
 
 def test_one_batch_through_the_thin_network():
@@ -105,3 +110,80 @@ def test_one_batch_through_the_thin_network():
     assert again.total.item() == loss.total.item()
     with pytest.raises(ValueError, match=r"gt must be \(B, 4\)"):
         training_losses(model, template, search, gt[:1], np.random.default_rng(0))
+
+
+def crafted_batch(cls: torch.Tensor) -> tuple[object, CRACTTemplate, SearchOutputs]:
+    """The thin network (seeded) and a batch of two pairs whose maps are given: phi_34 and f_init
+    drawn at random (each pair its own), the RPN's maps `cls` and zero offsets."""
+    torch.manual_seed(0)
+    model = build_model(VARIANTS["cract-thin"])
+    generator = torch.Generator().manual_seed(1)
+    features = torch.randn(2, 64, 31, 31, generator=generator)
+    template = CRACTTemplate((), torch.randn(2, 192, 6, 6, generator=generator))
+    return model, template, SearchOutputs(features, cls, torch.zeros(2, 20, 25, 25))
+
+
+def test_the_rpn_term_of_a_known_case():
+    """Zero maps: every anchor says 50/50 (cross entropy log 2) and keeps its own box. A 64x64 target
+    on the crop centre (127, 127) matches the 64x64 anchors of the centre cell and of its 8
+    neighbours (IoU 1, 0.78, 0.62; 16 px away 0.6, not above), offsets 0 and +-8/64 = 0.125 in x, y:
+    pysot's L1 with weight 1/9 each gives (4 x 0.125 + 4 x 0.25) / 9 = 1/6 per pair."""
+    model, template, search = crafted_batch(torch.zeros(2, 10, 25, 25))
+    gt = np.array([[95.0, 95.0, 159.0, 159.0]] * 2)
+    loss = training_losses(model, template, search, gt, np.random.default_rng(0))
+    assert loss.rpn_cls.item() == pytest.approx(np.log(2), rel=1e-6)
+    assert loss.rpn_loc.item() == pytest.approx(1 / 6, rel=1e-6)
+    assert loss.rpn.item() == pytest.approx(np.log(2) + 1.2 / 6, rel=1e-6)
+
+
+def eq4(boxes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return np.stack([boxes[:, 0] + boxes[:, 2] * offsets[:, 0], boxes[:, 1] + boxes[:, 3] * offsets[:, 1],
+                     boxes[:, 2] * np.exp(offsets[:, 2]), boxes[:, 3] * np.exp(offsets[:, 3])], axis=1)
+
+
+def test_the_crac_terms_follow_section_3_4_pair_by_pair():
+    """l_reg and l_ide recomputed here from the paper's recipe, each pair on its own map and f_init:
+    the RPN's pool (its best boxes, the truth's jitters) with the random choices drawn in the loss's
+    order; up to 16 proposals of IoU > 0.5 regressed, smooth L1 to their Eq. 4 offsets; every
+    proposal refined by the current R (Eq. 4) and re-pooled, up to 16 + 16 of them labelled by the
+    refined box's IoU, cross entropy of I. The truth's RPN scores fall with the distance from its
+    centre, so more than 16 candidates pass 0.5 and the caps take a random choice."""
+    anchors = anchor_grid(AnchorConfig(), 25) + [127, 127, 0, 0]  # the grid sits on the crop centre
+    gt = np.array([[99.0, 95.0, 155.0, 159.0], [60.0, 80.0, 140.0, 150.0]])
+    cls = torch.zeros(2, 10, 25, 25)
+    for b, box in enumerate(gt):
+        centre = (box[:2] + box[2:]) / 2
+        cls[b, 5:] = torch.from_numpy(-np.hypot(*(anchors[:, :2] - centre).T).reshape(5, 25, 25) / 10)
+    model, template, search = crafted_batch(cls)
+    loss = training_losses(model, template, search, gt, np.random.default_rng(7))
+
+    rng = np.random.default_rng(7)
+    for box in gt:
+        anchor_targets(anchors, box, rng)  # the RPN term's draws come first
+    pools = [proposal_pool(cls[b].numpy(), np.zeros((20, 25, 25)), anchors, gt[b], rng) for b in range(2)]
+    regressed = [label_and_sample(pool, gt[b], rng, 16, 16, positives_only=True) for b, pool in enumerate(pools)]
+
+    def heads(head, sets: list[np.ndarray]) -> torch.Tensor:
+        rois = torch.cat([model.pool(search.features[b : b + 1], torch.tensor(boxes, dtype=torch.float32))
+                          for b, boxes in enumerate(sets)])
+        f_init = torch.cat([template.roi[b : b + 1].expand(len(boxes), -1, -1, -1) for b, boxes in enumerate(sets)])
+        return head(rois, f_init)
+
+    predicted = heads(model.regress, [r.boxes for r in regressed])
+    wanted = torch.from_numpy(np.concatenate([encode(r.boxes, gt[b]) for b, r in enumerate(regressed)]))
+    diff = (predicted - wanted).abs()
+    reg = torch.where(diff < 1 / 9, 0.5 * 9 * diff**2, diff - 0.5 / 9).sum() / len(diff)
+    with torch.no_grad():
+        offsets = heads(model.regress, pools).double().numpy()
+    refined = np.split(eq4(np.concatenate(pools), offsets), np.cumsum([len(p) for p in pools])[:-1])
+    identified = [label_and_sample(boxes, gt[b], rng, 16, 32, positives_only=False) for b, boxes in enumerate(refined)]
+    logits = heads(model.identify, [i.boxes for i in identified])
+    labels = torch.from_numpy(np.concatenate([i.labels for i in identified]))
+    ide = -torch.log_softmax(logits, dim=1)[torch.arange(len(labels)), labels].mean()
+
+    assert [len(r.boxes) for r in regressed] == [16, 16]  # capped: the rng chose
+    assert [(i.labels == 1).sum() for i in identified] == [16, 16] and len(labels) == 64
+    assert (loss.regression_samples, loss.identifier_positives, loss.identifier_negatives) == (32, 32, 32)
+    # float32 heads on the same rows in the same order; only the float64 offsets differ by rounding.
+    assert loss.reg.item() == pytest.approx(reg.item(), rel=1e-5)
+    assert loss.ide.item() == pytest.approx(ide.item(), rel=1e-5)

@@ -3,6 +3,7 @@ thin weights (plumbing and determinism, not accuracy), the checkpoint, the plugi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -16,8 +17,8 @@ torch = pytest.importorskip("torch")
 
 from harness.cli import main  # noqa: E402
 from trackers.base import TrackerError, WeightsMissingError  # noqa: E402
-from trackers.cract.checkpoint import load, save  # noqa: E402
-from trackers.cract.config import VARIANTS, with_overrides  # noqa: E402
+from trackers.cract.checkpoint import load, save, stored_variant  # noqa: E402
+from trackers.cract.config import VARIANTS, CRACTModelConfig, with_overrides  # noqa: E402
 from trackers.cract.model import build_model  # noqa: E402
 from trackers.cract.plugins import CRACT  # noqa: E402
 from trackers.cract.select import refined_scores, select  # noqa: E402
@@ -145,6 +146,23 @@ def test_the_checkpoint_round_trips_with_its_settings_and_refuses_other_networks
         load(fresh, tmp_path / "edited.pth", VARIANTS["cract-thin"])
 
 
+def test_a_checkpoint_carries_its_network_shape_and_training_record(tmp_path: Path):
+    """`harness train --set width=...` saves a `cract` network of another shape: the plugin must build
+    that shape (`stored_variant`), and only from a file of ours made for the same variant."""
+    shape = CRACTModelConfig(width_mult=0.125, channels=32, head_conv=32, head_fc=64, pool_sizes=(6, 2, 1))
+    variant = dataclasses.replace(VARIANTS["cract"], model=shape)
+    save(build_model(variant), tmp_path / "narrow.pth", variant, training={"synthetic_data_only": True, "epochs": 2})
+    raw = torch.load(tmp_path / "narrow.pth", weights_only=True)
+    assert raw["training"] == {"synthetic_data_only": True, "epochs": 2}
+    assert stored_variant(raw, VARIANTS["cract"]) == variant  # pool sizes a tuple again, as the variant's
+    assert stored_variant(raw, VARIANTS["cract-thin"]) is VARIANTS["cract-thin"]  # made for another variant
+    assert stored_variant(raw["state_dict"], VARIANTS["cract"]) is VARIANTS["cract"]  # not our format
+    assert stored_variant({**raw, "format": "other"}, VARIANTS["cract"]) is VARIANTS["cract"]
+    for model in ({"width_mult": 0.125}, [0.125], None):
+        edited = {**raw, "config": {**raw["config"], "model": model}}
+        assert stored_variant(edited, VARIANTS["cract"]) is VARIANTS["cract"]
+
+
 @pytest.fixture
 def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     empty = tmp_path / "empty"
@@ -173,6 +191,54 @@ def test_the_plugin_is_registered_and_checks_its_options():
     ]:
         with pytest.raises(TrackerError, match=complaint):
             get_plugin("cract", options)
+
+
+# Every setting at the edge of what it allows (accepted) and just past it (refused, with the message).
+ACCEPTED = [
+    {"proposals": 1}, {"penalty_k": 0}, {"context_amount": 0}, {"instance_size": 135},
+    *({name: edge} for name in ("nms_iou", "alpha", "beta", "window_influence", "lr") for edge in (0, 1)),
+    *({f"online_{name}": 1} for name in ("init_pos", "init_neg", "update_pos", "update_neg", "interval",
+                                          "projection", "hidden", "hard_pool")),
+    *({f"online_{name}": 0} for name in ("init_gn", "init_cg", "update_gn", "update_cg", "long_term", "short_term")),
+    {"online_pos_iou": 1}, {"online_neg_iou": 0}, {"online_hard_fraction": 0}, {"online_hard_fraction": 1},
+    {"online_neg_iou": 0.69}, {"online_reg": 1e-12},
+]
+REFUSED = [
+    ({"proposals": 0}, "proposals=0 must be >= 1"),
+    *(({name: edge}, f"{name}={edge} must be within [0, 1]") for name in ("nms_iou", "alpha", "beta",
+                                                                          "window_influence", "lr")
+      for edge in (-0.01, 1.01)),
+    ({"penalty_k": -0.01}, "penalty_k and context_amount must be >= 0"),
+    ({"context_amount": -0.01}, "penalty_k and context_amount must be >= 0"),
+    *(({"instance_size": size}, f"instance_size={size} must exceed exemplar_size=127 by a multiple of the stride 8 "
+       "(e.g. 255, 271, 287)") for size in (127, 119, 136)),
+    *(({f"online_{name}": 0}, f"online_{name}=0 must be >= 1") for name in (
+        "init_pos", "init_neg", "update_pos", "update_neg", "interval", "projection", "hidden", "hard_pool")),
+    *(({f"online_{name}": -1}, f"online_{name}=-1 must be >= 0") for name in (
+        "init_gn", "init_cg", "update_gn", "update_cg", "long_term", "short_term")),
+    *(({"online_hard_fraction": edge}, f"online_hard_fraction={edge} must be within [0, 1]") for edge in (-0.01, 1.01)),
+    ({"online_pos_iou": 1.01}, "online_pos_iou=1.01 must be within [0, 1]"),
+    ({"online_pos_iou": -0.01}, "online_pos_iou=-0.01 must be within [0, 1]; online_neg_iou=0.3 must be below "
+                                "online_pos_iou=-0.01"),
+    ({"online_neg_iou": -0.01}, "online_neg_iou=-0.01 must be within [0, 1]"),
+    ({"online_neg_iou": 0.7}, "online_neg_iou=0.7 must be below online_pos_iou=0.7"),
+    ({"online_reg": 0}, "online_reg=0.0 must be > 0"),
+]
+
+
+def test_every_setting_is_checked_at_its_bounds():
+    for options in ACCEPTED:
+        variant = with_overrides(VARIANTS["cract"], options)
+        name, value = next(iter(options.items()))
+        settings = variant.online if name.startswith("online_") else variant.track
+        assert getattr(settings, name.removeprefix("online_")) == value
+    for options, complaint in REFUSED:
+        with pytest.raises(TrackerError) as refused:
+            with_overrides(VARIANTS["cract"], options)
+        assert str(refused.value) == f"cract: {complaint}", options
+    with pytest.raises(TrackerError) as refused:
+        with_overrides(VARIANTS["cract-thin"], {"proposals": 0, "online_reg": -1})
+    assert str(refused.value) == "cract-thin: proposals=0 must be >= 1; online_reg=-1.0 must be > 0"
 
 
 def test_without_weights_it_refuses_and_says_where_to_put_them(no_weights: Path, tmp_path: Path, capsys):

@@ -10,7 +10,7 @@ from trackers.siamese.anchors import decode_boxes
 def refine(proposals: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Eq. 4 on (N, 4) proposals and (N, 4) offsets dx, dy, dw, dh: the anchors' decoding, with its
     cap on the size change."""
-    return decode_boxes(np.asarray(offsets, np.float64).T[:, :, None], np.asarray(proposals, np.float64))
+    return decode_boxes(np.asarray(offsets).T[:, :, None], np.asarray(proposals, np.float64))  # offsets: float64 there
 
 
 def to_centre(corners: np.ndarray) -> np.ndarray:

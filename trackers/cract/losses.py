@@ -104,9 +104,10 @@ def identification_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Ten
 
 
 def _pooled(model: CRACTNet, search: SearchOutputs, boxes: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """PRoIAlign of every pair's boxes in one call, and the index of each box's pair."""
-    index = torch.as_tensor(np.repeat(np.arange(len(boxes)), [len(b) for b in boxes]), device=search.features.device)
-    stacked = torch.as_tensor(np.concatenate(boxes).astype(np.float32), device=search.features.device)
+    """PRoIAlign of every pair's boxes in one call, and the index of each box's pair (on the CPU:
+    `pool` takes both to the map's device, and a CPU index can index a tensor on any device)."""
+    index = torch.as_tensor(np.repeat(np.arange(len(boxes)), [len(b) for b in boxes]))
+    stacked = torch.as_tensor(np.concatenate(boxes), dtype=torch.float32)
     return model.pool(search.features, stacked, index), index
 
 
@@ -121,7 +122,7 @@ def training_losses(
     """The loss of one batch of B positive pairs. `gt` (B, 4): each search crop's target as
     corners ``x1, y1, x2, y2`` in its pixels (pixel i at i, width x2 - x1, pysot's convention).
     `rng` draws every random choice (anchor and proposal sampling, jitters)."""
-    gt = np.asarray(gt, dtype=np.float64)
+    gt = np.asarray(gt)  # every use reads its values as Python floats
     batch = search.cls.shape[0]
     if gt.shape != (batch, 4):
         raise ValueError(f"gt must be (B, 4) = ({batch}, 4) corners, one per pair; got {gt.shape}")
@@ -131,7 +132,7 @@ def training_losses(
 
     targets = [anchor_targets(grid, box, rng) for box in gt]
     shape = (batch, anchors.count, score_size, score_size)
-    as_tensor = lambda values: torch.as_tensor(np.stack(values), device=search.cls.device)  # noqa: E731
+    as_tensor = lambda values: search.cls.new_tensor(np.stack(values))  # noqa: E731
     rpn = rpn_loss(
         search.cls, search.loc,
         as_tensor([t.labels.reshape(shape[1:]) for t in targets]),
@@ -146,7 +147,7 @@ def training_losses(
     rois, index = _pooled(model, search, [s.boxes for s in regress])
     predicted = model.regress(rois, template.roi[index])
     wanted = np.concatenate([encode(s.boxes, gt[b]) for b, s in enumerate(regress)])
-    reg = regression_loss(predicted, torch.as_tensor(wanted, device=predicted.device))
+    reg = regression_loss(predicted, predicted.new_tensor(wanted))
 
     with torch.no_grad():
         pool_rois, pool_index = _pooled(model, search, pools)
@@ -155,7 +156,7 @@ def training_losses(
     refined = [refine(pool, o) for pool, o in zip(pools, np.split(offsets, split))]
     identify = [label_and_sample(r, gt[b], rng, IDENTIFIER_POS_MAX, IDENTIFIER_MAX, False) for b, r in enumerate(refined)]
     rois, index = _pooled(model, search, [s.boxes for s in identify])
-    labels = torch.as_tensor(np.concatenate([s.labels for s in identify]), device=rois.device)
+    labels = rois.new_tensor(np.concatenate([s.labels for s in identify]), dtype=torch.long)
     ide = identification_loss(model.identify(rois, template.roi[index]), labels)
 
     positives = int((labels == 1).sum())

@@ -72,7 +72,7 @@ class CRACTNet(nn.Module):
     def pool(self, features: torch.Tensor, boxes: torch.Tensor, batch_index: torch.Tensor | None = None) -> torch.Tensor:
         """PRoIAlign of ``cx, cy, w, h`` crop-pixel boxes on a fused map: (N, C x levels, P, P)."""
         if batch_index is None:
-            batch_index = torch.zeros(len(boxes), dtype=torch.long, device=boxes.device)
+            batch_index = boxes.new_zeros(len(boxes), dtype=torch.long)
         cells = crop_to_cells(corners(boxes.to(features.device)))
         return pyramid_roi_align(features, cells, batch_index.to(features.device), self.config.pool_sizes, self.config.sampling)
 
@@ -80,7 +80,7 @@ class CRACTNet(nn.Module):
         """Template branch for (B, 3, 127, 127) crops and the target's box in each (B, 4)."""
         fused, adjusted = self._maps(z)
         kernels = self.rpn_head.template_kernels([center_crop(adjusted, self.config.center_size)])
-        batch_index = torch.arange(len(boxes), device=boxes.device)
+        batch_index = torch.arange(len(boxes))
         return CRACTTemplate(tuple(kernels), self.pool(fused, boxes, batch_index))
 
     def search(self, x: torch.Tensor, template: CRACTTemplate) -> SearchOutputs:

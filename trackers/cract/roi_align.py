@@ -42,7 +42,7 @@ def sample_grid(features: torch.Tensor, boxes: torch.Tensor, batch_index: torch.
     out = features.new_zeros((count, channels, points, points))
     if count == 0:
         return out
-    steps = (torch.arange(points, device=boxes.device, dtype=boxes.dtype) + 0.5) / points
+    steps = (boxes.new_tensor(range(points)) + 0.5) / points
     x = boxes[:, 0:1] + steps * (boxes[:, 2:3] - boxes[:, 0:1])  # (N, points)
     y = boxes[:, 1:2] + steps * (boxes[:, 3:4] - boxes[:, 1:2])
     # grid_sample's normalised coordinates with align_corners=True: -1 is cell 0, +1 the last cell.

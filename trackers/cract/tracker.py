@@ -87,7 +87,7 @@ class CRACTTracker(Tracker):
         return self._template
 
     def _boxes(self, boxes: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(boxes, np.float32).reshape(-1, 4), device=self._device)
+        return torch.as_tensor(np.asarray(boxes, np.float32).reshape(-1, 4))  # `pool` takes them to the map's device
 
     @torch.inference_mode()
     def initialize(self, image: np.ndarray, box: np.ndarray) -> None:
@@ -175,5 +175,5 @@ class CRACTTracker(Tracker):
         pool_scores = self._learner.scores(pool_features).float().cpu().numpy()
         hard = hard_negatives(pool_scores, online.update_neg, online.hard_fraction, self._rng)
         pos_features = self._learner.features(self._model.pool(features, self._boxes(pos)))
-        self._learner.add(self._frame, pos_features, pool_features[torch.as_tensor(hard, device=pool_features.device)])
+        self._learner.add(self._frame, pos_features, pool_features[torch.as_tensor(hard)])
         self._learner.update(self._frame, "long")
