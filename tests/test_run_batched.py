@@ -15,6 +15,7 @@ pytest.importorskip("torch")
 from benchmarks.synthetic import load_synthetic  # noqa: E402
 from harness.runner.dispatch import run_shards  # noqa: E402
 from harness.store import ShardKey, error_path, shard_path  # noqa: E402
+from tests.conftest import first_frames  # noqa: E402
 from tests.siamese_thin import save_thin  # noqa: E402
 from trackers.registry import get_plugin  # noqa: E402
 
@@ -27,7 +28,9 @@ def stored(root: Path, key: ShardKey) -> dict:
 
 
 def test_a_batched_run_stores_what_an_unbatched_run_stores(tmp_path: Path, ray_address):
-    sequences = load_synthetic(cache=tmp_path / "cache")[:4]
+    # The first 16-30 frames of four sequences (of 200-300): tracked together, shards still end at
+    # different frames, one of them early by a frame that cannot be decoded.
+    sequences = [first_frames(s, n) for s, n in zip(load_synthetic(cache=tmp_path / "cache"), (30, 16, 24, 20))]
     broken = sequences[1]
     Path(broken.frames[7]).write_bytes(b"not an image")  # frame 8 of this sequence cannot be decoded
     plugin = get_plugin("siamrpn", {"weights": str(save_thin("siamrpn", tmp_path / "weights"))})
