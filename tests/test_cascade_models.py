@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import cv2
 import numpy as np
@@ -140,7 +141,9 @@ def test_the_stn_with_zero_angle_and_identity_transform_is_the_identity():
 
 def test_the_stn_puts_each_deep_cell_on_the_shallow_cell_with_the_same_centre():
     deep = torch.randn(1, 2, 6, 6)
-    out = spatial_transform(deep, affine_matrices(torch.zeros(1, 5), (6, 6), (8, 8)), (8, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its settings are explicit: torch warns about defaults every call
+        out = spatial_transform(deep, affine_matrices(torch.zeros(1, 5), (6, 6), (8, 8)), (8, 8))
     assert torch.allclose(out[..., 1:7, 1:7], deep, atol=1e-5)  # conv5 cell i under conv4 cell i + 1
     assert out[..., 0, :].abs().max() < 1e-5 and out[..., :, 7].abs().max() < 1e-5  # beyond the deep map: zero
 

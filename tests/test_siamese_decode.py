@@ -247,3 +247,9 @@ def test_a_resized_crop_is_pysots_window_resized_bilinearly(side: int, out: int)
     fill = mean_colour(image)
     want = cv2.resize(reference_crop(image, np.array([30.2, 41.7]), side, fill), (out, out))  # as pysot resizes
     np.testing.assert_array_equal(crop_patch(image, np.array([30.2, 41.7]), side, out, fill), want)
+
+
+def test_a_state_is_reported_in_float64_whatever_it_holds():
+    state = TargetState(center=np.array([12.0, 23.5], np.float32), size=np.array([5.0, 8.0], np.float32))
+    box = state_box(state)
+    assert box.dtype == np.float64 and box.tolist() == [9.5, 19.5, 5.0, 8.0]
