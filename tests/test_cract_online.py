@@ -123,6 +123,12 @@ def test_the_first_frame_fit_separates_the_target_from_background_and_distractor
     assert record.kind == "init" and (record.positives, record.negatives) == (200, 1000)
     assert record.after < 0.25 * record.before
 
+    # D's input: each RoI cell projected onto the 8 leading directions, the sample scaled to unit RMS.
+    sample_rois = rois(fmap, positives(TARGET, 5, np.random.default_rng(2), 0.7))
+    projected = torch.einsum("dc,nchw->ndhw", learner.projection, sample_rois).flatten(1)
+    features = learner.features(sample_rois)
+    assert features.shape == (5, 8 * 36) and torch.allclose(features.pow(2).mean(dim=1), torch.ones(5), atol=1e-5)
+    assert torch.allclose(features * projected.norm(dim=1, keepdim=True) / np.sqrt(8 * 36), projected, atol=1e-5)
     fresh = np.random.default_rng(1)  # samples the learner never saw
     pos = learner.scores(learner.features(rois(fmap, positives(TARGET, 200, fresh, 0.7))))
     neg = learner.scores(learner.features(rois(fmap, negatives(TARGET, 1000, fresh, 0.3, CROP))))
@@ -179,3 +185,72 @@ def test_an_unknown_update_kind_and_an_unset_learner_are_errors():
     learner.initialize(rois(fmap, positives(TARGET, 20, rng, 0.7)), rois(fmap, negatives(TARGET, 50, rng, 0.3, CROP)))
     with pytest.raises(ValueError, match="expected 'long' or 'short'"):
         learner.update(1, "medium")
+
+
+def grown_learner(config: OnlineConfig, frames: range) -> OnlineLearner:
+    """A learner fitted on the crafted map, then given a collection of 50 + 200 samples per frame."""
+    rng = np.random.default_rng(0)
+    learner = OnlineLearner(config, rng)
+    fmap = crafted_map(TARGET)
+    learner.initialize(rois(fmap, positives(TARGET, 200, rng, 0.7)), rois(fmap, negatives(TARGET, 1000, rng, 0.3, CROP)))
+    for frame in frames:
+        fmap = crafted_map(TARGET, seed=frame)
+        learner.add(frame, learner.features(rois(fmap, positives(TARGET, 50, rng, 0.7))),
+                    learner.features(rois(fmap, negatives(TARGET, 200, rng, 0.3, CROP))))
+    return learner
+
+
+@pytest.mark.parametrize(("long_term", "short_term", "long_window", "short_window"), [
+    (0, 2, (200, 400), (300, 400)),  # long-term: the first frame's positives only
+    (3, 0, (350, 1000), (200, 1000)),  # no short-term memory: the first frame's negatives
+    (1, 1, (250, 200), (250, 200)),
+    (9, 9, (400, 800), (400, 800)),  # windows longer than what came: all of it
+])
+def test_the_windows_hold_the_last_collections_and_none_for_zero(long_term, short_term, long_window, short_window):
+    config = dataclasses.replace(CONFIG, init_gn=1, init_cg=2, update_gn=1, update_cg=1, long_term=long_term,
+                                 short_term=short_term)
+    learner = grown_learner(config, range(10, 50, 10))
+    long_update = learner.update(50, "long")
+    assert (long_update.positives, long_update.negatives) == long_window
+    short_update = learner.update(51, "short")
+    assert (short_update.positives, short_update.negatives) == short_window
+    assert learner.update(52, "short") is None  # nothing new since
+
+
+def test_initialize_starts_the_learner_afresh():
+    """The same learner on a new sequence forgets the last one's collections, updates and history."""
+    config = dataclasses.replace(CONFIG, init_gn=1, init_cg=2, update_gn=1, update_cg=1)
+    learner = grown_learner(config, range(10, 30, 10))
+    learner.update(30, "short")
+    rng = np.random.default_rng(1)
+    fmap = crafted_map(TARGET, seed=5)
+    learner.initialize(rois(fmap, positives(TARGET, 20, rng, 0.7)), rois(fmap, negatives(TARGET, 60, rng, 0.3, CROP)))
+    assert [(r.frame, r.kind, r.positives, r.negatives) for r in learner.history] == [(0, "init", 20, 60)]
+    assert learner.update(1, "short") is None  # no collection in this sequence yet
+    long_update = learner.update(2, "long")
+    assert (long_update.positives, long_update.negatives) == (20, 60)  # the new first frame's only
+    learner.add(20, *[learner.features(rois(fmap, b)) for b in (positives(TARGET, 5, rng, 0.7),
+                                                                 negatives(TARGET, 7, rng, 0.3, CROP))])
+    # Frame 20 held the newest collection the last sequence's short-term update saw: new here.
+    short_update = learner.update(21, "short")
+    assert (short_update.positives, short_update.negatives) == (25, 7)
+
+
+def test_a_gauss_newton_step_is_halved_until_the_loss_falls():
+    """Where the full step (J^T G J + reg I) d = -(J^T G e + reg w), solved by CG, overshoots, the
+    step taken is the longest of d, d/2, d/4, ... that lowers L. A crafted case (a ReLU layer, tiny
+    reg, a long CG solve) needs four halvings."""
+    generator = torch.Generator().manual_seed(63)
+    features = torch.randn(12, 3, generator=generator, dtype=torch.float64)
+    labels = torch.rand(12, generator=generator, dtype=torch.float64)
+    weights = torch.full((12,), 1 / 12, dtype=torch.float64)
+    params = torch.randn(parameter_count(3, 8), generator=generator, dtype=torch.float64)
+    reg, hidden = 1e-9, 8
+    net = TwoLayer(params, features, hidden)
+    rhs = -(net.vjp(weights * (net.output - labels)) + reg * params)
+    step = conjugate_gradient(lambda v: net.vjp(weights * net.jvp(v)) + reg * v, rhs, 30)
+    start = objective(params, features, labels, weights, hidden, reg)
+    falls = [objective(params + 2.0**-j * step, features, labels, weights, hidden, reg) < start for j in range(5)]
+    assert falls == [False, False, False, False, True]
+    taken = gauss_newton(params, features, labels, weights, hidden, reg, steps=1, cg_iterations=30)
+    assert torch.equal(taken, params + 2.0**-4 * step)

@@ -161,6 +161,12 @@ def test_roi_align_matches_direct_bilinear_sampling(dtype: torch.dtype):
             expected = direct_roi_align(maps[index[n]].double().numpy(), box, size, ratio)
             assert np.abs(ours[n] - expected).max() < 1e-5, list(BOXES)[n]
     assert not roi_align(maps, boxes[-1:], index[-1:], 6, 2).any()  # wholly outside pools zeros
+    # The smallest map it takes, 2x2, and no boxes at all.
+    small = maps[:, :, :2, :2].contiguous()
+    box = [-0.3, 0.2, 1.4, 0.9]
+    pooled = roi_align(small, torch.tensor([box], dtype=torch.float64), index[:1], 3, 2).double().numpy()
+    assert np.abs(pooled[0] - direct_roi_align(small[0].double().numpy(), box, 3, 2)).max() < 1e-5
+    assert tuple(roi_align(maps, boxes[:0], index[:0], 6, 2).shape) == (0, 3, 6, 6)
 
 
 def test_pyramid_levels_are_roi_aligns_at_6_3_1_repeated_to_6x6():
@@ -182,10 +188,13 @@ def test_roi_align_passes_gradients_to_the_map_and_refuses_bad_input():
     pooled = pyramid_roi_align(maps, torch.tensor([[1.0, 1.0, 6.0, 5.0]]), torch.zeros(1, dtype=torch.long), (6, 3, 1), 2)
     pooled.sum().backward()
     assert maps.grad[0, :, 1:7, 1:7].abs().sum() > 0 and maps.grad[0, :, 8, 8].abs().sum() == 0
-    with pytest.raises(ValueError, match="at least 2x2"):
-        roi_align(torch.zeros(1, 2, 1, 5), torch.zeros(1, 4), torch.zeros(1, dtype=torch.long), 2, 2)
-    with pytest.raises(ValueError, match=r"\(N, 4\)"):
-        roi_align(torch.zeros(1, 2, 5, 5), torch.zeros(3), torch.zeros(3, dtype=torch.long), 2, 2)
+    for height, width in ((1, 5), (5, 1)):
+        with pytest.raises(ValueError, match=f"at least 2x2 cells, got {height}x{width}"):
+            roi_align(torch.zeros(1, 2, height, width), torch.zeros(1, 4), torch.zeros(1, dtype=torch.long), 2, 2)
+    for boxes, index in ((torch.zeros(3), torch.zeros(3)), (torch.zeros(3, 5), torch.zeros(3)),
+                         (torch.zeros(3, 4), torch.zeros(2)), (torch.zeros(3, 4), torch.zeros(3, 1))):
+        with pytest.raises(ValueError, match=r"boxes must be \(N, 4\) with one batch index each"):
+            roi_align(torch.zeros(1, 2, 5, 5), boxes, index.long(), 2, 2)
     with pytest.raises(ValueError, match="divide the largest"):
         pyramid_roi_align(torch.zeros(1, 2, 5, 5), torch.zeros(1, 4), torch.zeros(1, dtype=torch.long), (6, 4), 2)
 

@@ -4,6 +4,7 @@ thin weights (plumbing and determinism, not accuracy), the checkpoint, the plugi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import subprocess
@@ -16,16 +17,18 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from harness.cli import main  # noqa: E402
-from trackers.base import TrackerError, WeightsMissingError  # noqa: E402
+from trackers.base import TrackerError, TrackerInfo, WeightsMissingError  # noqa: E402
 from trackers.cract.checkpoint import load, save, stored_variant  # noqa: E402
 from trackers.cract.config import VARIANTS, CRACTModelConfig, with_overrides  # noqa: E402
 from trackers.cract.model import build_model  # noqa: E402
 from trackers.cract.plugins import CRACT  # noqa: E402
 from trackers.cract.select import refined_scores, select  # noqa: E402
+from trackers.cract.tracker import CRACTTracker  # noqa: E402
 from trackers.registry import get_plugin, plugin_names, resolve_trackers  # noqa: E402
 from trackers.siamese.checkpoint import CheckpointError, save_checkpoint  # noqa: E402
 from trackers.siamese.config import VARIANTS as SIAMESE  # noqa: E402
 from trackers.siamese.model import build_model as build_siamese  # noqa: E402
+from trackers.weights import synthetic_weights  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 PROJECT = Path(__file__).resolve().parents[1]
@@ -99,6 +102,46 @@ def test_the_tracker_runs_with_random_weights_and_updates_online(thin_weights: P
     assert all(r.after < r.before for r in history)
 
 
+def test_online_seconds_adds_up_the_clock_around_the_online_work():
+    """Two readings of the clock per call, around the sampling and fitting: a counting clock shows
+    what is added up, and that a new sequence starts from nothing."""
+    ticks = itertools.count()
+    variant = with_overrides(VARIANTS["cract-thin"], BUSY)
+    torch.manual_seed(0)
+    tracker = CRACTTracker(build_model(variant), variant, torch.device("cpu"), TrackerInfo("cract", "test", True),
+                           clock=lambda: float(next(ticks)))
+    assert tracker.online_seconds == 0 and tracker.last is None
+    frames, box = drawn_frames(4)
+    tracker.initialize(frames[0], box)
+    assert tracker.online_seconds == 1
+    for frame in frames[1:]:
+        tracker.track(frame)
+    assert tracker.online_seconds == 4 and tracker.last is not None
+    tracker.initialize(frames[0], box)
+    assert tracker.online_seconds == 1 and tracker.last is None
+
+
+def test_the_plugin_builds_what_the_file_and_the_options_say(thin_weights: Path, tmp_path: Path):
+    """The version names the network and torch; the synthetic mark follows the file's training
+    record; options override the settings a checkpoint carries (here alpha in Eq. 9)."""
+    shipped = get_plugin("cract", {"weights": str(synthetic_weights("cract"))}).create()
+    assert shipped.info.version == f"cract-harness/torch-{torch.__version__}" and shipped.info.synthetic_weights
+    fast = get_plugin("cract", {"weights": str(synthetic_weights("cract")), "inference": "fast"}).create()
+    assert fast.info.version == f"cract-harness/torch-{torch.__version__}/fast"
+    random = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights)}).create()
+    assert random.info.version == f"cract-thin-harness/torch-{torch.__version__}" and not random.info.synthetic_weights
+    tuned = with_overrides(VARIANTS["cract-thin"], {"alpha": 0.3})
+    torch.manual_seed(0)
+    save(build_model(tuned), tmp_path / "tuned.pth", tuned)
+    frames, box = drawn_frames(2)
+    for options, alpha in (({}, 0.3), ({"alpha": 0.9}, 0.9)):
+        tracker = get_plugin("cract", {"variant": "thin", "weights": str(tmp_path / "tuned.pth"), **options}).create()
+        tracker.initialize(frames[0], box)
+        tracker.track(frames[1])
+        record = tracker.last
+        assert record.selection.refined == pytest.approx(alpha * record.identity + (1 - alpha) * record.discrimination)
+
+
 def test_a_run_is_determined_by_its_seed(thin_weights: Path):
     frames, box = drawn_frames()
     options = {"variant": "thin", "weights": str(thin_weights), **BUSY}
@@ -161,6 +204,23 @@ def test_a_checkpoint_carries_its_network_shape_and_training_record(tmp_path: Pa
     for model in ({"width_mult": 0.125}, [0.125], None):
         edited = {**raw, "config": {**raw["config"], "model": model}}
         assert stored_variant(edited, VARIANTS["cract"]) is VARIANTS["cract"]
+
+
+def test_a_checkpoint_without_every_setting_is_refused(tmp_path: Path):
+    variant = VARIANTS["cract-thin"]
+    save(build_model(variant), tmp_path / "model.pth", variant)
+    raw = torch.load(tmp_path / "model.pth", weights_only=True)
+    fields = sorted(raw["config"]["online"])
+    for part, value, got in (("track", {k: v for k, v in raw["config"]["track"].items() if k != "seed"}, None),
+                             ("online", {**raw["config"]["online"], "extra": 1}, sorted([*fields, "extra"])),
+                             ("online", 5, 5)):
+        edited = {**raw, "config": {**raw["config"], part: value}}
+        torch.save(edited, tmp_path / "edited.pth")
+        expected = sorted(raw["config"][part])
+        got = sorted(value) if got is None else got
+        with pytest.raises(CheckpointError) as refused:
+            load(build_model(variant), tmp_path / "edited.pth", variant)
+        assert str(refused.value) == f"{tmp_path / 'edited.pth'}: checkpoint {part} config has fields {got}; expected {expected}"
 
 
 @pytest.fixture
@@ -243,7 +303,8 @@ def test_every_setting_is_checked_at_its_bounds():
 
 def test_without_weights_it_refuses_and_says_where_to_put_them(no_weights: Path, tmp_path: Path, capsys):
     reason = get_plugin("cract").unavailable_reason()
-    assert str(no_weights / "cract" / "model.pth") in reason
+    assert (f"Put a checkpoint of it (the authors released none: train the network and save it with "
+            f"trackers.cract.checkpoint.save) at {no_weights / 'cract' / 'model.pth'};") in reason
     assert "--tracker-opt cract.weights=<file>" in reason and "trackers.cract.checkpoint.save" in reason
     assert "HARNESS_CRACT_WEIGHTS" in reason and "released none" in reason
     with pytest.raises(WeightsMissingError, match="cract-thin/model.pth"):

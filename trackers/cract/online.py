@@ -17,7 +17,8 @@ first frame's, then one every `interval` frames when the result is reliable). A 
 (every `interval` frames) uses the positives of the first frame and the last `long_term`
 collections and the negatives of the last `short_term`; a short-term update (when the chosen
 box scores below `fail_score`) uses the last `short_term` collections' positives and negatives,
-plus the first frame's positives. MDNet repeats its short-term update on every failed frame with
+plus the first frame's positives. With `short_term` 0 the negatives are the first frame's; with
+`long_term` 0 a long-term update's positives too. MDNet repeats its short-term update on every failed frame with
 fresh random minibatches; our full-batch Gauss-Newton on an unchanged window would only continue
 the same fit, so a short-term update is skipped when no collection arrived since the last one.
 """
@@ -150,6 +151,11 @@ def balanced_weights(positives: torch.Tensor, negatives: torch.Tensor) -> torch.
                       negatives.new_full((len(negatives),), 0.5 / len(negatives))])
 
 
+def latest(collections: list[Collection], count: int) -> list[Collection]:
+    """The last `count` collections (none for 0, where a slice from -0 would take them all)."""
+    return collections[max(0, len(collections) - count) :]
+
+
 def schedule(frame: int, confidence: float, config: OnlineConfig) -> str | None:
     """What the learner does after tracking `frame` whose chosen box the discriminator scored
     `confidence`: "short" (a short-term update) when that is below `fail_score`, else "long" (collect
@@ -211,9 +217,9 @@ class OnlineLearner:
         if self._first is None:
             raise RuntimeError("the online learner has not been initialised")
         recent = list(self._recent)
-        short = recent[-self.config.short_term :] if self.config.short_term else []
+        short = latest(recent, self.config.short_term)
         if kind == "long":
-            pos_sets = [self._first] + recent[-self.config.long_term :]
+            pos_sets = [self._first] + latest(recent, self.config.long_term)
         elif kind == "short":
             newest = recent[-1].frame if recent else 0
             if newest == self._short_newest:

@@ -40,8 +40,6 @@ def sample_grid(features: torch.Tensor, boxes: torch.Tensor, batch_index: torch.
         raise ValueError(f"boxes must be (N, 4) with one batch index each; got {tuple(boxes.shape)} and {tuple(batch_index.shape)}")
     count = boxes.shape[0]
     out = features.new_zeros((count, channels, points, points))
-    if count == 0:
-        return out
     steps = (boxes.new_tensor(range(points)) + 0.5) / points
     x = boxes[:, 0:1] + steps * (boxes[:, 2:3] - boxes[:, 0:1])  # (N, points)
     y = boxes[:, 1:2] + steps * (boxes[:, 3:4] - boxes[:, 1:2])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ from trackers.cract.online import OnlineLearner, schedule
 from trackers.cract.sampling import hard_negatives, negatives, positives
 from trackers.cract.select import Selection, select
 from trackers.siamese.crop import mean_colour
-from trackers.siamese.decode import Choice, TargetState, next_state, rank, start_state, state_box
+from trackers.siamese.decode import TargetState, move_state, rank, start_state, state_box
 from trackers.siamese.nms import nms, pairwise_iou
 from trackers.siamese.penalty import scale_ratio_penalty
 from trackers.siamese.region import pysot_init_box
@@ -54,23 +55,26 @@ class CRACTTracker(Tracker):
     in, ``cx - w / 2`` out).
 
     The online learner's samples are drawn from a numpy Generator seeded with the `seed` setting
-    at every `initialize`, so a run is repeatable. `online_seconds` adds up the time spent
-    drawing samples for, and updating, the discriminator (first frame included). `last` is what
-    the latest frame saw (`FrameRecord`).
+    at every `initialize`, so a run is repeatable. `online_seconds` adds up the time `clock` counts
+    while samples are drawn for, and the discriminator is fitted on, the sequence since its
+    `initialize` (first frame included). `last` is what the latest frame saw (`FrameRecord`).
     """
 
-    def __init__(self, model: CRACTNet, variant: CRACTVariant, device: torch.device, info: TrackerInfo) -> None:
+    def __init__(self, model: CRACTNet, variant: CRACTVariant, device: torch.device, info: TrackerInfo,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.info = info
         self._model = model.to(device).eval()
         self._variant = variant
         self._device = device
+        self._clock = clock
+        self._grid = AnchorCache(variant.anchors)
         self._template: CRACTTemplate | None = None
         self._learner: OnlineLearner | None = None
-        self._state = TargetState(center=np.zeros(2), size=np.ones(2))
-        self._fill = np.zeros(3)
-        self._rng = np.random.default_rng(variant.track.seed)
-        self._frame = 0
-        self._grid = AnchorCache(variant.anchors)
+        # Set by `initialize`, which `track` requires:
+        self._state: TargetState
+        self._fill: np.ndarray
+        self._rng: np.random.Generator
+        self._frame: int
         self.online_seconds = 0.0
         self.last: FrameRecord | None = None
 
@@ -95,7 +99,6 @@ class CRACTTracker(Tracker):
         self._state = start_state(box)
         self._rng = np.random.default_rng(track.seed)
         self._frame = 0
-        self.online_seconds = 0.0
         self.last = None
         self._fill = mean_colour(image)
         # The search crop shares the template's scale: b_1 in template pixels is the target's size
@@ -105,7 +108,7 @@ class CRACTTracker(Tracker):
         z = to_tensor([template_crop(image, self._state, track, self._fill)], self._device)
         self._template = self._model.template(z, self._boxes([centre, centre, *search.target_wh]))
 
-        start = time.perf_counter()
+        start = self._clock()
         features = self._model.fused(to_tensor([search.crop], self._device))
         centre = (track.instance_size - 1) / 2
         target = np.array([centre, centre, *search.target_wh])
@@ -113,11 +116,11 @@ class CRACTTracker(Tracker):
         neg = negatives(target, online.init_neg, self._rng, online.neg_iou, track.instance_size)
         self._learner = OnlineLearner(online, self._rng)
         self._learner.initialize(self._model.pool(features, self._boxes(pos)), self._model.pool(features, self._boxes(neg)))
-        self.online_seconds += time.perf_counter() - start
+        self.online_seconds = self._clock() - start
 
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> Prediction:
-        if self._template is None or self._learner is None:
+        if self._learner is None:  # set last by `initialize`
             raise TrackerError("track() called before initialize()")
         track = self._variant.track
         self._frame += 1
@@ -148,11 +151,11 @@ class CRACTTracker(Tracker):
         score = float(chosen.scores[best])
         rate = track.lr * shape * float(np.clip(score, 0, 1))
         previous = self._state
-        self._state = next_state(previous, Choice(best, box, score, shape, rate), search.scale, search.image_hw)
+        self._state = move_state(previous, box, rate, search.scale, search.image_hw)
 
-        start = time.perf_counter()
+        start = self._clock()
         self._learn(out.features, previous, search.scale, refined, float(discrimination[best]))
-        self.online_seconds += time.perf_counter() - start
+        self.online_seconds += self._clock() - start
         return Prediction(box=state_box(self._state), score=score)
 
     def _learn(self, features: torch.Tensor, previous: TargetState, scale: float, refined: np.ndarray, confidence: float) -> None:

@@ -98,15 +98,21 @@ def choose(
 
 
 def next_state(state: TargetState, choice: Choice, scale: float, image_hw: tuple[int, int]) -> TargetState:
-    """Move to the chosen centre, smooth the size, and clip both to the image.
+    """`move_state` to the chosen proposal at the rate of the choice (lr x penalty x score), so an
+    unsure or penalised proposal barely changes the size."""
+    return move_state(state, choice.box, choice.rate, scale, image_hw)
 
-    `scale` is crop pixels per image pixel. The centre follows the proposal at once; only the
-    size is smoothed, at the rate of the choice (lr x penalty x score), so an unsure or
-    penalised proposal barely changes it.
+
+def move_state(state: TargetState, box: np.ndarray, rate: float, scale: float, image_hw: tuple[int, int]) -> TargetState:
+    """Move to `box` (``cx, cy, w, h`` in crop pixels around the crop centre), smooth the size at
+    `rate`, and clip both to the image.
+
+    `scale` is crop pixels per image pixel. The centre follows the box at once; only the size is
+    smoothed.
     """
-    box = choice.box / scale
+    box = box / scale
     center = state.center + box[:2]
-    size = update_size(state.size, box[2:], choice.rate)
+    size = update_size(state.size, box[2:], rate)
     height, width = image_hw
     center = np.array([np.clip(center[0], 0, width), np.clip(center[1], 0, height)])
     size = np.array([max(MIN_SIZE, min(size[0], width)), max(MIN_SIZE, min(size[1], height))])
