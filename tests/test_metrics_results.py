@@ -4,11 +4,14 @@ and ranked, and a profile's conventions in words. Values are worked by hand for 
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pytest
 
+from harness.metrics import boxes
 from harness.metrics.conventions import conventions
 from harness.metrics.fields import Field, Terms, headline
 from harness.metrics.ope.evaluate import SequenceInput, evaluate
@@ -20,6 +23,10 @@ from harness.metrics.vot.profiles import PROFILES as VOT_PROFILES
 # normalized (by the 10 px size) 0.5.
 GT = np.array([[0, 0, 10, 10]] * 2, float)
 PRED = np.array([[0, 0, 10, 10], [5, 0, 10, 10]], float)
+# the keys of a one-pass result's JSON besides its extras
+FIGURES = ("success_auc", "precision", "norm_precision", "ao", "sr50", "sr75")
+CURVES = ("success_curve", "success_thresholds", "precision_curve", "precision_thresholds",
+          "norm_precision_curve", "norm_precision_thresholds")
 
 
 def scored(profile: str):
@@ -30,6 +37,7 @@ def test_pysot_json_holds_the_hand_worked_figures() -> None:
     got = scored("pysot").to_json()
     # IoU 1 passes every threshold below 1 (iou > t), IoU 1/3 those from 0 to 0.30: 7 of 21
     curve = [1.0] * 7 + [0.5] * 13 + [0.0]
+    # abs=1e-15 here and below: a mean or trapezoid of 21 values summed in another order than 13.5 / 21
     assert got["success_curve"] == curve and got["success_auc"] == pytest.approx(13.5 / 21, abs=1e-15)
     assert got["per_sequence_auc"] == {"a": pytest.approx(13.5 / 21, abs=1e-15)}
     assert got["precision"] == 1.0 and got["per_sequence_precision"] == {"a": 1.0}  # 0 and 5 px <= 20
@@ -41,6 +49,16 @@ def test_pysot_json_holds_the_hand_worked_figures() -> None:
     assert got["success_thresholds"] == [round(0.05 * i, 2) for i in range(21)]
     assert got["precision_thresholds"] == [float(i) for i in range(51)]
     assert got["norm_precision_thresholds"] == [i / 100 for i in range(51)]
+    assert set(got) == {*FIGURES, *CURVES, "per_sequence_auc", "per_sequence_precision",
+                        "success_rate_at_0.5", "success_rate_at_0.75"}
+
+
+def test_thresholds_are_written_to_twelve_decimals() -> None:
+    grid = (0.0, 1 / 3, 0.5, 0.75, 1.0)
+    custom = dataclasses.replace(PROFILES["pysot"], name="thirds", iou_thresholds=grid)
+    got = evaluate([SequenceInput("a", PRED, GT, np.zeros(2, bool))], custom).to_json()
+    assert got["success_thresholds"] == [0.0, 0.333333333333, 0.5, 0.75, 1.0]
+    assert got["success_curve"] == [1.0, 0.5, 0.5, 0.5, 0.0]  # IoU 1/3 is not > 1/3
 
 
 def test_got10k_json_reports_ao_and_no_normalized_precision() -> None:
@@ -49,6 +67,8 @@ def test_got10k_json_reports_ao_and_no_normalized_precision() -> None:
     assert got["norm_precision"] is None
     assert got["norm_precision_curve"] is None and got["norm_precision_thresholds"] is None
     assert got["success_auc"] == pytest.approx(13.5 / 21, abs=1e-15)
+    assert set(got) == {*FIGURES, *CURVES, "per_sequence_auc", "per_sequence_precision",
+                        "success_rate_at_0.5", "success_rate_at_0.75"}
 
 
 def test_trackingnet_reads_precision_off_the_trapezoid_and_says_so() -> None:
@@ -74,6 +94,12 @@ def test_table_fields_are_what_the_toolkit_reports(profile: str, fields: tuple) 
     assert all(result.values[name] is not None for name in fields)
 
 
+def test_a_profile_without_normalized_precision_tables_the_other_two() -> None:
+    custom = dataclasses.replace(PROFILES["pysot"], name="no_np", reports_norm_precision=False)
+    result = evaluate([SequenceInput("a", PRED, GT, np.zeros(2, bool))], custom)
+    assert result.table_fields == ("success_auc", "precision") and result.norm_precision is None
+
+
 def test_ope_curves_say_where_their_headline_figure_is_read() -> None:
     result = scored("pysot")
     curves = {c.name: c for c in result.curves()}
@@ -83,6 +109,9 @@ def test_ope_curves_say_where_their_headline_figure_is_read() -> None:
     assert (success.field, precision.field, norm.field) == ("success_auc", "precision", "norm_precision")
     assert (success.x_name, precision.x_name, norm.x_name) == (
         "success_thresholds", "precision_thresholds", "norm_precision_thresholds")
+    assert [(c.label, c.x_label) for c in curves.values()] == [
+        ("success", "overlap threshold"), ("precision", "location error threshold (px)"),
+        ("normalized precision", "normalized location error threshold")]
     np.testing.assert_array_equal(precision.x, np.arange(51.0))
     np.testing.assert_array_equal(precision.y, [0.5] * 5 + [1.0] * 46)
     for curve in curves.values():  # the same curve again from the sums over sequences
@@ -129,6 +158,7 @@ def test_vot_result_declarations() -> None:
     assert [(s.x, s.y) for s in toolkit.scatters()] == [("ar_robustness", "accuracy")]
     (curve,) = toolkit.curves()
     assert (curve.name, curve.field, curve.shade) == ("eao_curve", "eao", (2.0, 4.0))
+    assert (curve.label, curve.x_label) == ("expected average overlap", "sequence length")
     np.testing.assert_array_equal(curve.x, [0, 1, 2, 3, 4])
     assert toolkit.groups() == {}
     pysot = vot_result({"eao": None, "accuracy": 0.5, "failures_per_100_frames": 4.0},
@@ -145,13 +175,26 @@ def test_vot_result_declarations() -> None:
 
 
 def test_terms_json_keeps_seven_digits_integers_and_nan() -> None:
-    terms = Terms(("a", "b"), np.array([[1 / 3, np.nan], [2.0, 5e20]]), np.array([[3.0], [1.0]]))
+    # whole numbers below 2**53 (exact in a double) as integers, the rest in 7 significant digits
+    numerator = np.array([[1 / 3, np.nan, 120.0], [2.0, 2.0**53, 5e20]])
+    terms = Terms(("a", "b"), numerator, np.array([[3], [1]]))  # counts may come as integers
     data = terms.to_json()
-    assert data == {"numerator": [[0.3333333, None], [2, 5e20]], "denominator": [[3], [1]]}
-    assert isinstance(data["numerator"][1][0], int) and isinstance(data["numerator"][1][1], float)
+    assert data == {"numerator": [[0.3333333, None, 120], [2, 9.007199e15, 5e20]], "denominator": [[3], [1]]}
+    assert [type(v) for row in data["numerator"] for v in row] == [float, type(None), int, int, float, float]
     back = Terms.from_json(("a", "b"), data)
-    np.testing.assert_array_equal(back.numerator, [[0.3333333, np.nan], [2.0, 5e20]])
+    assert back.sequences == ("a", "b")
+    np.testing.assert_array_equal(back.numerator, [[0.3333333, np.nan, 120.0], [2.0, 9.007199e15, 5e20]])
     assert Terms.from_json((), {"numerator": [], "denominator": []}).numerator.shape == (0, 0)
+
+
+def test_terms_points_without_any_sequence_are_nan_and_silent() -> None:
+    terms = Terms(("a", "b"), np.array([[1.0, np.nan], [3.0, np.nan]]), np.array([[1.0], [2.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning reaches a report's reader
+        curve = terms.curve(np.array([[1.0, 1.0], [0.0, 0.0]]))
+        value = terms.value(np.array([[1.0, 1.0], [0.0, 0.0]]))
+    np.testing.assert_array_equal(curve, [[4.0 / 3.0, np.nan], [np.nan, np.nan]])
+    np.testing.assert_array_equal(value, [4.0 / 3.0, np.nan])
 
 
 def test_conventions_in_words() -> None:
@@ -163,3 +206,22 @@ def test_conventions_in_words() -> None:
     assert vot["tags"] == "all, camera_motion, illum_change, motion_change, size_change, occlusion, empty"
     assert conventions(VOT_PROFILES["vot_toolkit"])["tags"] == "(none)"
     assert (vot["burnin"], vot["accuracy_bound"]) == ("10", "0")
+
+
+@dataclasses.dataclass(frozen=True)
+class Grids:
+    three: tuple[float, ...]
+    four: tuple[float, ...]
+    mixed: tuple = (1.0, 2.0, 3.0, "4")
+
+
+def test_conventions_summarise_grids_of_more_than_three_floats() -> None:
+    assert conventions(Grids((0.0, 0.5, 1.0), (0.0, 0.25, 0.5, 1.0))) == {
+        "three": "0.0, 0.5, 1.0", "four": "4 values, 0 to 1", "mixed": "1.0, 2.0, 3.0, 4"}
+
+
+def test_pixel_iou_does_not_round_unless_asked() -> None:
+    pred, gt = np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([[4.6, 0.0, 10.0, 10.0]])
+    # overlap 5.4 x 10 px: rounded, 5 x 10
+    assert boxes.iou_pixel(pred, gt)[0] == pytest.approx(54 / 146, abs=1e-15)
+    assert boxes.iou_pixel(pred, gt, round_intersection=True)[0] == pytest.approx(50 / 150, abs=1e-15)
