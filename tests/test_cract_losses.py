@@ -40,6 +40,8 @@ def test_proposals_are_labelled_at_iou_0_5_and_capped_at_16_and_32():
     reg = label_and_sample(boxes, GT, np.random.default_rng(0), REGRESSION_MAX, REGRESSION_MAX, positives_only=True)
     assert len(reg.boxes) == 10 and (reg.labels == 1).all()  # all 10 positives (d < 10), no negative
     ide = label_and_sample(boxes, GT, np.random.default_rng(0), 16, IDENTIFIER_MAX, positives_only=False)
+    every = label_and_sample(boxes, GT, np.random.default_rng(0), 16, 100, positives_only=False)
+    assert sorted(every.labels) == [0] * 40 + [1] * 10  # below 0.5 is background, however far below
     ide_overlap = (30 - np.minimum(ide.boxes[:, 0] - 115, 30)) / (30 + ide.boxes[:, 0] - 115)
     assert (ide.labels == 1).sum() == 10 and (ide.labels == 0).sum() == 16  # 40 negatives, 16 kept
     assert (ide_overlap[ide.labels == 1] > 0.5).all() and (ide_overlap[ide.labels == 0] < 0.5).all()
@@ -76,6 +78,8 @@ def test_the_loss_terms_match_their_formulas():
     expected = -np.mean([np.log(np.exp(2) / (np.exp(2) + np.exp(-1))), np.log(0.5), np.log(np.exp(1) / (np.exp(-3) + np.exp(1)))])
     assert float(identification_loss(logits, labels)) == pytest.approx(expected)
     assert float(regression_loss(predicted[:0], targets[:0])) == 0.0
+    assert float(identification_loss(logits[:0], labels[:0])) == 0.0
+    assert float(identification_loss(logits[:1], labels[:1])) == pytest.approx(-np.log(np.exp(2) / (np.exp(2) + np.exp(-1))))
     # Eq. 4's offsets of a proposal to the truth take the proposal onto the truth.
     proposal = np.array([[118.0, 112.0, 36.0, 26.0]])
     assert refine(proposal, encode(proposal, GT)) == pytest.approx(to_centre(GT)[None])
@@ -113,14 +117,15 @@ def test_one_batch_through_the_thin_network():
 
 
 def crafted_batch(cls: torch.Tensor) -> tuple[object, CRACTTemplate, SearchOutputs]:
-    """The thin network (seeded) and a batch of two pairs whose maps are given: phi_34 and f_init
-    drawn at random (each pair its own), the RPN's maps `cls` and zero offsets."""
+    """The thin network (seeded) and a batch of pairs whose RPN maps are `cls` and zero offsets:
+    phi_34 and f_init drawn at random (each pair its own)."""
     torch.manual_seed(0)
     model = build_model(VARIANTS["cract-thin"])
     generator = torch.Generator().manual_seed(1)
-    features = torch.randn(2, 64, 31, 31, generator=generator)
-    template = CRACTTemplate((), torch.randn(2, 192, 6, 6, generator=generator))
-    return model, template, SearchOutputs(features, cls, torch.zeros(2, 20, 25, 25))
+    batch = len(cls)
+    features = torch.randn(batch, 64, 31, 31, generator=generator)
+    template = CRACTTemplate((), torch.randn(batch, 192, 6, 6, generator=generator))
+    return model, template, SearchOutputs(features, cls, torch.zeros(batch, 20, 25, 25))
 
 
 def test_the_rpn_term_of_a_known_case():
@@ -146,12 +151,13 @@ def test_the_crac_terms_follow_section_3_4_pair_by_pair():
     the RPN's pool (its best boxes, the truth's jitters) with the random choices drawn in the loss's
     order; up to 16 proposals of IoU > 0.5 regressed, smooth L1 to their Eq. 4 offsets; every
     proposal refined by the current R (Eq. 4) and re-pooled, up to 16 + 16 of them labelled by the
-    refined box's IoU, cross entropy of I. The truth's RPN scores fall with the distance from its
-    centre, so more than 16 candidates pass 0.5 and the caps take a random choice."""
+    refined box's IoU, cross entropy of I. In the first two pairs the truth's RPN scores fall with
+    the distance from its centre, so more than 16 candidates pass 0.5 and the caps take a random
+    choice; the third pair's RPN says nothing, and fewer pass."""
     anchors = anchor_grid(AnchorConfig(), 25) + [127, 127, 0, 0]  # the grid sits on the crop centre
-    gt = np.array([[99.0, 95.0, 155.0, 159.0], [60.0, 80.0, 140.0, 150.0]])
-    cls = torch.zeros(2, 10, 25, 25)
-    for b, box in enumerate(gt):
+    gt = np.array([[99.0, 95.0, 155.0, 159.0], [60.0, 80.0, 140.0, 150.0], [150.0, 40.0, 190.0, 100.0]])
+    cls = torch.zeros(3, 10, 25, 25)
+    for b, box in enumerate(gt[:2]):
         centre = (box[:2] + box[2:]) / 2
         cls[b, 5:] = torch.from_numpy(-np.hypot(*(anchors[:, :2] - centre).T).reshape(5, 25, 25) / 10)
     model, template, search = crafted_batch(cls)
@@ -160,7 +166,7 @@ def test_the_crac_terms_follow_section_3_4_pair_by_pair():
     rng = np.random.default_rng(7)
     for box in gt:
         anchor_targets(anchors, box, rng)  # the RPN term's draws come first
-    pools = [proposal_pool(cls[b].numpy(), np.zeros((20, 25, 25)), anchors, gt[b], rng) for b in range(2)]
+    pools = [proposal_pool(cls[b].numpy(), np.zeros((20, 25, 25)), anchors, gt[b], rng) for b in range(3)]
     regressed = [label_and_sample(pool, gt[b], rng, 16, 16, positives_only=True) for b, pool in enumerate(pools)]
 
     def heads(head, sets: list[np.ndarray]) -> torch.Tensor:
@@ -181,9 +187,12 @@ def test_the_crac_terms_follow_section_3_4_pair_by_pair():
     labels = torch.from_numpy(np.concatenate([i.labels for i in identified]))
     ide = -torch.log_softmax(logits, dim=1)[torch.arange(len(labels)), labels].mean()
 
-    assert [len(r.boxes) for r in regressed] == [16, 16]  # capped: the rng chose
-    assert [(i.labels == 1).sum() for i in identified] == [16, 16] and len(labels) == 64
-    assert (loss.regression_samples, loss.identifier_positives, loss.identifier_negatives) == (32, 32, 32)
+    few = len(regressed[2].boxes)
+    assert [len(r.boxes) for r in regressed] == [16, 16, few] and few < 16  # capped where the rng chose
+    positives = [int((i.labels == 1).sum()) for i in identified]
+    assert positives[:2] == [16, 16] and positives[2] < 16 and len(labels) == 32 + positives[2] + 3 * 16
+    assert (loss.regression_samples, loss.identifier_positives, loss.identifier_negatives) == (
+        32 + few, 32 + positives[2], 48)
     # float32 heads on the same rows in the same order; only the float64 offsets differ by rounding.
     assert loss.reg.item() == pytest.approx(reg.item(), rel=1e-5)
     assert loss.ide.item() == pytest.approx(ide.item(), rel=1e-5)
