@@ -23,7 +23,7 @@ from trackers.cract.checkpoint import load, save, stored_variant  # noqa: E402
 from trackers.cract.config import VARIANTS, CRACTModelConfig, with_overrides  # noqa: E402
 from trackers.cract.model import build_model  # noqa: E402
 from trackers.cract.plugins import CRACT  # noqa: E402
-from trackers.cract.select import refined_scores, select  # noqa: E402
+from trackers.cract.select import refined_scores, select, size_rate  # noqa: E402
 from trackers.cract.tracker import CRACTTracker  # noqa: E402
 from trackers.registry import get_plugin, plugin_names, resolve_trackers  # noqa: E402
 from trackers.siamese.checkpoint import CheckpointError, save_checkpoint  # noqa: E402
@@ -56,6 +56,13 @@ def test_eq10_picks_the_best_blend_of_coarse_identity_and_discrimination():
     # A strong coarse score outweighs a slightly better refined one at beta = 0.8.
     assert select([0.9, 0.1], [0.5, 0.55], [0.5, 0.55], 0.4, 0.8).index == 0
     assert select([0.5, 0.5], [0.7, 0.7], [0.2, 0.2], 0.4, 0.8).index == 0  # ties: the higher-ranked
+
+
+def test_the_size_moves_at_lr_x_penalty_x_the_score_clipped_to_0_1():
+    # Eq. 10's score leaves [0, 1] when the discriminator's unbounded output does; the rate may not.
+    assert size_rate(0.5, 0.8, 0.4) == pytest.approx(0.16)
+    assert size_rate(-0.3, 0.8, 0.4) == 0.0
+    assert size_rate(1.7, 0.8, 0.4) == pytest.approx(0.32) == size_rate(1.0, 0.8, 0.4)
 
 
 def drawn_frames(count: int = FRAMES, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
@@ -111,7 +118,7 @@ def test_online_seconds_adds_up_the_clock_around_the_online_work():
     torch.manual_seed(0)
     tracker = CRACTTracker(build_model(variant), variant, torch.device("cpu"), TrackerInfo("cract", "test", True),
                            clock=lambda: float(next(ticks)))
-    assert tracker.online_seconds == 0 and tracker.last is None
+    assert tracker.online_seconds == 0 and tracker.last is None and tracker.template is None
     frames, box = drawn_frames(4)
     tracker.initialize(frames[0], box)
     assert tracker.online_seconds == 1
@@ -240,6 +247,8 @@ def test_the_plugin_is_registered_and_checks_its_options():
     assert "cract" in plugin_names() and type(get_plugin("cract")) is CRACT
     assert get_plugin("cract").variant().name == "cract"
     assert get_plugin("cract", {"variant": "thin"}).variant().name == "cract-thin"
+    shared = {"weights": "model.pth", "threads": 2, "variant": "full", "inference": "fast"}  # the Siamese plugins'
+    assert get_plugin("cract", {**shared, "alpha": 0.5, "online_interval": 3}).config["threads"] == 2
     for options, complaint in [
         ({"penalty": 1}, r"unknown options \['penalty'\]"),
         ({"variant": "r18"}, "choose one of full, thin"),

@@ -38,12 +38,10 @@ from trackers.weights import synthetic_weights  # noqa: E402
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FRAMES = 30
 MAX_LOG_SCALE = math.log(1000 / 16)  # the decoding's documented cap on a size change (62.5x)
-# The reference runs the same float32 layers on the same float32 boxes, so the network outputs are
-# equal bit for bit; the float64 box arithmetic here is written in another order (1e-13 px), and
-# its softmaxes are float64 where the tracker's identifier softmax is float32 (1e-7 of a score,
-# which the size takes up through its rate: 1e-8 px).
+# The reference runs the same float32 layers on the same float32 boxes, so the heads' outputs are
+# equal bit for bit; the float64 arithmetic of boxes and scores here is written in another order
+# (1e-13 px, 1e-16 of a score).
 ATOL = 1e-9
-BOX_ATOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -139,10 +137,10 @@ def reference_frame(
     refined = np.stack([proposals[:, 0] + proposals[:, 2] * r[:, 0], proposals[:, 1] + proposals[:, 3] * r[:, 1],
                         proposals[:, 2] * np.exp(r[:, 2]), proposals[:, 3] * np.exp(r[:, 3])], axis=1)
     aligned = pooled(refined)
-    identity = torch.softmax(model.identify(aligned, template.roi).double(), dim=1)[:, 1].numpy()
-    unaligned = torch.softmax(model.identify(pooled(proposals), template.roi).double(), dim=1)[:, 1].numpy()
-    tau = learner.scores(learner.features(aligned)).double().numpy()
-    s = track.alpha * identity + (1 - track.alpha) * tau
+    identity = torch.softmax(model.identify(aligned, template.roi), dim=1)[:, 1].numpy()
+    unaligned = torch.softmax(model.identify(pooled(proposals), template.roi), dim=1)[:, 1].numpy()
+    tau = learner.scores(learner.features(aligned)).numpy()
+    s = track.alpha * identity.astype(np.float64) + (1 - track.alpha) * tau.astype(np.float64)
     scores = track.beta * s + (1 - track.beta) * ranked[keep]
     best = int(np.argmax(scores))
 
@@ -190,12 +188,12 @@ def test_each_frame_matches_algorithm_1_computed_from_the_equations(run):
         np.testing.assert_allclose(record.proposals, want.proposals, rtol=0, atol=ATOL, err_msg=f"frame {frame}")
         np.testing.assert_allclose(record.coarse, want.coarse, rtol=0, atol=ATOL)
         np.testing.assert_allclose(record.refined, want.refined, rtol=0, atol=ATOL)
-        np.testing.assert_allclose(record.identity, want.identity, rtol=0, atol=1e-6)
-        np.testing.assert_allclose(record.discrimination, want.discrimination, rtol=0, atol=1e-6)
-        np.testing.assert_allclose(record.selection.scores, want.scores, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(record.identity, want.identity, err_msg=f"frame {frame}")
+        np.testing.assert_array_equal(record.discrimination, want.discrimination, err_msg=f"frame {frame}")
+        np.testing.assert_allclose(record.selection.scores, want.scores, rtol=0, atol=ATOL)
         assert record.index == want.index, f"frame {frame}"
-        np.testing.assert_allclose(got.box, want.box, rtol=0, atol=BOX_ATOL, err_msg=f"frame {frame}")
-        assert got.score == pytest.approx(want.scores[want.index], abs=1e-6)
+        np.testing.assert_allclose(got.box, want.box, rtol=0, atol=ATOL, err_msg=f"frame {frame}")
+        assert got.score == pytest.approx(want.scores[want.index], abs=ATOL)
 
 
 def test_the_run_can_tell_aligned_from_unaligned_and_needs_every_term_of_eq_10(run):

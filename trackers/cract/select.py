@@ -26,3 +26,9 @@ def select(coarse: np.ndarray, identity: np.ndarray, discrimination: np.ndarray,
     refined = refined_scores(identity, discrimination, alpha)
     scores = beta * refined + (1 - beta) * np.asarray(coarse, np.float64)
     return Selection(int(np.argmax(scores)), scores, refined)
+
+
+def size_rate(score: float, penalty: float, lr: float) -> float:
+    """How far the size moves toward the chosen box: SiamRPN's lr x penalty x score, with Eq. 10's
+    score, which the discriminator's unbounded output can take outside [0, 1], clipped into it."""
+    return lr * penalty * min(max(score, 0.0), 1.0)

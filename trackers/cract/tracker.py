@@ -22,7 +22,7 @@ from trackers.cract.config import CRACTVariant
 from trackers.cract.model import CRACTNet, CRACTTemplate
 from trackers.cract.online import OnlineLearner, schedule
 from trackers.cract.sampling import hard_negatives, negatives, positives
-from trackers.cract.select import Selection, select
+from trackers.cract.select import Selection, select, size_rate
 from trackers.siamese.crop import mean_colour
 from trackers.siamese.decode import TargetState, move_state, rank, start_state, state_box
 from trackers.siamese.nms import nms, pairwise_iou
@@ -149,7 +149,7 @@ class CRACTTracker(Tracker):
         box = refined[best] - centre
         shape = float(scale_ratio_penalty(box[None, 2:], search.target_wh, track.penalty_k)[0])
         score = float(chosen.scores[best])
-        rate = track.lr * shape * float(np.clip(score, 0, 1))
+        rate = size_rate(score, shape, track.lr)
         previous = self._state
         self._state = move_state(previous, box, rate, search.scale, search.image_hw)
 
