@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
+from got10k.utils import metrics as got10k_metrics
 
 from benchmarks.registry import benchmark_record
 from harness.errors import EvaluationError
@@ -30,6 +32,29 @@ def test_strict_and_inclusive_success_threshold() -> None:
     missed = [[1, 1, 10, 10], [500, 500, 10, 10]]
     assert run("trackingnet", missed, gt).success_curve[0] == 1.0  # IoU 0 >= 0
     assert run("got10k", missed, gt).success_curve[0] == 0.5
+
+
+def test_an_uneven_custom_grid_counts_as_the_profile_compares() -> None:
+    # IoU 1 and 1/3 on thresholds 0, 0.3, 0.5, 0.75, 1: 1/3 passes 0 and 0.3; 1 passes 1 only with >=
+    grid = (0.0, 0.3, 0.5, 0.75, 1.0)
+    gt, pred = [[0, 0, 10, 10]] * 2, [[0, 0, 10, 10], [5, 0, 10, 10]]
+    strict = dataclasses.replace(PROFILES["pysot"], name="uneven", iou_thresholds=grid)
+    inclusive = dataclasses.replace(strict, name="uneven_inclusive", success_inclusive=True)
+    np.testing.assert_array_equal(run_profile(strict, pred, gt).success_curve, [1, 1, 0.5, 0.5, 0])
+    np.testing.assert_array_equal(run_profile(inclusive, pred, gt).success_curve, [1, 1, 0.5, 0.5, 0.5])
+
+
+def test_got10k_ao_leaves_out_unannotated_frames_and_uses_its_eps() -> None:
+    gt = [BOX, BOX, [np.nan] * 4, BOX]
+    pred = [BOX, [20, 10, 20, 20], BOX, BOX]  # frame 2: IoU 1/3
+    r = run("got10k", pred, gt)
+    assert (r.ao, r.sr50) == (pytest.approx((1 / 3 + 1) / 2, abs=1e-15), 0.5)  # frames 2 and 4 (sum of two)
+    # boxes of 1e-8 px: got10k adds float eps to the union (1e-16), so identical boxes score 0.31, not 1
+    tiny = np.array([[0, 0, 1e-8, 1e-8]] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and scoring stays silent
+        r = evaluate([SequenceInput("t", tiny, tiny, np.zeros(3, bool))], "got10k")
+    assert r.ao == got10k_metrics.rect_iou(tiny[1:].copy(), tiny[1:].copy()).mean()
 
 
 def test_first_frame_is_scored_only_by_pysot() -> None:
@@ -183,8 +208,10 @@ def test_registry() -> None:
     assert run_profile(custom).success_curve[0] == 1.0
 
 
-def run_profile(profile: object) -> OPEResult:
-    seq = SequenceInput("s", np.array([[200, 200, 5, 5], BOX]), np.array([BOX] * 2), np.zeros(2, bool))
+def run_profile(profile: object, pred: list | None = None, gt: list | None = None) -> OPEResult:
+    pred = [[200, 200, 5, 5], BOX] if pred is None else pred
+    gt = [BOX] * 2 if gt is None else gt
+    seq = SequenceInput("s", np.array(pred, float), np.array(gt, float), np.zeros(len(gt), bool))
     return evaluate([seq], profile)  # type: ignore[arg-type]
 
 

@@ -185,3 +185,26 @@ def test_curves_are_monotone_and_bounded(pair: tuple[np.ndarray, np.ndarray], pr
         assert ((curve >= 0) & (curve <= 1)).all()
         steps = np.diff(curve)
         assert (steps >= 0).all() if rising else (steps <= 0).all()
+
+
+grids = st.integers(2, 12).flatmap(lambda n: st.one_of(
+    # evenly spaced (the profiles' grids), from anywhere, or jittered, or arbitrary
+    st.tuples(st.floats(-5, 5), st.floats(1e-6, 3)).map(lambda a: a[0] + a[1] * np.arange(n)),
+    st.tuples(st.floats(-5, 5), st.floats(1e-6, 3), st.floats(0, 0.99)).map(
+        lambda a: a[0] + a[1] * (np.arange(n) + a[2] * np.sin(np.arange(n) * 7.0))),
+    arrays(np.float64, n, elements=st.floats(-1e3, 1e3), unique=True).map(np.sort),
+    arrays(np.float64, n, elements=st.floats(0, 1), unique=True).map(lambda g: np.sort(g) * 1e-5),
+))
+
+
+@SETTINGS
+@given(grids, st.lists(st.floats(-2e3, 2e3), max_size=20), st.sampled_from(["left", "right"]))
+def test_grid_positions_are_numpys_searchsorted(grid: np.ndarray, extra: list, side: str) -> None:
+    """The arithmetic placement on a threshold grid (`_searchsorted`) against numpy's binary search, on
+    values at, one ulp either side of, and between the grid's points."""
+    from harness.metrics.ope.evaluate import _searchsorted
+
+    grid = np.unique(grid)
+    values = np.concatenate([grid, np.nextafter(grid, -np.inf), np.nextafter(grid, np.inf),
+                             (grid[:-1] + grid[1:]) / 2, extra, [-np.inf, np.inf]])
+    np.testing.assert_array_equal(_searchsorted(grid, values, side), np.searchsorted(grid, values, side=side))

@@ -121,7 +121,9 @@ def test_ope_curves_say_where_their_headline_figure_is_read() -> None:
 
 
 def test_terms_are_declared_only_for_figures_the_profile_reports() -> None:
-    assert set(scored("got10k").terms()) == {"success_auc", "precision", "ao", "sr50", "sr75"}  # no curves
+    terms = scored("got10k").terms()
+    assert set(terms) == {"success_auc", "precision", "ao", "sr50", "sr75"}  # no curves
+    assert {t.sequences for t in terms.values()} == {("a",)}
     assert "ao" not in scored("pysot").terms() and "norm_precision" in scored("pysot").terms()
 
 
@@ -193,8 +195,10 @@ def test_terms_points_without_any_sequence_are_nan_and_silent() -> None:
         warnings.simplefilter("error")  # no numpy warning reaches a report's reader
         curve = terms.curve(np.array([[1.0, 1.0], [0.0, 0.0]]))
         value = terms.value(np.array([[1.0, 1.0], [0.0, 0.0]]))
+        empty = Terms(("a",), np.array([[2.0]]), np.array([[0.0]])).total()  # a zero denominator: inf, silently
     np.testing.assert_array_equal(curve, [[4.0 / 3.0, np.nan], [np.nan, np.nan]])
     np.testing.assert_array_equal(value, [4.0 / 3.0, np.nan])
+    assert empty == np.inf
 
 
 def test_conventions_in_words() -> None:
