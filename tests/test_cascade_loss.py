@@ -180,3 +180,11 @@ def test_an_anchor_without_area_does_not_poison_the_loss():
     loss = crpn_loss(two_stages(stage2_dx=0.5), anchors, TARGET, np.random.default_rng(0))
     assert torch.isfinite(loss.total) and loss.total.item() == pytest.approx(
         crpn_loss(two_stages(stage2_dx=0.5), GRID, TARGET, np.random.default_rng(0)).total.item(), rel=1e-3)
+
+
+def test_the_loss_settings_reach_the_loss():
+    custom = dataclasses.replace(CASCADE_VARIANTS["sctrpn"].loss, pos_iou=0.6, shrink_a=5.0, shrink_c=0.5, loc_beta=0.0)
+    loss = sctrpn_loss(two_stages(stage2_dx=0.5), GRID, TARGET, np.random.default_rng(0), custom)
+    want = 0.5 * shrinkage_closed_form(np.array(0.8), 5.0, 0.5) + 0.5 * shrinkage_closed_form(np.array(0.99), 5.0, 0.5)
+    assert loss.stages[1].cls.item() == pytest.approx(float(want))
+    assert loss.stages[1].loc.item() == pytest.approx(0.5 / (1 + 1e-6))  # plain L1 of the 0.5 offset, 1 / positives
