@@ -67,4 +67,15 @@ def test_a_run_whose_network_overflows_stops_without_a_checkpoint(ray_address, n
     assert ("harness: error: training stopped: epoch 1, step 1 of 2: the network's weights or batch-norm statistics "
             "are no longer finite (NaN or infinite) after this skipped step; no checkpoint was written") in err
     assert not (folder / "checkpoints").exists() and not (folder / "summary.json").exists()
-    assert [json.loads(line)["skipped"] for line in (folder / "losses.jsonl").read_text().splitlines()] == [True]
+    (step,) = [json.loads(line) for line in (folder / "losses.jsonl").read_text().splitlines()]
+    assert step["skipped"] and step["total"] is None  # its loss was NaN: not written as a number
+
+
+def test_the_loss_plot_leaves_out_skipped_steps():
+    from harness.train.plot import loss_svg
+
+    steps = [{"epoch": 0, "step": k, "iteration": k, "total": None if k == 1 else 1.0 / (k + 1), "skipped": k == 1}
+             for k in range(3)]
+    svg = loss_svg(steps, "run")
+    raw = next(line for line in svg.splitlines() if 'stroke-opacity="0.25"' in line)
+    assert "nan" not in svg.lower() and raw.count(",") == 2  # the two taken steps drawn, the skipped one not

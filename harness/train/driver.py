@@ -59,7 +59,8 @@ class Watcher(threading.Thread):
             last = steps[-1]
             self.bar.update(max(0, last["pairs"] - self.done))
             self.done = max(self.done, last["pairs"])
-            self.bar.set_postfix(epoch=last["epoch"] + 1, loss=f"{last['total']:.3f}")
+            loss = "skipped" if last["total"] is None else f"{last['total']:.3f}"
+            self.bar.set_postfix(epoch=last["epoch"] + 1, loss=loss)
         epochs, self._offsets[1] = read_lines(self.folder.epochs, self._offsets[1])
         for record in epochs:
             if record["epoch"] in self.seen_epochs:

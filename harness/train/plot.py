@@ -30,7 +30,9 @@ def _path(xs: np.ndarray, ys: np.ndarray) -> str:
 
 
 def loss_svg(steps: list[dict], title: str, window: int = 25) -> str:
-    """SVG text for the per-step records of losses.jsonl (fields ``iteration``, ``epoch`` and losses)."""
+    """SVG text for the per-step records of losses.jsonl (fields ``iteration``, ``epoch`` and losses); skipped
+    steps, whose losses are null, are left out."""
+    steps = [s for s in steps if not s.get("skipped")]
     names = [k for k in ("total", "cls", "loc") if steps and k in steps[0]]
     names += sorted(k for k in (steps[0] if steps else {}) if k not in names and k not in
                     ("epoch", "step", "iteration", "pairs", "seconds", "lr", "skipped"))

@@ -54,16 +54,20 @@ def train_loop(loop_config: dict[str, Any]) -> None:
         sums: dict[str, list[float]] = {}
         for step, batch in enumerate(epoch_loader(maker, epoch, rank, world)):
             result = trainer.step(batch, epoch, step, rank)
-            for name, value in result.losses.items():
-                sums.setdefault(name, []).append(value)
+            # A skipped step's losses were not finite on some worker: recorded as null, not averaged in.
+            losses = {name: None if result.skipped else value for name, value in result.losses.items()}
+            for name, value in losses.items():
+                sums.setdefault(name, [])
+                if value is not None:
+                    sums[name].append(value)
             if rank == 0:
                 append_line(folder.losses, {"epoch": epoch, "step": step, "iteration": epoch * steps + step,
                                             "pairs": (epoch * steps + step + 1) * pairs_per_step,
                                             "seconds": round(time.time() - began, 3), "lr": trainer.rates,
-                                            **result.losses, "skipped": result.skipped})
+                                            **losses, "skipped": result.skipped})
             if reason := guard.after(trainer.model, result, epoch, step, trainer.rates):
                 return _stop(folder, rank, reason)
-        means = {name: float(np.mean(values)) for name, values in sums.items()}
+        means = {name: float(np.mean(values)) if values else float("nan") for name, values in sums.items()}
         with tempfile.TemporaryDirectory() as scratch:
             saved = None
             if rank == 0:
