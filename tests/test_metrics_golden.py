@@ -18,7 +18,14 @@ from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES
 from tests.conftest import realdata_path
 
-TOL = 1e-6
+# Figures in [0, 1] from float64 sums of at most a few thousand terms, which numpy may order differently
+# on another CPU (SIMD width): far below 1e-12.
+TOL = 1e-12
+# pytracking keeps its mean curves in float32 percent and torch's float32 summation order is not replayed:
+# within 2 float32 ulps of 1 (2.4e-7) for those curves and the figures read off them (its per-sequence
+# values are float32 rates averaged in float64, and do meet TOL).
+FLOAT32_TOL = 3e-7
+FLOAT32_MEANS = ("auc", "precision", "norm_precision", "success_curve", "precision_curve", "norm_precision_curve")
 TRACKERS = ["SiamRPN++", "SiamRPN", "DaSiamRPN", "SiamFC", "CFNet"]
 EXTRAS = ("precision_at_20px", "norm_precision_at_0.20", "success_rate_at_0.5")  # same names in golden
 PYTRACKING_OP = {"OP50": "success_rate_at_0.5", "OP75": "success_rate_at_0.75"}
@@ -53,11 +60,11 @@ def _result(tracker: str, profile: str) -> OPEResult:
     return evaluate(list(_inputs(tracker)), profile)
 
 
-def _close(ours: float | np.ndarray | None, golden: float | list | None, what: str) -> None:
+def _close(ours: float | np.ndarray | None, golden: float | list | None, what: str, tol: float = TOL) -> None:
     if golden is None:
         assert ours is None, f"{what}: golden is null, ours is {ours}"
         return
-    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(golden, float), rtol=0, atol=TOL, err_msg=what)
+    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(golden, float), rtol=0, atol=tol, err_msg=what)
 
 
 def test_profiles_match_the_golden_thresholds() -> None:
@@ -76,8 +83,9 @@ def test_golden(tracker: str, profile: str) -> None:
     ours = _result(tracker, profile)
     what = f"{tracker}/{profile}"
     assert ours.profile == profile and ours.n_sequences == 100
-    for key in ("auc", "precision", "norm_precision", "success_curve", "precision_curve", "norm_precision_curve"):
-        _close(getattr(ours, key), golden[key], f"{what} {key}")
+    float32 = PROFILES[profile].float32
+    for key in FLOAT32_MEANS:
+        _close(getattr(ours, key), golden[key], f"{what} {key}", FLOAT32_TOL if float32 else TOL)
     for key in ("per_sequence_auc", "per_sequence_precision"):
         if key in golden:
             assert getattr(ours, key).keys() == golden[key].keys()
@@ -90,4 +98,4 @@ def test_golden(tracker: str, profile: str) -> None:
         assert ours.extras[f"n_sequences_kept_{key}"] == count
     for key, percent in golden.get("reported_percent_float32", {}).items():  # pytracking's printout
         value = ours.extras[PYTRACKING_OP[key]] if key in PYTRACKING_OP else getattr(ours, key)
-        _close(value, percent / 100, f"{what} reported {key}")
+        _close(value, percent / 100, f"{what} reported {key}", FLOAT32_TOL)

@@ -11,6 +11,7 @@ from got10k.utils import metrics as got10k_metrics
 
 from benchmarks.registry import benchmark_record
 from harness.errors import EvaluationError
+from harness.metrics import boxes
 from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES, get_profile
 
@@ -172,6 +173,26 @@ def test_unannotated_rows() -> None:
         run("got10k", [BOX], [[np.nan] * 4])
 
 
+def test_lasot_with_no_sequence_left_has_no_curve() -> None:
+    nothing = run("lasot_matlab", [[500, 500, 1, 1]] * 3, [BOX] * 3, absent=[True] * 3)  # absent: all fail
+    assert nothing.extras["n_sequences_kept_success"] == 0 and np.isnan(nothing.success_curve).all()
+
+
+def test_an_identical_box_scores_iou_one_not_a_hair_above() -> None:
+    # x + w - x is not w in floating point: unclipped, this box's IoU with itself is 1.0000000000000004
+    box = [[494.005755328642, 522.2200279508085, 479.03351539818726, 541.1410533042088]]
+    assert boxes.iou_continuous(np.array(box), np.array(box))[0] == 1.0
+    assert run("pysot", box * 2, box * 2).success_curve[-1] == 0.0  # IoU 1 is not > 1
+
+
+def test_box_measures_default_to_the_otb_forms() -> None:
+    pred, gt = np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([[5.0, 0.0, 10.0, 10.0]])
+    assert boxes.iou_continuous(pred, gt)[0] == 50 / 150  # no eps in the union unless asked
+    # 5 px over a 10 px side, no eps; each centre divided first (9.5 / 10 - 4.5 / 10 is a hair under 0.5)
+    assert boxes.normalized_center_error(pred, gt)[0] == 9.5 / 10 - 4.5 / 10
+    assert boxes.center_error(pred, gt)[0] == 5.0
+
+
 def test_lasot_drops_sequences_that_never_succeed() -> None:
     a = SequenceInput("a", np.array([BOX, [0, 0, 10, 10]]), np.array([BOX, BOX]), np.zeros(2, bool))
     b = SequenceInput("b", np.array([BOX] * 2), np.array([BOX] * 2), np.ones(2, bool))
@@ -183,6 +204,9 @@ def test_lasot_drops_sequences_that_never_succeed() -> None:
 def test_pytracking_keeps_float32_rates() -> None:
     r = run("pytracking", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3)
     assert r.per_sequence_precision["seq"] == float(np.float32(2) / np.float32(3))
+    # ... and its mean curve as float32 percent: 66.66666 %, not 2/3
+    assert r.precision_curve[20] == float(np.float32(np.float32(2) / np.float32(3)) * np.float32(100)) / 100
+    assert r.precision_curve[20] != 2 / 3
     assert run("pysot", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3).per_sequence_precision["seq"] == 2 / 3
 
 

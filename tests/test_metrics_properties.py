@@ -197,14 +197,29 @@ grids = st.integers(2, 12).flatmap(lambda n: st.one_of(
 ))
 
 
-@SETTINGS
-@given(grids, st.lists(st.floats(-2e3, 2e3), max_size=20), st.sampled_from(["left", "right"]))
-def test_grid_positions_are_numpys_searchsorted(grid: np.ndarray, extra: list, side: str) -> None:
+def _assert_grid_positions(grid: np.ndarray, extra: list | np.ndarray = ()) -> None:
     """The arithmetic placement on a threshold grid (`_searchsorted`) against numpy's binary search, on
     values at, one ulp either side of, and between the grid's points."""
     from harness.metrics.ope.evaluate import _searchsorted
 
-    grid = np.unique(grid)
     values = np.concatenate([grid, np.nextafter(grid, -np.inf), np.nextafter(grid, np.inf),
                              (grid[:-1] + grid[1:]) / 2, extra, [-np.inf, np.inf]])
-    np.testing.assert_array_equal(_searchsorted(grid, values, side), np.searchsorted(grid, values, side=side))
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(_searchsorted(grid, values, side), np.searchsorted(grid, values, side=side))
+
+
+@SETTINGS
+@given(grids, st.lists(st.floats(-2e3, 2e3), max_size=20))
+def test_grid_positions_are_numpys_searchsorted(grid: np.ndarray, extra: list) -> None:
+    _assert_grid_positions(np.unique(grid), extra)
+
+
+def test_grid_positions_on_the_profiles_grids() -> None:
+    """Every shipped grid, and even grids whose arithmetic estimate lands one past a point just below it."""
+    from harness.metrics.ope.profiles import PROFILES
+
+    for prof in PROFILES.values():
+        for grid in (prof.iou_thresholds, prof.center_thresholds, prof.norm_center_thresholds):
+            _assert_grid_positions(np.array(grid))
+    _assert_grid_positions(0.01 * np.arange(59))
+    _assert_grid_positions(-2.302132862361297 + 0.05 * np.arange(51))

@@ -66,6 +66,7 @@ def test_got10k_json_reports_ao_and_no_normalized_precision() -> None:
     assert got["ao"] == pytest.approx(1 / 3) and (got["sr50"], got["sr75"]) == (0.0, 0.0)  # frame 2 only
     assert got["norm_precision"] is None
     assert got["norm_precision_curve"] is None and got["norm_precision_thresholds"] is None
+    assert scored("got10k").norm_precision_thresholds is None
     assert got["success_auc"] == pytest.approx(13.5 / 21, abs=1e-15)
     assert set(got) == {*FIGURES, *CURVES, "per_sequence_auc", "per_sequence_precision",
                         "success_rate_at_0.5", "success_rate_at_0.75"}
@@ -116,6 +117,7 @@ def test_ope_curves_say_where_their_headline_figure_is_read() -> None:
     np.testing.assert_array_equal(precision.y, [0.5] * 5 + [1.0] * 46)
     for curve in curves.values():  # the same curve again from the sums over sequences
         np.testing.assert_allclose(curve.terms.curve(np.ones((1, 1)))[0], curve.y, rtol=0, atol=1e-15)
+        assert curve.terms.sequences == ("a",)
     assert [c.name for c in scored("got10k").curves()] == ["success_curve", "precision_curve"]
     assert result.per_sequence() == {"success_auc": result.per_sequence_auc, "precision": {"a": 1.0}}
 
