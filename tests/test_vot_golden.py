@@ -20,7 +20,11 @@ from tests.vot_reference import TRACKERS, real_trajectories, vot2018_truth
 
 VOT2018 = benchmark_record("vot2018").eao_interval
 
-TOL = 1e-6
+# Our figures agree with the golden ones to 1.4e-15 (float64 sums in another order) except the VOT
+# toolkit's EAO curve, where the golden values (`vot analysis`) and ours (its compute_eao_curve, replayed
+# bit for bit in test_vot_properties.py) differ by float32 roundings: 9e-8 at most, 4.3e-10 on the EAO.
+TOL = 1e-12
+EAO_CURVE_TOL = 2e-7
 PROFILES = ["vot_toolkit", "pysot", "got10k"]
 
 
@@ -34,15 +38,15 @@ def _result(tracker: str, profile: str) -> VOTResult:
     return evaluate_vot(list(real_trajectories(tracker)), list(vot2018_truth()), profile, VOT2018)
 
 
-def _close(ours: float, theirs: float, what: str) -> None:
-    assert ours == pytest.approx(theirs, abs=TOL, nan_ok=True), what
+def _close(ours: float, theirs: float, what: str, tol: float = TOL) -> None:
+    assert ours == pytest.approx(theirs, abs=tol, nan_ok=True), what
 
 
 @pytest.mark.parametrize("tracker", TRACKERS)
 def test_vot_toolkit(tracker: str) -> None:
     gold = _golden()["trackers"][tracker]["vot_toolkit"]
     r = _result(tracker, "vot_toolkit")
-    _close(r.eao, gold["eao"], "EAO")
+    _close(r.eao, gold["eao"], "EAO", EAO_CURVE_TOL)
     _close(r.accuracy, gold["accuracy"], "accuracy")
     _close(r.values["ar_robustness"], gold["ar_point"]["robustness_exp"], "AR-plot robustness")
     _close(r.values["weighted_failures"], gold["robustness_reported_weighted_failures"], "reported robustness")
@@ -51,7 +55,7 @@ def test_vot_toolkit(tracker: str) -> None:
     assert r.extras["n_eao_fragments"] == gold["n_eao_fragments"]
     assert r.extras["n_success_fragments"] == gold["n_success_fragments"]
     assert len(r.eao_curve) == gold["eao_curve_len"]
-    np.testing.assert_allclose(r.eao_curve, gold["eao_curve"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(r.eao_curve, gold["eao_curve"], rtol=0, atol=EAO_CURVE_TOL)
     for name, values in gold["per_sequence"].items():
         for key, value in values.items():
             _close(r.per_sequence_figures[name][key], value, f"{name} {key}")
