@@ -9,30 +9,35 @@ import pytest
 from benchmarks.otb import load_otb
 from harness.runner.dispatch import run_shards
 from harness.store import is_complete, list_errors, ShardKey
-from tests.conftest import realdata_path
+from tests.conftest import first_frames, realdata_path
 from tests.faulty_trackers import FaultyPlugin
 from trackers.registry import get_plugin
 
 pytestmark = pytest.mark.slow
 
 
+# The first 20 frames of each sequence: a failure at frame 9 or 12 and the shards beside it need no more.
+FRAMES = 20
+
+
 @pytest.fixture
 def otb_copy(tmp_path):
-    """A writable copy of the three real OTB sequences, to damage."""
+    """A writable copy of two real OTB sequences, to damage."""
     src = realdata_path("otb", "sequences")
     dst = tmp_path / "otb"
-    shutil.copytree(src, dst)
+    for name in ("Crossing", "Football1"):
+        shutil.copytree(src / name, dst / name)
     return dst
 
 
 def test_missing_frame_fails_only_its_shard(otb_copy, tmp_path, ray_address):
-    (otb_copy / "Crossing" / "img" / "0057.jpg").unlink()
-    sequences = load_otb(otb_copy, names=["Crossing", "Football1"])
+    (otb_copy / "Crossing" / "img" / "0012.jpg").unlink()
+    sequences = [first_frames(s, FRAMES) for s in load_otb(otb_copy, names=["Crossing", "Football1"])]
     plugin = get_plugin("opencv-mil")
     summary = run_shards([plugin], "otb", sequences, tmp_path / "res", address=ray_address)
     assert [o.key.sequence for o in summary.completed] == ["Football1"]
     (failed,) = summary.failed
-    assert "sequence 'Crossing' frame 57" in failed.error and "0057.jpg" in failed.error
+    assert "sequence 'Crossing' frame 12" in failed.error and "0012.jpg" in failed.error
     (record,) = list_errors(tmp_path / "res")
     assert "Crossing" in record["shard"] and "FrameReadError" in record["traceback"]
     assert is_complete(tmp_path / "res", ShardKey("opencv-mil", "otb", "Football1"))
@@ -46,7 +51,7 @@ def test_missing_frame_fails_only_its_shard(otb_copy, tmp_path, ray_address):
     ],
 )
 def test_tracker_that_raises_or_returns_nan(mode, expected, tmp_path, ray_address):
-    sequences = load_otb(realdata_path("otb", "sequences"), names=["Couple", "Football1"])
+    sequences = [first_frames(s, FRAMES) for s in load_otb(realdata_path("otb", "sequences"), names=["Couple", "Football1"])]
     plugins = [FaultyPlugin(name=f"faulty-{mode}", config={"mode": mode, "at_frame": 9}), get_plugin("opencv-mil")]
     summary = run_shards(plugins, "otb", sequences, tmp_path, address=ray_address)
     assert len(summary.failed) == 2 and len(summary.completed) == 2
