@@ -66,7 +66,7 @@ def test_hung_tracker_times_out_and_the_shards_behind_it_run(tmp_path, ray_addre
 
 
 def test_worker_deaths_are_retried_and_tracker_errors_are_not(tmp_path, ray_address):
-    sequences = _otb("Couple", "Football1")
+    sequences = _otb("Couple", "Football1", frames=20)  # deaths and errors at frame 5
     plugins = [
         FaultyPlugin("dies-once", {"mode": "exit_once", "at_frame": 5, "marker": str(tmp_path / "died")}),
         FaultyPlugin("dies", {"mode": "exit", "at_frame": 5}),
@@ -126,7 +126,9 @@ def test_full_disk_stops_the_run_and_keeps_complete_shards(tiny_tmpfs, ray_addre
 
 def test_full_disk_is_one_clear_message_from_the_command_line(tiny_tmpfs, ray_address, capsys):  # noqa: F811
     (tiny_tmpfs / "filler").write_bytes(bytes(56 * 1024))  # about one shard's room left
-    argv = ["run", "--trackers", "opencv-mil", "--bench", "otb", "--root", str(realdata_path("otb", "sequences")),
+    # NanoTrack: the quickest real tracker here (MIL took 10 s of the sequences before the disk filled)
+    argv = ["run", "--trackers", "opencv-nano", "--bench", "otb", "--root", str(realdata_path("otb", "sequences")),
+            "--tracker-opt", f"opencv-nano.weights_dir={realdata_path('models', 'nanotrack-v2')}",
             "--sequences", "Football1,Crossing,Couple", "--address", ray_address, "--results", str(tiny_tmpfs),
             "--reports", str(tiny_tmpfs / "reports")]
     assert main(argv) == 1
