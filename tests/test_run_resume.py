@@ -40,9 +40,12 @@ def test_killed_driver_then_resume(tmp_path, ray_address):
     cache, results = tmp_path / "cache", tmp_path / "results"
     weights = realdata_path("models", "nanotrack-v2")
     env = {**os.environ, "HARNESS_CACHE": str(cache), "HARNESS_NANOTRACK_DIR": str(weights)}
-    sequences = load_synthetic(cache=cache)
+    # The six shortest of the twelve (128-190 frames): enough for the kill to land after three shards
+    # and before the last, at 40 % of the frames.
+    sequences = sorted(load_synthetic(cache=cache), key=len)[:6]
     cmd = [
         sys.executable, "-m", "harness.cli", "run", "--trackers", "opencv-nano", "--bench", "synthetic-full",
+        "--sequences", ",".join(s.name for s in sequences),
         "--address", ray_address, "--results", str(results), "--reports", str(tmp_path / "reports"),
         "--workers", "2", "--json",
     ]
