@@ -10,7 +10,7 @@ import pytest
 from got10k.utils import metrics as got10k_metrics
 
 from benchmarks.registry import benchmark_record
-from harness.errors import EvaluationError
+from harness.errors import EvaluationError, ShortResultError
 from harness.metrics import boxes
 from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES, get_profile
@@ -101,6 +101,17 @@ def test_trackingnet_rounds_boxes() -> None:
 def test_toolkits_that_fail_on_a_short_result_raise(profile: str) -> None:
     with pytest.raises(EvaluationError, match=r"res/seq\.txt.*seq.* 2 predicted boxes for 3"):
         run(profile, [BOX] * 2, [BOX] * 3)
+
+
+def test_a_short_result_is_told_apart_from_a_long_one() -> None:
+    """harness eval offers --pad-missing for a short result (ShortResultError), not for a long one."""
+    with pytest.raises(ShortResultError, match="profile pysot follows its toolkit, which cannot score a shorter result"):
+        run("pysot", [BOX] * 2, [BOX] * 3)
+    with pytest.raises(EvaluationError, match="which cannot score a different result") as long:
+        run("pysot", [BOX] * 4, [BOX] * 3)
+    assert not isinstance(long.value, ShortResultError)
+    with pytest.raises(ShortResultError, match="seq has 2 predicted boxes for 3 ground-truth frames; profile lasot_matlab"):
+        run("lasot_matlab", [BOX] * 2, [BOX] * 3)
 
 
 def test_length_rules() -> None:
