@@ -16,6 +16,7 @@ docs/testing.md names it (with the reason there).
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime
 import fcntl
 import fnmatch
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -36,6 +38,8 @@ DOCS = PROJECT / "docs" / "testing.md"
 # What a group's tests import, besides the folders the group names in also_copy.
 SNAPSHOT = ("harness", "trackers", "benchmarks", "tests")
 LOCK = Path("/tmp/mutmut.lock")
+# Batches waiting for the lock queue here, so that they take it in turn (flock alone wakes any waiter).
+QUEUE = Path("/tmp/mutmut.queue")
 # Source lines per batch: each batch costs mutmut a listing of the tests and a clean run of those the
 # batch's functions reach, so batches are not single small files.
 BATCH_LINES = 500
@@ -176,8 +180,7 @@ def run(name: str, again: bool) -> None:
           f"(log: {log.relative_to(PROJECT)})", flush=True)
     seconds = 0.0
     for number, names in enumerate(todo, 1):
-        with LOCK.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with machine_lock():
             started = time.monotonic()
             with log.open("a") as out:
                 done = subprocess.run([str(mutmut), "run", "--max-children", workers, *names], cwd=work, env=env,
@@ -189,6 +192,39 @@ def run(name: str, again: bool) -> None:
             fail(f"group {name}: mutmut exited with {done.returncode} (whole output in {log.relative_to(PROJECT)})")
         print(f"{name}: batch {number}/{len(todo)} done ({seconds / 60:.0f} min so far)", flush=True)
     record(name, work, group, seconds, again)
+
+
+@contextlib.contextmanager
+def machine_lock() -> Iterator[None]:
+    """The machine-wide mutation lock, taken in the order the batches asked for it."""
+    QUEUE.mkdir(exist_ok=True)
+    ticket = QUEUE / f"{time.time_ns():020d}-{os.getpid()}"
+    ticket.touch()
+    try:
+        while True:
+            waiting = sorted(QUEUE.iterdir())
+            for stale in [w for w in waiting if not _alive(int(w.name.rpartition("-")[2]))]:
+                stale.unlink(missing_ok=True)
+                waiting.remove(stale)
+            if waiting[0] == ticket:
+                break
+            time.sleep(2)
+        with LOCK.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # also waits for runs that take the lock without queueing
+            ticket.unlink()
+            yield
+    finally:
+        ticket.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def verdicts(work: Path) -> dict[str, tuple[str, str]]:
