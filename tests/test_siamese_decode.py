@@ -166,9 +166,11 @@ def test_the_window_blend_is_a_weighted_mean_of_score_and_window():
 
 
 def test_a_size_change_is_capped_at_62_5_times_either_way():
-    logits, loc = maps({(RATIO_1, 8, 8): 0.9}, {(RATIO_1, 8, 8): (0.0, 0.0, 10.0, -10.0), (RATIO_3, 8, 8): (0.0, 0.0, 4.0, -4.0)})
+    logits, loc = maps({(RATIO_1, 8, 8): 0.9}, {(RATIO_1, 8, 8): (0.0, 0.0, 10.0, -10.0), (RATIO_1, 8, 9): (0.0, 0.0, -10.0, 10.0),
+                                                (RATIO_3, 8, 8): (0.0, 0.0, 4.0, -4.0)})
     boxes = decode_boxes(loc, GRID)
     assert boxes[index(RATIO_1, 8, 8)].tolist() == pytest.approx([0, 0, 64 * 62.5, 64 / 62.5])
+    assert boxes[index(RATIO_1, 8, 9)].tolist() == pytest.approx([8, 0, 64 / 62.5, 64 * 62.5])
     assert boxes[index(RATIO_3, 8, 8)].tolist() == pytest.approx([0, 0, 32 * math.exp(4), 96 * math.exp(-4)])  # under the cap
 
 
@@ -253,3 +255,10 @@ def test_a_state_is_reported_in_float64_whatever_it_holds():
     state = TargetState(center=np.array([12.0, 23.5], np.float32), size=np.array([5.0, 8.0], np.float32))
     box = state_box(state)
     assert box.dtype == np.float64 and box.tolist() == [9.5, 19.5, 5.0, 8.0]
+
+
+def test_the_size_update_is_computed_in_float64_whatever_comes_in():
+    previous, proposal = np.array([33.3, 17.1], np.float32), np.array([40.7, 12.9], np.float32)
+    updated = update_size(previous, proposal, 0.3)
+    assert updated.dtype == np.float64
+    assert updated.tolist() == (previous.astype(np.float64) * 0.7 + proposal.astype(np.float64) * 0.3).tolist()
