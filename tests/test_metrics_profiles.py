@@ -112,6 +112,9 @@ def test_a_short_result_is_told_apart_from_a_long_one() -> None:
     assert not isinstance(long.value, ShortResultError)
     with pytest.raises(ShortResultError, match="seq has 2 predicted boxes for 3 ground-truth frames; profile lasot_matlab"):
         run("lasot_matlab", [BOX] * 2, [BOX] * 3)
+    unnamed = SequenceInput("seq", np.array([BOX] * 2), np.array([BOX] * 3), np.zeros(3, bool))  # no source
+    with pytest.raises(ShortResultError, match="^unknown source: sequence seq has 2"):
+        evaluate([unnamed], "pysot")
 
 
 def test_length_rules() -> None:
