@@ -76,14 +76,11 @@ def proposal_pool(
     return np.concatenate([boxes[keep], jitter(to_centre(gt), JITTER, rng, JITTER_SHIFT, JITTER_LOG_SCALE)])
 
 
-def label_and_sample(
-    boxes: np.ndarray, gt: np.ndarray, rng: np.random.Generator, pos_max: int, total: int, positives_only: bool
-) -> ProposalSamples:
+def label_and_sample(boxes: np.ndarray, gt: np.ndarray, rng: np.random.Generator, pos_max: int, total: int) -> ProposalSamples:
     """Boxes labelled by IoU with `gt` against PROPOSAL_IOU (targets.label: strict on both sides),
-    then at most `pos_max` positives and ``total - pos_max`` negatives kept at random."""
+    then at most `pos_max` positives and ``total - pos_max`` negatives kept at random (none when
+    `total` is `pos_max`: positives only)."""
     labels = label(iou(boxes, gt), PROPOSAL_IOU, PROPOSAL_IOU)
-    if positives_only:
-        labels[labels == 0] = -1
     kept = sample(labels, rng, pos_max, total)
     chosen = np.flatnonzero(kept >= 0)
     return ProposalSamples(boxes[chosen], kept[chosen].astype(np.int64))
@@ -143,7 +140,7 @@ def training_losses(
     logits, deltas = search.cls.detach().float().cpu().numpy(), search.loc.detach().float().cpu().numpy()
     pools = [proposal_pool(logits[b], deltas[b], grid, gt[b], rng) for b in range(batch)]
 
-    regress = [label_and_sample(pool, gt[b], rng, REGRESSION_MAX, REGRESSION_MAX, True) for b, pool in enumerate(pools)]
+    regress = [label_and_sample(pool, gt[b], rng, REGRESSION_MAX, REGRESSION_MAX) for b, pool in enumerate(pools)]
     rois, index = _pooled(model, search, [s.boxes for s in regress])
     predicted = model.regress(rois, template.roi[index])
     wanted = np.concatenate([encode(s.boxes, gt[b]) for b, s in enumerate(regress)])
@@ -154,7 +151,7 @@ def training_losses(
         offsets = model.regress(pool_rois, template.roi[pool_index]).float().cpu().numpy()
     split = np.cumsum([len(p) for p in pools])[:-1]
     refined = [refine(pool, o) for pool, o in zip(pools, np.split(offsets, split))]
-    identify = [label_and_sample(r, gt[b], rng, IDENTIFIER_POS_MAX, IDENTIFIER_MAX, False) for b, r in enumerate(refined)]
+    identify = [label_and_sample(r, gt[b], rng, IDENTIFIER_POS_MAX, IDENTIFIER_MAX) for b, r in enumerate(refined)]
     rois, index = _pooled(model, search, [s.boxes for s in identify])
     labels = rois.new_tensor(np.concatenate([s.labels for s in identify]), dtype=torch.long)
     ide = identification_loss(model.identify(rois, template.roi[index]), labels)
