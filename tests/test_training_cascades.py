@@ -64,8 +64,8 @@ def test_negative_pairs_are_refused_by_losses_without_them(tracker):
 
 
 @pytest.mark.parametrize(("tracker", "pairs", "steps", "factor", "falling"), [
-    ("crpn", 8, 24, 0.5, {"stage1": 0.2}),
-    ("sctrpn", 8, 24, 0.5, {"stage1": 0.2}),
+    ("crpn", 4, 24, 0.5, {"stage1": 0.2}),
+    ("sctrpn", 4, 24, 0.5, {"stage1": 0.2}),
     ("cract", 4, 24, 0.7, {"cls": 1.0, "loc": 1.0, "reg": 1.0}),
 ])
 def test_fits_a_fixed_batch_through_its_own_loss(tracker, pairs, steps, factor, falling):
