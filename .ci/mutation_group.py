@@ -43,9 +43,9 @@ QUEUE = Path("/tmp/mutmut.queue")
 # Source lines per batch: each batch costs mutmut a listing of the tests and a clean run of those the
 # batch's functions reach, so batches are not single small files.
 BATCH_LINES = 500
-# The pytest plugin (.ci/mutation_order.py) that runs a mutant's fastest tests first; pyproject's
-# pytest_add_cli_args load it.
-ORDER_PLUGIN = "mutation_order"
+# The pytest plugin (.ci/mutation_plugin.py) that credits each test with what shared fixtures and caches
+# computed for it, and runs a mutant's fastest tests first; pyproject's pytest_add_cli_args load it.
+PLUGIN = "mutation_plugin"
 # Decorators mutmut handles itself.
 KEPT_DECORATORS = {"staticmethod", "classmethod"}
 # Verdicts that count as a detected mutant: a failing test, or a run the mutant made time out.
@@ -80,7 +80,7 @@ def snapshot(work: Path, group: dict) -> None:
         shutil.copytree(PROJECT / folder, work / folder, ignore=ignore)
     for path in mutated_files(work, group):
         path.write_text(undecorate(path.read_text()))
-    shutil.copy(PROJECT / ".ci" / f"{ORDER_PLUGIN}.py", work)
+    shutil.copy(PROJECT / ".ci" / f"{PLUGIN}.py", work)
     (work / "pyproject.toml").write_text(group_pyproject(group))
 
 
@@ -140,7 +140,7 @@ def group_pyproject(group: dict) -> str:
     """pyproject.toml with the group's keys added to [tool.mutmut]."""
     text = (PROJECT / "pyproject.toml").read_text()
     common = tomllib.loads(text)["tool"]["mutmut"]
-    keys = {"only_mutate": group["mutate"], "also_copy": [*group.get("also_copy", []), f"{ORDER_PLUGIN}.py"],
+    keys = {"only_mutate": group["mutate"], "also_copy": [*group.get("also_copy", []), f"{PLUGIN}.py"],
             "pytest_add_cli_args_test_selection": group["tests"]}
     clash = sorted(set(keys) & set(common))
     if clash:
