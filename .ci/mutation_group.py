@@ -162,6 +162,12 @@ def run(name: str, again: bool) -> None:
             print(f"{name}: the last run left no survivors; nothing to run again")
             return
         todo = [survivors]
+        before = tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"]
+        now = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"]
+        if any(before.get(key) != now.get(key) for key in ("pytest_add_cli_args", "timeout_multiplier",
+                                                            "timeout_constant")):
+            print(f"{name}: pyproject's [tool.mutmut] changed how tests run since the last run, so mutmut "
+                  "drops its results and tests every mutant again (a full run)", flush=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
