@@ -161,19 +161,19 @@ def run(name: str, again: bool) -> None:
         if not survivors:
             print(f"{name}: the last run left no survivors; nothing to run again")
             return
-        todo = [survivors]
         before = tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"]
         now = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"]
         if any(before.get(key) != now.get(key) for key in ("pytest_add_cli_args", "timeout_multiplier",
                                                             "timeout_constant")):
-            print(f"{name}: pyproject's [tool.mutmut] changed how tests run since the last run, so mutmut "
-                  "drops its results and tests every mutant again (a full run)", flush=True)
-    else:
+            # mutmut would drop every verdict and retest only the survivors named
+            print(f"{name}: pyproject's [tool.mutmut] changed how tests run since the last run; running the "
+                  "whole group afresh", flush=True)
+            again = False
+    if not again:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     snapshot(work, group)
-    if not again:
-        todo = batches(work, group)
+    todo = [survivors] if again else batches(work, group)
     realdata = os.environ.get("HARNESS_REALDATA") or str(PROJECT.parent / "shared" / "realdata")
     # CI=true: a test whose real data is missing fails instead of skipping, so no mutant survives by a skip.
     env = {**os.environ, "HARNESS_REALDATA": str(Path(realdata).resolve()), "CI": "true"}
