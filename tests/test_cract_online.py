@@ -23,7 +23,7 @@ from trackers.cract.online import (  # noqa: E402
     pca_projection,
 )
 from trackers.cract.roi_align import crop_to_cells, pyramid_roi_align  # noqa: E402
-from trackers.cract.sampling import SamplingError, hard_negatives, negatives, positives  # noqa: E402
+from trackers.cract.sampling import SamplingError, _draw, hard_negatives, negatives, positives  # noqa: E402
 from trackers.siamese.nms import pairwise_iou  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -75,6 +75,26 @@ def test_hard_negatives_keep_the_highest_scores_and_fill_up_at_random():
     chosen = hard_negatives(scores, 4, 0.5, np.random.default_rng(0))
     assert list(chosen[:2]) == [1, 3] and len(set(chosen)) == 4 and not {1, 3} & set(chosen[2:])
     assert list(hard_negatives(scores, 10, 0.5, np.random.default_rng(0))) == list(range(8))
+    assert list(hard_negatives(scores, 8, 0.5, np.random.default_rng(0))) == list(range(8))  # all of them, as they come
+    assert list(hard_negatives(scores, 3, 1.0, np.random.default_rng(0))) == [1, 3, 5]  # all hard
+
+
+def test_sampling_draws_rounds_until_it_has_enough_and_no_more():
+    """Each round draws twice what is missing (at least 16) and keeps what passes; it stops as soon
+    as it has `count`, so the Generator is left where the next draw expects it."""
+    rounds = []
+
+    def draw(n: int) -> np.ndarray:
+        rounds.append(n)
+        return np.arange(n, dtype=np.float64)[:, None].repeat(4, axis=1)
+
+    assert len(_draw(draw, lambda b: b[:, 0] < 20, 20, "boxes")) == 20 and rounds == [40]  # exactly enough
+    rounds.clear()
+    assert len(_draw(draw, lambda b: b[:, 0] % 2 == 0, 30, "boxes")) == 30 and rounds == [60]
+    rounds.clear()
+    assert len(_draw(draw, lambda b: b[:, 0] < 5, 12, "boxes")) == 12 and rounds == [24, 16, 16]  # 5 + 5 + 5
+    with pytest.raises(SamplingError, match="drew only 0 of 3 boxes in 100 rounds"):
+        _draw(draw, lambda b: b[:, 0] < 0, 3, "boxes")
 
 
 def test_the_jacobian_products_match_autograd():
@@ -97,6 +117,12 @@ def test_the_jacobian_products_match_autograd():
     assert torch.allclose(net.jvp(direction), jvp) and torch.allclose(net.vjp(residual), vjp)
 
 
+def test_conjugate_gradient_stops_at_a_residual_of_1e_12():
+    identity = lambda v: v  # noqa: E731
+    assert conjugate_gradient(identity, torch.tensor([1e-6], dtype=torch.float64), 3).tolist() == [0.0]  # |r|^2 = 1e-12
+    assert conjugate_gradient(identity, torch.tensor([2e-6], dtype=torch.float64), 3).tolist() == [2e-6]
+
+
 def test_conjugate_gradient_solves_a_positive_definite_system():
     generator = torch.Generator().manual_seed(0)
     basis = torch.randn(6, 6, generator=generator, dtype=torch.float64)
@@ -107,7 +133,9 @@ def test_conjugate_gradient_solves_a_positive_definite_system():
 
 def test_pca_projection_finds_the_directions_of_largest_variance():
     generator = torch.Generator().manual_seed(0)
+    # Far from the origin: only the variance about the mean counts, not the mean's direction.
     cells = torch.randn(2000, 3, generator=generator, dtype=torch.float64) * torch.tensor([0.1, 3.0, 1.0], dtype=torch.float64)
+    cells += torch.tensor([50.0, 0.0, 0.0], dtype=torch.float64)
     rois_like = cells.reshape(500, 2, 2, 3).permute(0, 3, 1, 2)
     projection = pca_projection(rois_like, 2).abs()
     assert projection.shape == (2, 3)
