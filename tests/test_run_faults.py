@@ -49,18 +49,19 @@ def _bounded(run, seconds: float):
 
 
 def test_hung_tracker_times_out_and_the_shards_behind_it_run(tmp_path, ray_address, monkeypatch):
-    # The default limit, derived from the sequence length, made short: 3 s + 0.03 s per frame.
+    # The default limit, derived from the sequence length, made short: 3 s + 0.03 s per frame, 4.8 s for
+    # Couple's first 60 frames and 3.6 s for Football1's first 20.
     monkeypatch.setattr(dispatch, "TIMEOUT_BASE_S", 3.0)
     monkeypatch.setattr(dispatch, "TIMEOUT_PER_FRAME_S", 0.03)
-    sequences = _otb("Couple", "Football1")
+    sequences = _otb("Couple", frames=60) + _otb("Football1", frames=20)
     hang, hold = FaultyPlugin("hangs", {"mode": "hang", "at_frame": 7}), FaultyPlugin("holds", {})
     # One worker: the other tracker's shards are queued behind the stuck ones on the same actor.
     summary = _bounded(lambda: run_shards([hang, hold], "otb", sequences, tmp_path, address=ray_address, workers=1),
                        300)
     assert sorted(str(o.key) for o in summary.completed) == ["holds/otb/Couple#1", "holds/otb/Football1#1"]
     errors = {o.key.sequence: o.error for o in summary.failed}
-    assert errors["Couple"].startswith("timed out after 7 s at frame 7 of sequence 'Couple'")
-    assert errors["Football1"].startswith("timed out after 5 s at frame 7 of sequence 'Football1'")
+    assert errors["Couple"].startswith("timed out after 5 s at frame 7 of sequence 'Couple'")
+    assert errors["Football1"].startswith("timed out after 4 s at frame 7 of sequence 'Football1'")
     assert {r["shard"] for r in list_errors(tmp_path)} == {"hangs/otb/Couple#1", "hangs/otb/Football1#1"}
     assert not summary.retried  # a time-out is not retried: it would hang again
 
