@@ -258,7 +258,7 @@ def test_a_state_is_reported_in_float64_whatever_it_holds():
 
 
 def test_the_size_update_is_computed_in_float64_whatever_comes_in():
-    previous, proposal = np.array([33.3, 17.1], np.float32), np.array([40.7, 12.9], np.float32)
+    previous, proposal = np.array([131.0, 61.3], np.float32), np.array([17.8, 13.1], np.float32)  # float32 products round
     updated = update_size(previous, proposal, 0.3)
     assert updated.dtype == np.float64
     assert updated.tolist() == (previous.astype(np.float64) * 0.7 + proposal.astype(np.float64) * 0.3).tolist()
