@@ -185,3 +185,56 @@ def test_a_checkpoint_of_the_right_name_but_the_other_fusion_is_refused(tmp_path
     for name in CASCADE_VARIANTS:
         with pytest.raises(TrackerError, match=f"holds a 'sctrpn' network \\(ftb fusion\\); {name} needs a {name} checkpoint"):
             get_plugin(name, {"weights": str(path)}).create()
+
+
+def thin_model(name: str, width: float = 0.125):
+    from trackers.siamese.cascade.model import build_cascade_model
+
+    variant = dataclasses.replace(CASCADE_VARIANTS[name], model=CascadeModelConfig(CASCADE_VARIANTS[name].model.fusion, 1, "up", width))
+    return build_cascade_model(variant), variant
+
+
+def test_a_checkpoint_that_is_not_what_it_says_is_refused_naming_the_file(tmp_path: Path):
+    pytest.importorskip("torch")
+    import torch
+
+    from trackers.siamese.checkpoint import save_checkpoint
+
+    model, variant = thin_model("crpn")
+    wider = dataclasses.replace(variant, model=dataclasses.replace(variant.model, width_mult=0.25))
+    misfit = tmp_path / "misfit.pth"
+    save_checkpoint(model, misfit, wider)  # the config says 1/4 width, the tensors are 1/8
+    with pytest.raises(TrackerError, match=f"^{misfit} does not fit this network; 38 shape mismatches"):
+        get_plugin("crpn", {"weights": str(misfit)}).create()
+    edited = tmp_path / "edited.pth"
+    save_checkpoint(model, edited, variant)
+    raw = torch.load(edited, weights_only=True)
+    raw["sha256"] = "0" * 64
+    torch.save(raw, edited)
+    with pytest.raises(TrackerError, match=f"^{edited}: .*checksum mismatch"):
+        get_plugin("crpn", {"weights": str(edited)}).create()
+
+
+def test_weights_trained_on_synthetic_data_say_so_and_fast_inference_runs_the_rewritten_network(tmp_path: Path):
+    pytest.importorskip("torch")
+    import numpy as np
+    import torch
+
+    from trackers.siamese.checkpoint import save_checkpoint
+    from trackers.siamese.tracker import to_tensor
+
+    model, variant = thin_model("sctrpn")
+    path = tmp_path / "synthetic.pth"
+    save_checkpoint(model, path, variant, training={"synthetic_data_only": True})
+    exact = get_plugin("sctrpn", {"weights": str(path)}).create()
+    fast = get_plugin("sctrpn", {"weights": str(path), "inference": "fast"}).create()
+    assert exact.info.synthetic_weights is True and fast.info.version.endswith("/fast")
+    image = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    maps = []
+    for tracker in (exact, fast):
+        tracker.initialize(image, np.array([150.0, 100.0, 60.0, 50.0]))
+        with torch.inference_mode():
+            maps.append(tracker.forward(to_tensor([tracker.search_crop(image).crop], torch.device("cpu")), tracker.template)[0][0])
+    # Batch norm folded into the convolutions: the same maps to float32 rounding, not the same bits.
+    assert torch.allclose(maps[0], maps[1], rtol=1e-3, atol=1e-3 * float(maps[0].abs().max()))
+    assert not torch.equal(maps[0], maps[1])

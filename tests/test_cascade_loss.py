@@ -17,6 +17,7 @@ from trackers.siamese.cascade.config import CASCADE_VARIANTS, CascadeModelConfig
 from trackers.siamese.cascade.loss import crpn_loss, sctrpn_loss  # noqa: E402
 from trackers.siamese.cascade.model import build_cascade_model  # noqa: E402
 from trackers.siamese.cascade.shrinkage import shrinkage_loss  # noqa: E402
+from trackers.siamese.cascade.stages import stage_step  # noqa: E402
 from trackers.siamese.config import AnchorConfig  # noqa: E402
 
 TARGET = np.array([[-75.0, -75.0, 75.0, 75.0]])  # a 150x150 target on the crop centre: no anchor overlaps it by 0.3
@@ -167,11 +168,43 @@ def test_a_batch_counts_and_labels_each_pair_on_its_own():
     assert both.labels[1][0, MOVED] == 1 and both.labels[1][1, MOVED] == -1
 
 
-def test_float32_anchors_and_targets_give_the_float64_loss():
-    float32 = crpn_loss(two_stages(stage2_dx=0.5), GRID.astype(np.float32), TARGET.astype(np.float32), np.random.default_rng(0))
-    float64 = crpn_loss(two_stages(stage2_dx=0.5), GRID, TARGET, np.random.default_rng(0))
-    assert float32.total.item() == float64.total.item()
-    assert all((a == b).all() for a, b in zip(float32.labels, float64.labels))
+def test_float32_anchors_and_targets_are_read_as_their_float64_values():
+    """Inputs in float32 are taken at their float64 values before any arithmetic: the same loss, bit
+    for bit, as from float64 copies of them (values chosen so that float32 arithmetic would round)."""
+    anchors = (GRID + 0.1).astype(np.float32)
+    boxes = (TARGET + [[0.3, -0.7, 0.1, 0.9]]).astype(np.float32)
+    narrow = crpn_loss(two_stages(moved_height=97.5, stage2_dx=0.5), anchors, boxes, np.random.default_rng(0))
+    wide = crpn_loss(two_stages(moved_height=97.5, stage2_dx=0.5), anchors.astype(np.float64), boxes.astype(np.float64),
+                     np.random.default_rng(0))
+    assert [part.total.item() for part in narrow.stages] == [part.total.item() for part in wide.stages]
+    assert all((a == b).all() for a, b in zip(narrow.labels, wide.labels))
+
+
+def test_regression_targets_are_stored_in_float32_as_pysots_anchor_target_stores_them():
+    # Stage 1 makes the anchor 150 x 97.5 on the 150 x 150 target: its one stage-2 target is
+    # dh = log(150 / 97.5), weighted 1 / (1 + 1e-6), both as float32; smooth L1 (beta 1) of it.
+    stages = two_stages(moved_height=97.5)
+    loss = crpn_loss(stages, GRID, TARGET, np.random.default_rng(0))
+    refined = stage_step(stages[0][0][0].detach().numpy(), stages[0][1][0].detach().numpy(), GRID, np.ones(len(GRID), bool),
+                         0.95).refined[MOVED]
+    dh, weight = np.float32(math.log(150 / refined[3])), np.float32(1 / (1 + 1e-6))
+    assert loss.labels[1][0, MOVED] == 1 and dh > 0.4
+    assert loss.stages[1].loc.item() == pytest.approx(float(weight) * 0.5 * float(dh) ** 2, rel=1e-12, abs=0)
+
+
+def test_a_bfloat16_network_gets_a_bfloat16_loss():
+    low = [(c.detach().to(torch.bfloat16).requires_grad_(), l.detach().to(torch.bfloat16).requires_grad_())
+           for c, l in two_stages(moved_height=97.5, stage2_dx=0.5)]
+    loss = crpn_loss(low, GRID, TARGET, np.random.default_rng(0))
+    assert loss.total.dtype == loss.stages[1].loc.dtype == torch.bfloat16
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_outputs_on_cuda_give_the_cpu_loss():
+    stages = two_stages(moved_height=97.5, stage2_dx=0.5)
+    on_gpu = [(c.detach().cuda(), l.detach().cuda()) for c, l in stages]
+    gpu, cpu = (crpn_loss(s, GRID, TARGET, np.random.default_rng(0)) for s in (on_gpu, stages))
+    assert gpu.total.device.type == "cuda" and gpu.total.item() == pytest.approx(cpu.total.item(), rel=1e-12)
 
 
 def test_an_anchor_without_area_does_not_poison_the_loss():

@@ -255,3 +255,9 @@ def test_the_ftb_takes_one_unbatched_feature_as_a_batch_of_one():
     block = FTB(6, 4)
     deep, shallow = torch.randn(1, 6, 5, 5), torch.randn(1, 4, 7, 7)
     assert torch.allclose(block(deep[0], shallow[0]), block(deep, shallow)[0])
+
+
+def test_the_localisation_net_keeps_a_quarter_of_the_channels_and_at_least_one():
+    # conv 3x3 to max(1, C // 4) channels, linear to 5, 1x1 projection: C=4 -> (36 + 1) + (5 + 5) + (16 + 4)
+    assert sum(p.numel() for p in STNFusion(4, 4).parameters()) == 67
+    assert sum(p.numel() for p in STNFusion(12, 4).parameters()) == (12 * 3 * 9 + 3) + (3 * 5 + 5) + (12 * 4 + 4)

@@ -126,3 +126,35 @@ def test_equal_cues_keep_the_lowest_indices():
     cues = np.tile([0.5, 0.9, 0.5, 0.1], 10)
     kept = rerank(boxes, cues, np.ones(40, bool), top=12, iou_threshold=0.7)
     assert np.flatnonzero(kept).tolist() == sorted([*range(1, 40, 4), 0, 2])  # ten at 0.9, then the first two at 0.5
+
+
+def test_a_one_pixel_box_takes_its_pixels_value():
+    image = np.arange(12.0).reshape(3, 4)
+    assert colour_cue(image, np.array([[2.0, 1.0, 3.0, 2.0], [0.5, 1.5, 1.5, 2.5]])).tolist() == [6.0, 9.0]
+
+
+def test_every_contour_is_listed_and_edges_take_cannys_two_thresholds_on_the_grey_crop():
+    one = np.full((CROP, CROP, 3), 90, np.uint8)
+    cv2.rectangle(one, (40, 60), (90, 75), (250, 250, 250), thickness=-1)
+    assert len(contour_boxes(one)) == 2  # the ring of edges has an outer and an inner boundary: both listed
+    # A block whose left half steps 60 grey levels up (strong edges) and right half 20 (weak, below 100):
+    # hysteresis keeps the strong part only; a low threshold of 0 or a high one of 0 would keep it all.
+    stepped = np.full((CROP, CROP, 3), 90, np.uint8)
+    stepped[60:100, 40:80], stepped[60:100, 80:120] = 150, 110
+    boxes = contour_boxes(stepped)
+    assert boxes.dtype == np.float64 and (boxes[:, 2].max(), boxes[:, 0].min()) == (80.0, 39.0)
+    # Two colours of one grey level (59): no edge between them, though every channel steps.
+    colours = np.zeros((CROP, CROP, 3), np.uint8)
+    colours[:], colours[50:150, 50:150] = (0, 100, 0), (0, 0, 196)
+    assert contour_boxes(colours).shape == (0, 4)
+
+
+def test_float_inputs_of_any_precision_are_read_as_float64():
+    boxes = np.array([[0.1, -3.3, 10.7, 20.9]], np.float32)
+    np.testing.assert_array_equal(crop_corners(boxes, CROP), crop_corners(boxes.astype(np.float64), CROP))
+    assert shape_cue(np.array([1, 3], np.float32), 2.5).tolist() == [math.exp(-1.5), math.exp(-0.5)]
+
+
+def test_the_kept_proposals_are_a_boolean_mask():
+    kept = rerank(np.array([[0.0, 0, 10, 10], [50, 0, 10, 10]]), np.array([0.2, 0.9]), np.array([True, True]), 5, 0.7)
+    assert kept.dtype == bool and kept.tolist() == [True, True]

@@ -280,3 +280,28 @@ def test_the_target_count_is_taken_in_the_target_box_of_the_template_crop(networ
     made.initialize(template_image, np.array([centre[0] - 79.5, centre[1] - 79.5, 160.0, 160.0]))
     made.advance(search(crop), [keep_all(), keep_all(), stage(probabilities(0.01, {x: 0.3}, FILL))])
     assert made.last_choice.index == index(*x)
+
+
+def test_a_contour_on_the_edge_of_the_templates_target_box_counts(networks):
+    # A 63.5 x 63.5 target has a context square of exactly 127 px: the template crop is the image's
+    # pixels 255.. and 175.. unscaled, and the target box in it spans 31.25..94.75 both ways. A square
+    # filled over crop pixels 33..60 has its edges' rectangle from pixel 32: inside, just (a box one
+    # pixel further right or down would miss it). The search crop holds one square at its centre, inside
+    # X (the centre 64 x 64 anchor): X matches the target's count; were the target's square missed,
+    # the 88 x 40 fillers holding none would outrank it.
+    template_image = np.full((*IMAGE_HW, 3), 128, np.uint8)
+    cv2.rectangle(template_image, (255 + 33, 175 + 33), (255 + 60, 175 + 60), (255, 255, 255), -1)
+    crop = with_square(np.full((255, 255, 3), 128, np.uint8), (127, 127))
+    made = CascadeTracker(networks["sctrpn"], variant("sctrpn"), variant("sctrpn").track, RERANK_ONE,
+                          torch.device("cpu"), TrackerInfo(name="sctrpn", version="test", deterministic=True))
+    made.initialize(template_image, np.array([288.0, 208.0, 63.5, 63.5]))
+    made.advance(search(crop), [keep_all(), keep_all(), stage(probabilities(0.01, {(RATIO_1, 8, 8): 0.3}, FILL))])
+    assert made.last_choice.index == index(RATIO_1, 8, 8)
+
+
+def test_one_stage_reranks_and_a_new_target_forgets_the_last_frame(networks):
+    reranked = tracker(networks, "sctrpn", CascadeConfig(theta=0.95, rerank=True))
+    reranked.advance(search(), nms_maps()[2:])
+    assert reranked.last_choice.index == index(*NMS_X) and len(reranked.last_stages) == 1
+    reranked.initialize(np.full((*IMAGE_HW, 3), 128, np.uint8), START)
+    assert reranked.last_stages == [] and reranked.last_choice is None
