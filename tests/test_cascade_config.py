@@ -238,3 +238,17 @@ def test_weights_trained_on_synthetic_data_say_so_and_fast_inference_runs_the_re
     # Batch norm folded into the convolutions: the same maps to float32 rounding, not the same bits.
     assert torch.allclose(maps[0], maps[1], rtol=1e-3, atol=1e-3 * float(maps[0].abs().max()))
     assert not torch.equal(maps[0], maps[1])
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device")
+def test_a_tracker_built_for_cuda_says_so(checkpoints):
+    tracker = get_plugin("crpn", {"weights": str(checkpoints["crpn"])}).create("cuda")
+    assert tracker.info.device == "cuda" and tracker.device.type == "cuda"
