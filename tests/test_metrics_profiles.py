@@ -224,6 +224,19 @@ def test_pytracking_keeps_float32_rates() -> None:
     assert run("pysot", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3).per_sequence_precision["seq"] == 2 / 3
 
 
+def test_scoring_is_silent() -> None:
+    """NaN and inf are meaningful values here (failed frames, empty boxes): no numpy warning reaches the user."""
+    gt = [BOX, [np.nan] * 4, [0, 0, 0, 0], BOX]
+    pred = [BOX, [np.nan] * 4, [5, 5, 0, 3], [-10, 10, -5, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for profile in PROFILES:
+            if profile.startswith("pytracking"):  # refuses NaN and negative sizes
+                run(profile, [BOX, BOX, [5, 5, 0, 3], [300, 10, 1e-9, 4]], gt)
+            else:
+                run(profile, pred, gt)
+
+
 def test_inputs_are_not_modified() -> None:
     pred, gt = np.array([[0, 0, 1, 1], BOX, [5, 5, 0, 3]]), np.array([BOX] * 3)
     for profile in PROFILES:

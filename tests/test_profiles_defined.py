@@ -36,16 +36,16 @@ def test_a_misspelt_convention_is_an_error_naming_the_field_and_the_choices() ->
 
 def test_unknown_and_missing_fields_are_named() -> None:
     values = fields_of(PROFILES["got10k"])
-    with pytest.raises(ProfileError, match="unknown field\\(s\\) denominater"):
+    with pytest.raises(ProfileError, match="^profile got10k: unknown field\\(s\\) denominater"):
         define(Profile, **{**values, "denominater": "all"})
     del values["absent"]
-    with pytest.raises(ProfileError, match="missing field\\(s\\) absent"):
+    with pytest.raises(ProfileError, match="^profile got10k: missing field\\(s\\) absent"):
         define(Profile, **values)
 
 
 @pytest.mark.parametrize("grid", [(), (0.0, 0.5, 0.5, 1.0), (0.0, float("nan")), [0.0, 0.5, 1.0], (0, 1)])
 def test_threshold_grids_must_be_finite_increasing_tuples_of_floats(grid) -> None:
-    with pytest.raises(ProfileError, match="iou_thresholds must be a non-empty tuple of finite floats"):
+    with pytest.raises(ProfileError, match="^profile pysot: iou_thresholds must be a non-empty tuple of finite floats"):
         dataclasses.replace(PROFILES["pysot"], iou_thresholds=grid)
 
 
