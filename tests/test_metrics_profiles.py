@@ -224,6 +224,108 @@ def test_pytracking_keeps_float32_rates() -> None:
     assert run("pysot", [BOX, BOX, [200, 200, 5, 5]], [BOX] * 3).per_sequence_precision["seq"] == 2 / 3
 
 
+def test_an_empty_result_is_padded_by_the_profiles_rule() -> None:
+    gt = [BOX] * 3
+    # TrackingNet fills NaN rows, which fail every threshold; frame 1 is the GT (first_frame gt)
+    np.testing.assert_array_equal(run("trackingnet", np.zeros((0, 4)), gt).precision_curve, [1 / 3] * 21)
+    # pytracking pads zero boxes, whose centre (-0.5, -0.5) is 28.3 px from BOX's (19.5, 19.5)
+    pt = run("pytracking", [], gt)
+    assert (pt.precision_curve[28], pt.precision_curve[29]) == (pytest.approx(1 / 3), 1.0)
+    with pytest.raises(EvaluationError, match="has no frame to score under profile got10k"):
+        run("got10k", [], gt)  # got10k cuts both to the shorter: nothing left
+
+
+def test_absent_flags_read_as_numbers_are_flags() -> None:
+    flags = np.array([0.0, 0.0, 1.0, 1.0])  # as np.loadtxt reads an absence file
+    seq = SequenceInput("seq", np.array([BOX] * 4, float), np.array([BOX] * 4, float), flags)
+    assert evaluate([seq], "pytracking_exclude_invalid").success_curve[0] == 1.0  # 2 present frames, both hit
+    assert evaluate([seq], "pysot").success_curve[0] == 0.5
+
+
+def test_padded_rows_count_as_the_profiles_pad() -> None:
+    gt = [BOX] * 3
+    # pytracking's zero row is 28.3 px away: within 50 px; TrackingNet's NaN row is nowhere
+    assert run("pytracking", [BOX] * 2, gt).precision_curve[50] == 1.0
+    assert run("trackingnet", [BOX] * 2, gt).precision_curve[-1] == pytest.approx(2 / 3)
+
+
+# pysot scores a distance of -1 (passing every threshold) where the GT centre x + (w - 1) / 2 (or y) is
+# <= 0, and a normalized one where that centre over w + 1e-16 is <= 0. GT centres x below: 0; 0.5; 7 but
+# 7 / -5 < 0; 9.5 for a zero-size box predicted exactly (normalized 0 thanks to the 1e-16; 0 / 0 without).
+CENTRE_GT = [[-1, 5, 3, 3], [0, 5, 2, 3], [10, 10, -5, 20], [10, 10, 0, 0]]
+CENTRE_PRED = [[100, 100, 3, 3], [100, 100, 3, 3], [100, 100, 3, 3], [10, 10, 0, 0]]
+
+
+def test_pysot_masks_centres_at_or_left_of_the_image_edge() -> None:
+    r = run("pysot", CENTRE_PRED, CENTRE_GT)
+    assert r.precision_curve[0] == 0.5  # frames 1 (masked) and 4 (exact)
+    assert r.norm_precision_curve[0] == 0.75  # frames 1 and 3 (masked) and 4 (exact)
+
+
+def test_a_pysot_like_profile_without_eps_masks_by_the_divided_centre() -> None:
+    no_eps = dataclasses.replace(PROFILES["pysot"], name="pysot_no_eps", norm_eps=0.0)
+    gt, pred = CENTRE_GT + [[0.5, 5, 0, 3]], CENTRE_PRED + [[100, 100, 3, 3]]  # centre 0 over w 0: 0 / 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dividing by a zero size is expected here, and silent
+        r = run_profile(no_eps, pred, gt)
+    # frame 4's centre over 0 is inf > 0, so it is scored: inf - inf fails; frame 5's 0 / 0 is masked
+    assert r.norm_precision_curve[0] == pytest.approx(3 / 5)  # frames 1, 3 and 5
+
+
+def test_an_inclusive_pysot_like_profile_masks_boxes_without_area() -> None:
+    """pysot scores IoU only where the GT has w > 0 and h > 0: with `>=` thresholds an IoU of 0 would pass."""
+    inclusive = dataclasses.replace(PROFILES["pysot"], name="pysot_inclusive", success_inclusive=True)
+    gt = [BOX, [10, 10, 20, 0], [10, 10, 0, 20], [10, 10, 0.5, 20], [10, 10, 20, 0.5]]
+    pred = [BOX, BOX, BOX, gt[3], gt[4]]  # IoU 0 with the boxes without area, 1 with the thin ones
+    assert run_profile(inclusive, pred, gt).success_curve[0] == pytest.approx(3 / 5)
+
+
+def test_tiny_boxes_show_which_profiles_add_eps_to_the_union() -> None:
+    tiny = [[0, 0, 1e-8, 1e-8]] * 2  # area 1e-16, close to float eps (2.2e-16)
+    assert run("pysot", tiny, tiny).success_curve[-2] == 1.0  # IoU 1 > 0.95
+    got10k = run("got10k", tiny, tiny).success_curve  # IoU 1e-16 / (1e-16 + eps) = 0.31
+    assert (got10k[6], got10k[7]) == (1.0, 0.0)  # passes 0.30, fails 0.35
+
+
+def test_a_pixel_rounded_profile_rounds_the_intersection_of_unrounded_boxes() -> None:
+    unrounded = dataclasses.replace(PROFILES["trackingnet"], name="tn_unrounded", round_boxes=False)
+    gt, pred = [[0, 0, 10, 10]] * 2, [[0, 0, 10, 10], [4.6, 0, 10, 10]]
+    # frame 2: a 5.4 px overlap rounds to 5: IoU 50 / 150 fails 0.35 (unrounded, 54 / 146 = 0.37 passes)
+    assert run_profile(unrounded, pred, gt).success_curve[7] == 0.5
+
+
+def test_the_refused_box_is_numbered_within_its_sequence() -> None:
+    a = SequenceInput("a", np.array([BOX] * 3), np.array([BOX] * 3), np.zeros(3, bool), "a.txt")
+    b = SequenceInput("b", np.array([BOX, [10, 10, -1, 5]]), np.array([BOX] * 2), np.zeros(2, bool), "b.txt")
+    with pytest.raises(EvaluationError, match=r"^b\.txt: sequence b, box 2 is \[10\.0, 10\.0, -1\.0, 5\.0\]"):
+        evaluate([a, b], "pytracking")
+
+
+def test_pytracking_repairs_only_zero_sizes() -> None:
+    # with NaN boxes let through (pytracking itself refuses them), a NaN box is scored as NaN, not repaired
+    scoring = dataclasses.replace(PROFILES["pytracking"], name="pytracking_scoring", invalid_pred="score")
+    r = run_profile(scoring, [BOX, [5, 5, 0, 3], [np.nan] * 4, BOX], [BOX] * 4)
+    assert r.success_curve[0] == 0.75  # the zero-width box copies frame 1; the NaN one fails
+
+
+def test_lasot_repairs_each_broken_box_from_the_last_good_one() -> None:
+    far = [60, 60, 20, 20]
+    # frame 2 is broken right after the first frame; frame 3 is good but far; frame 4 broken: copies frame 3
+    r = run("lasot_matlab", [BOX, [np.nan] * 4, far, [np.nan] * 4], [BOX] * 4)
+    assert r.success_curve[0] == 0.5
+    # a 0.5 px wide box is a box: overlap 0.5 x 20 of 400 + 10 - 10 px: IoU 0.025 passes 0, fails 0.05
+    thin = run("lasot_matlab", [BOX, [10, 10, 0.5, 20]], [BOX] * 2).success_curve
+    assert (thin[0], thin[1]) == (1.0, 0.5)
+
+
+def test_a_sequence_with_no_frame_to_count_is_refused() -> None:
+    a = SequenceInput("a", np.array([BOX] * 2), np.array([BOX] * 2), np.zeros(2, bool))
+    gone = SequenceInput("gone", np.array([BOX] * 2), np.array([BOX] * 2), np.ones(2, bool))  # absent throughout
+    with pytest.raises(EvaluationError, match="^unknown source: sequence gone has no frame that profile "
+                                               "pytracking_exclude_invalid can score \\(valid frames\\)"):
+        evaluate([a, gone], "pytracking_exclude_invalid")
+
+
 def test_scoring_is_silent() -> None:
     """NaN and inf are meaningful values here (failed frames, empty boxes): no numpy warning reaches the user."""
     gt = [BOX, [np.nan] * 4, [0, 0, 0, 0], BOX]
@@ -268,6 +370,13 @@ def run_profile(profile: object, pred: list | None = None, gt: list | None = Non
 
 def test_bad_inputs() -> None:
     seq = SequenceInput("s", np.array([BOX]), np.array([BOX]), np.zeros(1, bool))
+    with pytest.raises(EvaluationError, match=r"^s: expected pred \(M, 4\), gt \(N, 4\) and absent \(N,\), "
+                                              r"got \(1, 4\), \(1, 4\), \(2,\)"):
+        evaluate([dataclasses.replace(seq, absent=np.zeros(2, bool))], "got10k")
+    with pytest.raises(EvaluationError, match=r"got \(1, 4\), \(1, 5\), \(1,\)"):
+        evaluate([dataclasses.replace(seq, gt=np.zeros((1, 5)))], "got10k")
+    with pytest.raises(EvaluationError, match=r"got \(4,\), \(1, 4\), \(1,\)"):
+        evaluate([dataclasses.replace(seq, pred=np.ones(4))], "got10k")
     with pytest.raises(EvaluationError, match="duplicate"):
         evaluate([seq, seq], "got10k")
     with pytest.raises(EvaluationError, match="no sequences"):
