@@ -227,3 +227,95 @@ def test_window_dependent_rows_of_real_ground_truth() -> None:
         for i, f in enumerate(frames):
             size = (int(width[f]), int(height[f]))
             assert ours[i] == vot_raster.calculate_overlap(region(3, boxes[i]), region(3, gt[f]), size), (f, shift)
+
+
+def _pysot_eao(runs: list[VOTTrajectory], overlaps: list[np.ndarray], truth: list[VOTSequenceTruth], tag: str,
+               low: int, high: int) -> tuple[float, np.ndarray]:
+    """pysot's EAOBenchmark for one tag and one repetition per sequence, fragment by fragment as its loop
+    goes: a failure at f breaks the run at f + 5 (if that is not past the end); a fragment holds the
+    overlaps from one break to the next, that frame included, NaN as 0, zero-padded; the last runs to the
+    end, NaN-padded; a run without failures is one fragment, NaN kept. Each fragment weighs the share of
+    its frames carrying the tag; the curve's point i is the weighted mean, over the fragments with a
+    value at i, of their mean over frames 1 .. i (float32); the EAO averages points low - 1 .. high - 1."""
+    by_name = {s.name: s for s in truth}
+    width = max(len(o) for o in overlaps)
+    fragments, weights = [], []
+    for run, ov in zip(runs, overlaps):
+        n = len(ov)
+        flags = np.ones(n) if tag == "all" else np.asarray(by_name[run.sequence].tags[tag], dtype=float)
+        fails = [f for f in range(n) if run.status[f] == 2]
+        if not fails:
+            row = np.full(width, np.nan)
+            row[:n] = ov
+            fragments.append(row)
+            weights.append(flags.sum() / n)
+            continue
+        breaks = [0] + [f + 5 for f in fails if f + 5 <= n]
+        for j, start in enumerate(breaks):
+            last = j == len(breaks) - 1
+            stop = n if last else breaks[j + 1] + 1
+            row = np.full(width, np.nan if last else 0.0)
+            segment = ov[start:stop]  # a break at the very end: one frame short of `stop`
+            row[: len(segment)] = np.nan_to_num(segment, nan=0.0)
+            fragments.append(row)
+            weights.append(flags[start:stop].sum() / ((n - start + 1e-16) if last else (stop - start)))
+    fragments, weights = np.array(fragments), np.array(weights) / (1 + 1e-10)
+    curve = np.zeros(width, dtype=np.float32)
+    curve[0] = 1
+    for i in range(1, width):
+        valid = ~np.isnan(fragments[:, i])
+        if valid.any():
+            means = fragments[valid, 1 : i + 1].sum(axis=1) / i
+            curve[i] = np.sum(means * weights[valid]) / np.sum(weights[valid])
+    points = np.zeros(width)
+    points[low - 1 : high] = 1
+    kept = ~np.isnan(curve)
+    return float(np.sum(curve[kept] * points[kept]) / np.sum(points[kept])), curve
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds)
+def test_pysot_eao_matches_its_fragment_loop(seed: int) -> None:
+    """pysot's EAO and per-tag EAO on rectangles predicted exactly or far off, with failures anywhere
+    (within the last five frames included) and unknown frames, against the loop above (overlaps as the pysot profile rasterises
+    them: what is checked here is how fragments are cut, padded, weighted and averaged)."""
+    from harness.metrics.vot.evaluate import assemble
+    from harness.metrics.vot.frames import raster, raster_truth
+    from harness.metrics.vot.profiles import PROFILES as VOT_PROFILES
+
+    rng = np.random.default_rng(seed)
+    truth, runs = [], []
+    for s in range(int(rng.integers(1, 4))):
+        n = int(rng.integers(6, 40))
+        gt = np.column_stack([rng.uniform(20, 60, (n, 2)), rng.uniform(10, 30, (n, 2))])
+        tags = {"occlusion": rng.random(n) < 0.4, "camera_motion": rng.random(n) < 0.2,
+                "illum_change": np.zeros(0, dtype=bool)}
+        truth.append(VOTSequenceTruth(f"s{s}", gt, tags, 120, 100))
+        status = np.full(n, 3, dtype=np.int8)
+        status[0], i = 1, 1
+        while i < n:
+            if rng.random() < 0.15 or (i == n - int(rng.integers(1, 7)) and rng.random() < 0.5):
+                status[i] = 2
+                status[i + 1 : i + 5] = 0
+                if i + 5 < n:
+                    status[i + 5] = 1
+                i += 6
+            else:
+                i += 1
+        status[(status == 3) & (rng.random(n) < 0.1)] = 0  # unknown frames mid-track: NaN overlaps
+        boxes = np.where(rng.random((n, 1)) < 0.7, gt, gt + [60, 0, 0, 0])  # exact, or off by 60 px
+        boxes[status != 3] = np.nan
+        runs.append(VOTTrajectory(f"s{s}", 1, status, boxes))
+    low, high = 2, 20
+    prof = VOT_PROFILES["pysot"]
+    ours = evaluate_vot(runs, truth, "pysot", (low, high))
+    frames = assemble(runs, truth, prof)
+    overlaps = raster(frames, raster_truth(truth, True, prof.eao_bound))
+    split = [overlaps[a : a + n] for a, n in zip(frames.start, frames.length)]
+    for tag in ("all", "occlusion", "camera_motion", "illum_change"):
+        with np.errstate(invalid="ignore"):  # a tag on no frame: 0 / 0, NaN, as in pysot
+            eao, curve = _pysot_eao(runs, split, truth, tag, low, high)
+        # float32 curve points summed in another order: within 2 float32 ulps of 1
+        assert ours.per_tag[tag]["eao"] == pytest.approx(eao, abs=3e-7, nan_ok=True), tag
+        if tag == "all":
+            np.testing.assert_allclose(ours.eao_curve, curve, rtol=0, atol=3e-7)
