@@ -4,6 +4,8 @@ ground truth fed back as the output. Then what evaluate_vot and the reader refus
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -88,6 +90,19 @@ def test_the_extremes_values() -> None:
     for profile in ("vot_toolkit", "pysot", "got10k"):
         result = evaluate_vot(perfect, truth, profile, VOT2018)
         assert (result.accuracy, result.failures) == (1.0, 0.0) and result.eao in (1.0, None), profile
+
+
+def test_scoring_is_silent() -> None:
+    """The extremes produce NaN and empty fragments on purpose: no numpy warning reaches the user, and an
+    EAO interval beyond every sequence gives the VOT toolkit's NaN."""
+    truth = _truth()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for make in TRACKERS.values():
+            runs = [VOTTrajectory(s.name, 1, *make(s)) for s in truth]
+            for profile in ("vot_toolkit", "pysot", "got10k"):
+                evaluate_vot(runs, truth, profile, VOT2018)
+            assert np.isnan(evaluate_vot(runs, truth, "vot_toolkit", (2000, 3000)).eao)
 
 
 def _one(status: list[int], boxes: np.ndarray | None = None, sequence: str = "ball2") -> VOTTrajectory:
