@@ -294,6 +294,17 @@ def test_a_pixel_rounded_profile_rounds_the_intersection_of_unrounded_boxes() ->
     assert run_profile(unrounded, pred, gt).success_curve[7] == 0.5
 
 
+def test_centre_offsets_are_the_profiles() -> None:
+    # TrackingNet's centres x + (w + 1) / 2 in floating point: this pair is 5.000000000000002 px apart
+    # (x + (w - 1) / 2 would make it exactly 5), so it fails the 5 px threshold of an unrounded profile
+    unrounded = dataclasses.replace(PROFILES["trackingnet"], name="tn_unrounded", round_boxes=False)
+    gt = [[39.2, 38.7, 44.3, 42.2]] * 2
+    assert run_profile(unrounded, [gt[0], [42.2, 42.7, 44.3, 42.2]], gt).precision_curve[2] == 0.5
+    # a pysot-like profile with TrackingNet's offset masks by that centre: x = -0.5 + (1 + 1) / 2 > 0
+    plus = dataclasses.replace(PROFILES["pysot"], name="pysot_plus_one", centre_offset=1.0)
+    assert run_profile(plus, [[100, 100, 3, 3]], [[-0.5, 5, 1, 3]]).precision_curve[0] == 0.0  # scored: far
+
+
 def test_the_refused_box_is_numbered_within_its_sequence() -> None:
     a = SequenceInput("a", np.array([BOX] * 3), np.array([BOX] * 3), np.zeros(3, bool), "a.txt")
     b = SequenceInput("b", np.array([BOX, [10, 10, -1, 5]]), np.array([BOX] * 2), np.zeros(2, bool), "b.txt")
