@@ -157,8 +157,37 @@ def reference_frame(
 
 # Two ways through the tracker: the paper's settings; and the discriminator alone choosing (alpha
 # 0, beta 1), which gives Eq. 10 scores above 1 (the size's rate clips them) and, with collections
-# every other frame, two short-term updates with a collection between them.
+# every other frame, short-term updates with a collection between them.
 SETTINGS = {"paper": {}, "discriminator": {"alpha": 0.0, "beta": 1.0, "online_interval": 2, "online_fail_score": 0.6}}
+
+# The discriminator's weights are set here before each frame instead of left to its fit: that fit
+# (five Gauss-Newton steps of ten CG iterations on a ReLU network) turns a change of 1e-15 in its
+# features into 1e-2 in its weights, so on another CPU, whose float32 convolutions round
+# differently, the scores, the choices and the schedule would follow another course within a few
+# frames (docs/trackers.md). Set weights make the course the same on every machine: a fixed random
+# two-layer network on the real features, plus an offset per frame that steers the chosen box's
+# tau~ above or below `fail_score` where each run should update (its fits still run, on the
+# samples the tracker collected, and are thrown away).
+SPREAD = 0.025  # of the output layer's weights: tau~ varies by about 0.2 between proposals
+OFFSETS = {
+    # believed (long-term updates at 10 and 20), then not at 13 (a short-term update on frame 10's
+    # collection), 14 (nothing new to learn) and 25 (frame 20's collection)
+    "paper": {13: -0.6, 14: -0.6, 25: -0.6},
+    # believed on even frames (collections), not at 5, 6 and 15; above 1 at 8, 9 and 17-19
+    "discriminator": {5: -0.6, 6: -0.6, 15: -0.6, 8: 0.6, 9: 0.6, 17: 0.6, 18: 0.6, 19: 0.6},
+}
+BELIEVED = 0.55
+
+
+def driven_params(learner: OnlineLearner, hidden: int, offset: float) -> torch.Tensor:
+    """[W1, b1, w2, b2] of the discriminator: the same random layers every frame, b2 = `offset`."""
+    count = len(learner.params)
+    dim = (count - 2 * hidden - 1) // hidden
+    generator = np.random.default_rng(11)
+    w1 = generator.standard_normal((hidden, dim)) * math.sqrt(2 / dim)
+    w2 = generator.standard_normal(hidden) * SPREAD
+    flat = np.concatenate([w1.ravel(), np.zeros(hidden), w2, [offset]])
+    return torch.from_numpy(flat).to(learner.params.dtype)
 
 
 @pytest.fixture(scope="module", params=list(SETTINGS))
@@ -173,7 +202,9 @@ def run(request, network, crossing) -> dict:
     template = reference_template(model, images[0], gt)
     centre, size = np.array([gt[0] + (gt[2] - 1) / 2, gt[1] + (gt[3] - 1) / 2]), gt[2:].copy()
     expected, predictions, records = [], [], []
-    for image in images[1:]:
+    for frame, image in enumerate(images[1:], start=1):
+        offset = BELIEVED + OFFSETS[request.param].get(frame, 0.0)
+        tracker.learner.params = driven_params(tracker.learner, variant.online.hidden, offset)
         want = reference_frame(model, variant, template, tracker.learner, image, fill, centre, size)
         predictions.append(tracker.track(image))
         records.append(tracker.last)
@@ -249,10 +280,15 @@ def test_the_discriminator_learns_on_mdnets_schedule(run):
             newest = frame
     history = [(r.frame, r.kind) for r in run["tracker"].learner.history]
     assert history == wanted
-    kinds = "".join(kind[0] for _, kind in history)
-    assert {"paper": "ils", "discriminator": "ilslllllls"}[run["name"]] == kinds  # what each run goes through
+    designed = {  # what OFFSETS steer each run through
+        "paper": [(0, "init"), (10, "long"), (13, "short"), (20, "long"), (25, "short")],
+        "discriminator": [(0, "init"), (2, "long"), (4, "long"), (5, "short"), (8, "long"), (10, "long"),
+                          (12, "long"), (14, "long"), (15, "short"), (16, "long"), (18, "long"), (20, "long"),
+                          (22, "long"), (24, "long"), (26, "long"), (28, "long")],
+    }
+    assert history == designed[run["name"]]
     margin = min(abs(tau - online.fail_score) for tau in confidence)
-    assert margin > 1e-3  # no decision here rests on float rounding
+    assert margin > 0.05  # no decision here rests on float rounding
 
 
 def test_schedule_known_answers():

@@ -198,8 +198,10 @@ class OnlineLearner:
         self.projection = pca_projection(torch.cat([positive_rois, negative_rois]), self.config.projection)
         pos, neg = self.features(positive_rois), self.features(negative_rois)
         dim, hidden = pos.shape[1], self.config.hidden
-        generator = torch.Generator().manual_seed(int(self._rng.integers(2**63 - 1)))
-        w1 = torch.randn(hidden, dim, generator=generator, dtype=pos.dtype).to(pos.device) * (2.0 / dim) ** 0.5
+        # numpy's normals, not torch.randn: torch draws them on a vectorised path whose numbers
+        # depend on the CPU's instruction set (ATEN_CPU_CAPABILITY), numpy's are the same everywhere.
+        start = self._rng.standard_normal((hidden, dim)) * (2.0 / dim) ** 0.5
+        w1 = torch.from_numpy(start).to(device=pos.device, dtype=pos.dtype)
         self.params = torch.cat([w1.reshape(-1), pos.new_zeros(2 * hidden + 1)])
         self._first = Collection(0, pos, neg)
         self._recent.clear()
