@@ -4,6 +4,7 @@ aside and run again, and a full disk stops the run cleanly; the other shards are
 from __future__ import annotations
 
 import threading
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -86,6 +87,31 @@ def test_worker_deaths_are_retried_and_tracker_errors_are_not(tmp_path, ray_addr
     assert [k for k in retried if k.startswith("dies-once")] and not [k for k in retried if k.startswith("raises")]
     assert sorted(k for k in retried if k.startswith("dies/")) == ["dies/otb/Couple#1", "dies/otb/Football1#1"]
     assert any("running it again (attempt 2 of 2)" in m for m in messages)
+
+
+def _worker_actors() -> dict[str, str]:
+    """The worker actors Ray knows of in this test session (id -> state), dead ones included."""
+    from ray._private import state  # Ray's own actor table; its state API needs the dashboard
+
+    return {a["ActorID"]: a["State"] for a in state.actors().values() if a["ActorClassName"] == "Worker"}
+
+
+def test_a_run_leaves_no_actor_behind_and_replaces_one_only_for_work(tmp_path, ray_address):
+    """The run's last shard dies with its worker (no retries): nothing is left to run, so no actor
+    replaces it (one that did would start a process and hold a CPU that the next run on this cluster
+    waits for), and every actor the run made is gone when it returns."""
+    before = set(_worker_actors())
+    summary = _bounded(lambda: run_shards([FaultyPlugin("dies", {"mode": "exit", "at_frame": 3})], "otb",
+                                          _otb("Football1", frames=10), tmp_path, address=ray_address, retries=0), 300)
+    assert [o.key.sequence for o in summary.failed] == ["Football1"] and "worker process died" in summary.failed[0].error
+    deadline = time.monotonic() + 60  # ray.kill returns before the actor table says DEAD
+    while True:
+        made = {k: v for k, v in _worker_actors().items() if k not in before}
+        if all(v == "DEAD" for v in made.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(made) == 1, made
+    assert set(made.values()) == {"DEAD"}
 
 
 def test_damaged_shard_files_are_quarantined_and_run_again(tmp_path, ray_address):

@@ -225,6 +225,7 @@ class _Dispatcher:
         self.queue: list[_Shard] = []  # pop() takes the next
         self.deferred: list[_Shard] = []  # held by a concurrent run
         self.slots: list[_Slot] = []
+        self.owed = 0  # actors lost and not yet replaced: a replacement is made when there is work for it
         self.sequences: dict[str, Sequence] = {}
         self.unplaced_since = time.monotonic()
         self.bar: tqdm | None = None
@@ -263,11 +264,16 @@ class _Dispatcher:
             for shard in self._all_shards():
                 if shard.claim is not None:
                     shard.claim.release(remove=True)
+            # Gone now, not when Ray collects their handles: a next run on the same cluster (a test
+            # session's, or one given --address) finds its CPUs free.
+            for slot in self.slots:
+                ray.kill(slot.actor, no_restart=True)
         self.summary.seconds = time.perf_counter() - self.t0
 
     # --- choosing and submitting -------------------------------------------------------------------
 
     def _fill(self) -> None:
+        self._spawn_owed()
         for slot in self.slots:
             while slot.place is not None and len(slot.running) < IN_FLIGHT_PER_WORKER:
                 shard = self._next()
@@ -446,12 +452,20 @@ class _Dispatcher:
 
     def _replace(self, slot: _Slot) -> None:
         self.slots.remove(slot)
-        room = capacity(self.layout.gpus)
-        if len(self.slots) < room:
-            self.slots.append(self.spawn())
-        else:
-            self.notify(f"the cluster now has room for {room} workers ({describe_nodes()}); going on with "
-                        f"{len(self.slots)}")
+        self.owed += 1
+        self._spawn_owed()
+
+    def _spawn_owed(self) -> None:
+        """Replacements for lost actors, once there are shards for them (the run's last shard lost would
+        otherwise start an actor that nothing uses, and that holds a CPU while it starts)."""
+        while self.owed and (self.queue or self.deferred):
+            self.owed -= 1
+            room = capacity(self.layout.gpus)
+            if len(self.slots) < room:
+                self.slots.append(self.spawn())
+            else:
+                self.notify(f"the cluster now has room for {room} workers ({describe_nodes()}); going on with "
+                            f"{len(self.slots)}")
 
     def _enforce_time_limits(self) -> None:
         now = time.monotonic()
