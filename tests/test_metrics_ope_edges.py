@@ -1,0 +1,110 @@
+"""One-pass scoring at the edges of what it accepts: results given as plain lists (an empty one, nulls for
+missing values), custom profiles whose grids are short or uneven, LaSOT's flat-sequence rule at its
+boundary, and sequence terms holding numbers beyond what int64 holds. Every value is worked by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+from harness.metrics.fields import Terms
+from harness.metrics.ope.evaluate import SequenceInput, evaluate
+from harness.metrics.ope.profiles import get_profile
+
+BOX = [10.0, 10.0, 20.0, 20.0]  # centre 19.5, 19.5 by the OTB form x + (w - 1) / 2
+
+
+def test_a_result_with_no_boxes_given_as_an_empty_list_is_padded_like_any_short_result() -> None:
+    gt = np.array([BOX, BOX])
+    # pytracking pads a short result with zero boxes: frame 1 becomes the GT (IoU 1, passing the 20
+    # thresholds below 1), frame 2 a zero box at the origin (IoU 0, centre -0.5, -0.5: 20 * sqrt(2) = 28.3 px off)
+    for empty in ([], np.zeros(0), np.empty((0, 4))):
+        r = evaluate([SequenceInput("a", empty, gt, np.zeros(2, bool))], "pytracking")
+        assert r.success_curve.tolist() == [0.5] * 20 + [0.0]
+        assert r.precision_curve.tolist() == [0.5] * 29 + [1.0] * 22  # frame 2 passes from 29 px on
+        assert r.precision == 0.5
+
+
+def test_boxes_given_as_nested_lists_with_null_score_as_nan_rows() -> None:
+    """A result or ground truth read from JSON: null stands for a missing value, as NaN does."""
+    missing = [None] * 4
+    pred = [[0.0, 0.0, 5.0, 5.0], missing, BOX, BOX]
+    gt = [BOX, BOX, missing, BOX]
+    listed = evaluate([SequenceInput("a", pred, gt, [False] * 4)], "got10k")
+    nan = np.full(4, np.nan)
+    arrays = evaluate([SequenceInput("a", np.array([pred[0], nan, BOX, BOX]), np.array([BOX, BOX, nan, BOX]),
+                                     np.zeros(4, bool))], "got10k")
+    # got10k: frame 1 is the GT (IoU 1), frame 2 has no box (fails), frame 3 no annotation (not counted),
+    # frame 4 exact: 2 of 3 annotated frames pass every threshold below 1
+    assert listed.success_curve.tolist() == [2 / 3] * 20 + [0.0]
+    assert listed.precision == 2 / 3
+    # AO/SR pool frames 2 and 4 (the first frame and unannotated ones are left out): IoU 0 and 1
+    assert (listed.ao, listed.sr50, listed.sr75) == (0.5, 0.5, 0.5)
+    assert listed.to_json() == arrays.to_json()
+
+
+def pysot_with(**grids: object):
+    return dataclasses.replace(get_profile("pysot"), name="custom", **grids)
+
+
+def two_frames(offset: float) -> list[SequenceInput]:
+    """Frame 1 exact, frame 2 shifted `offset` px to the right (centre error exactly `offset`)."""
+    gt = np.array([BOX, BOX])
+    pred = np.array([BOX, [BOX[0] + offset, *BOX[1:]]])
+    return [SequenceInput("a", pred, gt, np.zeros(2, bool))]
+
+
+# A one-threshold grid's even spacing is 0 / 0 in numpy, which warns (a wart, not a wrong number)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in scalar divide:RuntimeWarning")
+def test_a_profile_may_read_precision_off_a_single_threshold() -> None:
+    r = evaluate(two_frames(30.0), pysot_with(center_thresholds=(20.0,), norm_center_thresholds=(0.2,)))
+    # 0 px passes 20 px, 30 px fails it; normalized by the 20 px size: 0 passes 0.2, 1.5 fails it
+    assert r.precision_curve.tolist() == [0.5] and r.precision == 0.5
+    assert r.norm_precision_curve.tolist() == [0.5] and r.norm_precision == 0.5
+
+
+def test_two_threshold_grids_score_without_numpy_warnings() -> None:
+    profile = pysot_with(center_thresholds=(10.0, 20.0), norm_center_thresholds=(0.2, 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = evaluate(two_frames(15.0), profile)
+    # 15 px fails 10 px and passes 20 px; normalized 0.75 fails both
+    assert r.precision_curve.tolist() == [0.5, 1.0] and r.norm_precision_curve.tolist() == [0.5, 0.5]
+
+
+def test_an_uneven_grid_is_searched_exactly() -> None:
+    """A grid whose third threshold lies a whole step (and a hair) off even spacing: an error of exactly
+    1 px is above it, so the frame passes only the 3 px threshold (an arithmetic index estimate on a
+    mean step of 1 px would place it one threshold too low)."""
+    profile = pysot_with(center_thresholds=(0.0, 0.5, 0.9999999995, 3.0), precision_at=3.0)
+    r = evaluate(two_frames(1.0), profile)
+    assert r.precision_curve.tolist() == [0.5, 0.5, 0.5, 1.0]
+
+
+def test_lasot_drops_a_sequence_whose_curve_sums_to_exactly_eps() -> None:
+    """LaSOT's toolkit averages only sequences whose curve sums to more than eps. With len + eps chosen
+    as 2**52 for two frames, a sequence passing one threshold in one frame has a success curve summing
+    to 1 / 2**52 = eps exactly: it is left out."""
+    profile = dataclasses.replace(get_profile("lasot_matlab"), name="big_eps", denominator_eps=2.0**52 - 2)
+    gt = np.array([[1.0, 1.0, 10.0, 10.0]] * 2)
+    # frame 1 absent (fails); frame 2 overlaps the GT by one pixel: IoU 1 / 199 passes only threshold 0
+    flat = SequenceInput("flat", np.array([gt[0], [10.0, 10.0, 10.0, 10.0]]), gt, np.array([True, False]))
+    exact = SequenceInput("exact", gt, gt, np.zeros(2, bool))  # IoU 1 twice: the 20 thresholds below 1
+    r = evaluate([flat, exact], profile)
+    assert r.extras["n_sequences_kept_success"] == 1
+    assert r.success_curve.tolist() == [2.0**-51] * 20 + [0.0]
+
+
+def test_terms_sum_integer_weights_and_counts_as_floats() -> None:
+    """Bootstrap counts as weights and frame counts as denominators, both integers: 2 * 2**62 frames
+    must not wrap around int64 to a negative total."""
+    terms = Terms(("a", "b"), np.array([[2.0**62], [2.0**62]]), np.array([[2**62], [2**62]], dtype=np.int64))
+    assert terms.value(np.array([[1, 1]])).tolist() == [1.0]
+
+
+def test_terms_read_from_json_take_whole_numbers_of_any_size() -> None:
+    terms = Terms.from_json(("a",), {"numerator": [[2**64]], "denominator": [[2**65]]})
+    assert terms.total() == 0.5
