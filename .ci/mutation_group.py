@@ -185,7 +185,9 @@ def run(name: str, again: bool) -> None:
           f"workers, {f'again for {len(todo[0])} survivors' if again else f'{len(todo)} batches'} "
           f"(log: {log.relative_to(PROJECT)})", flush=True)
     seconds = 0.0
-    for number, names in enumerate(todo, 1):
+
+    def mutmut_run(names: list[str], what: str) -> None:
+        nonlocal seconds
         with machine_lock():
             started = time.monotonic()
             with log.open("a") as out:
@@ -196,7 +198,15 @@ def run(name: str, again: bool) -> None:
             tail = [line.rsplit("\r", 1)[-1] for line in log.read_text(errors="replace").splitlines()][-25:]
             print("\n".join(tail), file=sys.stderr)
             fail(f"group {name}: mutmut exited with {done.returncode} (whole output in {log.relative_to(PROJECT)})")
-        print(f"{name}: batch {number}/{len(todo)} done ({seconds / 60:.0f} min so far)", flush=True)
+        print(f"{name}: {what} done ({seconds / 60:.0f} min so far)", flush=True)
+
+    for number, names in enumerate(todo, 1):
+        mutmut_run(names, f"batch {number}/{len(todo)}")
+    if again:
+        # mutmut forgets the verdicts of every function changed since the last run; test those mutants too.
+        unchecked = sorted(key for key, (verdict, _) in verdicts(work).items() if verdict == "not checked")
+        if unchecked:
+            mutmut_run(unchecked, f"{len(unchecked)} mutants of functions changed since the last run")
     record(name, work, group, seconds, again)
 
 
