@@ -150,7 +150,7 @@ def group_pyproject(group: dict) -> str:
     return text.replace(header, header + added, 1)
 
 
-def run(name: str, again: bool) -> None:
+def run(name: str, again: bool, resume: bool = False) -> None:
     group = group_config(name)
     work = STATE / name
     figures_file = STATE / f"{name}.json"
@@ -163,16 +163,26 @@ def run(name: str, again: bool) -> None:
             return
         before = tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"]
         now = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"]
-        if any(before.get(key) != now.get(key) for key in ("pytest_add_cli_args", "timeout_multiplier",
-                                                            "timeout_constant")):
+        if before.get("pytest_add_cli_args") != now.get("pytest_add_cli_args"):
             # mutmut would drop every verdict and retest only the survivors named
             print(f"{name}: pyproject's [tool.mutmut] changed how tests run since the last run; running the "
                   "whole group afresh", flush=True)
             again = False
-    if not again:
-        shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    snapshot(work, group)
+    if resume:
+        if not (work / "mutants").is_dir():
+            fail(f"group {name} has no earlier run to resume; run it without --resume")
+        # The stopped run's snapshot and tests as they were (a changed test list would make mutmut drop
+        # every verdict), with this pyproject's time limits (mutmut then retests only its timeouts).
+        text = (work / "pyproject.toml").read_text()
+        for key in ("timeout_multiplier", "timeout_constant"):
+            value = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"][key]
+            text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        (work / "pyproject.toml").write_text(text)
+    else:
+        if not again:
+            shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+        snapshot(work, group)
     todo = [survivors] if again else batches(work, group)
     realdata = os.environ.get("HARNESS_REALDATA") or str(PROJECT.parent / "shared" / "realdata")
     # CI=true: a test whose real data is missing fails instead of skipping, so no mutant survives by a skip.
@@ -323,12 +333,12 @@ def table(names: list[str]) -> int:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--table"]:
         return table(argv[1:])
-    again = argv[:1] == ["--again"]
-    if again:
+    again, resume = argv[:1] == ["--again"], argv[:1] == ["--resume"]
+    if again or resume:
         argv = argv[1:]
     if len(argv) != 1:
-        fail("usage: mutation_group.py [--again] GROUP | --table GROUP...")
-    run(argv[0], again)
+        fail("usage: mutation_group.py [--again | --resume] GROUP | --table GROUP...")
+    run(argv[0], again, resume)
     return 0
 
 
