@@ -19,6 +19,8 @@ EPS = np.finfo(float).eps
 
 
 def _got10k(pred: np.ndarray, gt: np.ndarray, width: float, height: float) -> np.ndarray:
+    """got10k's IoU, ground-truth rectangles (NaN after x, y, w, h) given to it as such."""
+    gt = [g[:4] if np.isnan(g[4]) else g for g in gt]
     return np.array([metrics.poly_iou(p, g, (width, height))[0] for p, g in zip(pred, gt)])
 
 
@@ -65,3 +67,64 @@ def test_ground_truth_corner_outside_a_prediction_edge_with_the_next_on_its_line
     # triangle (13, 6) (17, 10) (13, 10) below it (8 px^2)
     assert ours[0] == pytest.approx(24 / (100 + 32 - 24), abs=1e-12)
     np.testing.assert_allclose(ours, _got10k(pred, gt, 40, 40), rtol=0, atol=1e-12)
+
+
+def test_closing_edge_shortened_by_rounding_crosses_a_prediction_edge() -> None:
+    """The ground truth's last edge runs from (1000.3, 1000.7) to (0.1, 0.2); the clipped path's point at
+    its end, 1000.3 + (0.1 - 1000.3) and likewise in y, lands 2e-14 and 4e-14 px off (0.1, 0.2), so the
+    path closes with a short step that the prediction's edge at x = 0.1 + 1e-14 cuts. The crossing point
+    lies on that step, whatever the next frame holds (here a prediction 1e11 px off, whose points are
+    moved that far when clipped)."""
+    c, far = 0.1 + 1e-14, -1e11
+    gt = np.array([[0.1, 0.2, 3, 0.5, 1003, 1001, 1000.3, 1000.7], [15.0, 12, 19, 14, 17, 19, 12, 17]])
+    pred = np.array([[c, -5, c + 5, -5, c + 5, 5, c, 5], [far, far, far + 1e4, far, far + 1e4, far + 1e4, far, far + 1e4]])
+    ours = _exact(pred, gt, 2000, 2000)
+    assert ours[0] == pytest.approx(_got10k(pred[:1], gt[:1], 2000, 2000)[0], abs=1e-12)
+
+
+def test_slivers_at_the_noise_floor() -> None:
+    """Areas below 1e-9 px^2 are rounding noise; a sliver of exactly 1e-9 px^2 is not. A sliver scored
+    against itself keeps got10k's a / (a + eps), just under 1 (for a = 2e-9 px^2: 1 - 1.1e-7)."""
+    nan = np.nan
+    gt = np.array([[0.0, 0, 1e-9, 1, nan, nan, nan, nan], [0.0, 0, 2e-9, 1, nan, nan, nan, nan],
+                   [0.0, 0, 2e-9, 0, 2e-9, 1, 0, 1]])
+    pred = np.array([[0.0, 0, 1, 1], [0.0, 0, 2e-9, 1], [0.0, 0, 2e-9, 1]])
+    ours = _exact(pred, gt, 10, 10)
+    expected = [1e-9 / (1 + EPS), 2e-9 / (2e-9 + EPS), 2e-9 / (2e-9 + EPS)]
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(_got10k(pred, gt, 10, 10), expected, rtol=1e-12)
+
+
+def test_self_crossing_regions_score_within_0_and_1() -> None:
+    """A bow-tie's lobes wind opposite ways and cancel in its area (shapely refuses such polygons, and
+    got10k with them; docs/vot.md): the ratio of the areas can then leave [0, 1], the overlap does not.
+    Worked by hand: the bow-tie ground truth (10, 10) (20, 20) (20, 10) (10, 20) has area 0; the
+    rectangle x 10..15, y 12.5..17.5 (25 px^2) holds 18.75 px^2 of its left lobe: 18.75 / 6.25 = 3."""
+    gt = np.array([[10.0, 10, 20, 20, 20, 10, 10, 20]])
+    assert _exact(np.array([[10.0, 12.5, 5, 5]]), gt, 40, 40).tolist() == [1.0]
+
+
+def test_prediction_left_of_the_image_scores_zero() -> None:
+    """A rectangle ending left of the image (x + w = -1 - 2^-52, or -eps) covers none of it: 0, not the
+    0 / 0 that its negative clipped width against a 1 px^2 (or an empty) ground truth would make."""
+    nan = np.nan
+    pred = np.array([[-3.0, 0, 2 - 2**-52, 1], [-1.0, 0, 1 - 2**-52, 1], [-9.0, 2, 4, 30]])
+    gt = np.array([[0.0, 0, 1, 1, nan, nan, nan, nan], [50.0, 0, 1, 1, nan, nan, nan, nan],
+                   [0.0, 0, 0, 5, 5, 5, 5, 0]])
+    ours = _exact(pred, gt, 40, 40)
+    assert ours.tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_array_equal(ours, _got10k(pred, gt, 40, 40))
+
+
+def test_a_prediction_at_the_float_limit_leaves_the_other_frames_alone() -> None:
+    """`inf` in a result file is scored as the largest float: that frame's overlap is undefined, its
+    neighbours' are what they are alone."""
+    normal = [12.0, 11, 29, 12, 27, 29, 9, 27]
+    pred = np.array([normal, [-BIG, -BIG, BIG, BIG, -BIG, BIG, BIG, -BIG], normal,
+                     [-BIG, -BIG, -BIG, BIG, BIG, BIG, BIG, -BIG], normal])
+    gt = np.array([[10.0, 10, 30, 12, 28, 30, 8, 28]] * 5)
+    with np.errstate(all="ignore"):
+        ours = _exact(pred, gt, 50, 50)
+    alone = _exact(pred[:1], gt[:1], 50, 50)[0]
+    assert ours[[0, 2, 4]].tolist() == [alone] * 3
+    assert alone == pytest.approx(_got10k(pred[:1], gt[:1], 50, 50)[0], abs=1e-12)
