@@ -9,6 +9,8 @@ written out plainly, values worked by hand.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,158 @@ def test_rasterised_truth_is_kept_for_the_four_datasets_last_scored() -> None:
     edited[0].gt[0, 0] += 1
     assert raster_truth(edited, False, -1) is not first
     assert raster_truth(a, True, -1) is not first and raster_truth(a, False, 0) is not first
+
+
+def _supervised(n: int, failures: list[int], unknown: tuple[int, ...] = ()) -> np.ndarray:
+    """Status of a supervised run: 1 at frame 0, 2 at each failure, four 0s after it and a
+    re-initialisation (if the sequence has frames left); `unknown` frames mid-track are 0."""
+    status = np.full(n, 3, dtype=np.int8)
+    status[0] = 1
+    for f in failures:
+        status[f] = 2
+        status[f + 1 : f + 5] = 0
+        if f + 5 < n:
+            status[f + 5] = 1
+    status[list(unknown)] = 0
+    return status
+
+
+def _integer_truth(name: str, n: int, seed: int, never: tuple[str, ...] = ()) -> VOTSequenceTruth:
+    """20 x 10 rectangles at integer positions well inside a 100 x 80 image; tags as `_rect_truth`'s."""
+    rng = np.random.default_rng(seed)
+    gt = np.column_stack([rng.integers(5, 60, n), rng.integers(5, 50, n), np.full(n, 20), np.full(n, 10)])
+    tags = {tag: (rng.random(n) < 0.3) & (tag not in never) for tag in PYSOT_TAGS}
+    return VOTSequenceTruth(name, gt.astype(float), tags, 100, 80)
+
+
+# Repetition k (1-based) of each sequence: its failures, and a shift of k - 1 pixels to the right.
+FAILURES = {"a": {1: [], 2: [1], 3: [12, 29], 4: [25]}, "b": {1: [7], 2: [], 3: [3, 9], 4: []}}
+
+
+def _pysot_runs(truth: list[VOTSequenceTruth], repetitions: int) -> list[VOTTrajectory]:
+    runs = []
+    for seq in truth:
+        for k in range(1, repetitions + 1):
+            status = _supervised(len(seq.gt), FAILURES[seq.name].get(k, []), unknown=(15,) if k == 2 else ())
+            runs.append(_run(seq, status.tolist(), repetition=k, shift=k - 1.0))
+    return runs
+
+
+def _pysot_by_hand(truth: list[VOTSequenceTruth], runs: list[VOTTrajectory]) -> dict:
+    """pysot's AccuracyRobustnessBenchmark on rectangles 20 px wide shifted by s whole pixels: region.c
+    draws a rectangle as the polygon on its corners, 21 columns, so the overlap is (21 - s) / (21 + s),
+    a float in C (float32: the correctly rounded quotient, the pixel counts being small integers).
+    A frame's overlap is NaN in the burn-in (10 frames from each initialisation) and where there is no
+    region; per frame the nanmean over repetitions, accuracy the nanmean over every frame; failures summed
+    over sequences per repetition, then averaged over repetitions (per 100 frames: over all frames)."""
+    per_frame, failures = [], {}
+    for seq in truth:
+        mine = [r for r in runs if r.sequence == seq.name]
+        rows = []
+        for r in mine:
+            ov = np.full(len(seq.gt), np.nan)
+            for i, s in enumerate(r.status):
+                last_init = max(j for j in range(i + 1) if r.status[j] == 1)
+                if s == 3 and i - last_init >= 10:
+                    shift = r.boxes[i, 0] - seq.gt[i, 0]
+                    ov[i] = np.float32((21 - shift) / (21 + shift))
+            rows.append(ov)
+            failures[r.repetition] = failures.get(r.repetition, 0) + int(np.sum(r.status == 2))
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # frames with no overlap in any repetition
+            per_frame.append(np.nanmean(rows, axis=0))
+    total = sum(len(s.gt) for s in truth)
+    lost = list(failures.values())
+    return {"accuracy": float(np.nanmean(np.concatenate(per_frame))), "failures": float(np.mean(lost)),
+            "failures_per_100_frames": float(np.mean(np.array(lost) / total) * 100)}
+
+
+@pytest.mark.parametrize("repetitions", [15, 2])
+def test_pysot_reads_all_fifteen_repetitions_or_only_the_first(repetitions: int) -> None:
+    """pysot scores every repetition only when there are exactly 15 (VOTVideo.load_tracker), otherwise the
+    first; failures right after an initialisation, at the last frame, and an unknown frame mid-track."""
+    truth = [_integer_truth("a", 30, 3), _integer_truth("b", 22, 4, never=("illum_change",))]
+    runs = _pysot_runs(truth, repetitions)
+    scored = runs if repetitions == 15 else [r for r in runs if r.repetition == 1]
+    expected = _pysot_by_hand(truth, scored)
+    result = evaluate_vot(runs, truth, "pysot", INTERVAL)
+    # the same sums in another order: a few float64 ulps
+    assert result.accuracy == pytest.approx(expected["accuracy"], rel=1e-12)
+    assert result.failures == pytest.approx(expected["failures"], rel=1e-12)
+    assert result.values["failures_per_100_frames"] == pytest.approx(expected["failures_per_100_frames"], rel=1e-12)
+    assert result.extras["total_frames"] == 52
+
+
+def _got10k_report(truth: list[VOTSequenceTruth], runs: list[VOTTrajectory], tags: tuple[str, ...]) -> dict:
+    """got10k 0.1.3's ExperimentVOT.report written out on our trajectories: records as its files read
+    ([status] or the region), the 10 records from each [1] replaced by [0] for the IoUs, poly_iou against
+    the annotation within the image, NaN for a record that is not a region; per frame the nanmean over
+    repetitions of IoUs and failure flags; per tag (and 'empty': frames with no tag of the annotated
+    ones) the nanmean IoU and the failure sum, weighted by the tag's frame count."""
+    from got10k.utils.metrics import poly_iou
+
+    ious, failures, masks = [], [], []
+    for seq in truth:
+        rows_iou, rows_fail = [], []
+        for r in sorted((r for r in runs if r.sequence == seq.name), key=lambda r: r.repetition):
+            records = [[float(s)] if s != 3 else b[~np.isnan(b)].tolist() for s, b in zip(r.status, r.boxes)]
+            burned = list(records)
+            for i in [i for i, rec in enumerate(records) if rec == [1.0]]:
+                burned[i : i + 10] = [[0]] * 10
+            rows_iou.append([poly_iou(np.array(a), g, (seq.width, seq.height))[0] if len(a) > 1 else np.nan
+                             for a, g in zip(burned, seq.gt)])
+            rows_fail.append([len(a) == 1 and a[0] == 2 for a in records])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ious.append(np.nanmean(rows_iou, axis=0))
+            failures.append(np.nanmean(np.array(rows_fail, dtype=float), axis=0))
+        annotated = [np.asarray(v, dtype=bool) for v in seq.tags.values() if len(v)]
+        mask = np.zeros((len(tags), len(seq.gt)), dtype=bool)
+        for i, tag in enumerate(tags):
+            if tag == "empty":
+                mask[i] = ~np.logical_or.reduce(annotated, axis=0)
+            elif len(seq.tags.get(tag, ())):
+                mask[i] = seq.tags[tag]
+        masks.append(mask)
+    ious, failures, masks = np.concatenate(ious), np.concatenate(failures), np.concatenate(masks, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tag_ious = np.array([np.nanmean(ious[m]) for m in masks])
+    tag_failures = np.array([np.nansum(failures[m]) for m in masks])
+    tag_frames = masks.sum(axis=1)
+    tag_ious[np.isnan(tag_ious)] = 0.0
+    weights = tag_frames / tag_frames.sum()
+    return {"accuracy": float(np.sum(tag_ious * weights)), "robustness": float(np.sum(tag_failures * weights)),
+            "per_tag": {t: (a, f, n) for t, a, f, n in zip(tags, tag_ious, tag_failures, tag_frames)},
+            "failures": float(failures.sum())}
+
+
+def test_got10k_report_over_repetitions_tags_and_polygons() -> None:
+    """got10k averages each frame over the repetitions (IoU and failure flag), then weighs tags by their
+    frame counts; a tag no sequence annotates counts 0 frames, 'empty' the frames without any annotated tag.
+    Repetitions with different failures (one at the last frame), an unknown frame, a polygon prediction,
+    a prediction partly outside the image; one sequence without an occlusion file."""
+    a, b = _integer_truth("a", 30, 5), _integer_truth("b", 22, 6)
+    b = VOTSequenceTruth("b", b.gt, {**b.tags, "occlusion": np.zeros(0, dtype=bool)}, b.width, b.height)
+    runs = []
+    for seq in (a, b):
+        for k in (1, 2, 3):
+            status = _supervised(len(seq.gt), FAILURES[seq.name].get(k, []), unknown=(15,) if k == 2 else ())
+            runs.append(_run(seq, status.tolist(), repetition=k, shift=2.5 * k))
+    corners = runs[0].boxes[20]
+    polygon = np.array([corners[0], corners[1], corners[0] + 25, corners[1] + 3, corners[0] + 22,
+                        corners[1] + 12, corners[0] - 2, corners[1] + 9])  # a convex quadrilateral
+    boxes = np.pad(runs[0].boxes, ((0, 0), (0, 4)), constant_values=np.nan)
+    boxes[20] = polygon
+    boxes[21, :4] = [-8.0, 70.0, 20.0, 15.0]  # partly outside the 100 x 80 image
+    runs[0] = VOTTrajectory("a", 1, runs[0].status, boxes)
+    tags = ("camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty")
+    expected = _got10k_report([a, b], runs, tags)
+    result = evaluate_vot(runs, [a, b], "got10k", INTERVAL)
+    # exact polygon clipping vs shapely's: float64 rounding in another order
+    assert result.accuracy == pytest.approx(expected["accuracy"], abs=1e-12)
+    assert result.values["tag_weighted_failures"] == pytest.approx(expected["robustness"], abs=1e-12)
+    assert result.failures == pytest.approx(expected["failures"], abs=1e-12)
+    for tag, (acc, fails, frames) in expected["per_tag"].items():
+        assert result.per_tag[tag]["accuracy"] == pytest.approx(acc, abs=1e-12), tag
+        assert (result.per_tag[tag]["failures"], result.per_tag[tag]["frames"]) == pytest.approx((fails, frames)), tag
