@@ -184,6 +184,11 @@ def run(name: str, again: bool, resume: bool = False) -> None:
         work.mkdir(parents=True, exist_ok=True)
         snapshot(work, group)
     todo = [survivors] if again else batches(work, group)
+    if resume:
+        # Only the mutants still without a verdict: each mutmut call first runs the group's tests
+        # unmutated and collects its statistics, minutes that a batch of finished modules would waste.
+        pending = sorted(key for key, (verdict, _) in verdicts(work).items() if verdict == "not checked")
+        todo = [pending] if pending else []
     realdata = os.environ.get("HARNESS_REALDATA") or str(PROJECT.parent / "shared" / "realdata")
     # CI=true: a test whose real data is missing fails instead of skipping, so no mutant survives by a skip.
     env = {**os.environ, "HARNESS_REALDATA": str(Path(realdata).resolve()), "CI": "true"}
