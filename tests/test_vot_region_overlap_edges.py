@@ -1,7 +1,9 @@
 """VOT region overlaps at the edges of their inputs: crafted regions whose answers are known (worked by hand,
-or from got10k's shapely `poly_iou`), where random regions rarely land: degenerate and self-crossing
-polygons, vertices exactly on a clipping line, slivers at the 1e-9 px^2 noise floor, coordinates at the
-float limit (`inf` in a result file becomes the largest float when scored)."""
+or from got10k's shapely `poly_iou`, the VOT toolkit's raster code, pysot's region.c written out below),
+where random regions rarely land: degenerate and self-crossing polygons, vertices exactly on a clipping
+line, slivers at the 1e-9 px^2 noise floor, coordinates at the float limit (`inf` in a result file becomes
+the largest float when scored); for the rasterised overlaps, rectangles rounding to no width, columns past
+int32 in very wide images."""
 
 from __future__ import annotations
 
@@ -11,8 +13,12 @@ import numpy as np
 import pytest
 
 from harness.metrics.vot.exact import exact_overlaps
+from harness.metrics.vot.raster import rect_corners
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
+from tests.vot_reference import region
 
 metrics = pytest.importorskip("got10k.utils.metrics")
+vot_raster = pytest.importorskip("vot.region.raster")
 
 BIG = np.finfo(float).max
 EPS = np.finfo(float).eps
@@ -128,3 +134,100 @@ def test_a_prediction_at_the_float_limit_leaves_the_other_frames_alone() -> None
     alone = _exact(pred[:1], gt[:1], 50, 50)[0]
     assert ours[[0, 2, 4]].tolist() == [alone] * 3
     assert alone == pytest.approx(_got10k(pred[:1], gt[:1], 50, 50)[0], abs=1e-12)
+
+
+# --- rasterised overlaps (harness/metrics/vot/pixels.py): pysot's region.c and the VOT toolkit's raster code
+
+
+def _region_c_rasterise(xs: list, ys: list, width: int, height: int) -> np.ndarray:
+    """region.c's rasterize_polygon (non-legacy), written out pixel by pixel: float32 vertices rounded half
+    away from zero; a node per non-horizontal edge touching row y, (int)(x_i + (y - y_i) / r * k); bubble
+    sort; a node equal to the next is skipped, one at or past the width stops the row, else fill
+    between the pair (clamped to the window)."""
+    f32 = np.float32
+    px = [f32(np.copysign(np.floor(abs(float(f32(v))) + 0.5), float(v))) for v in xs]
+    py = [f32(np.copysign(np.floor(abs(float(f32(v))) + 0.5), float(v))) for v in ys]
+    mask = np.zeros((height, width), dtype=bool)
+    n = len(px)
+    for y in range(height):
+        nodes = []
+        j = n - 1
+        for i in range(n):
+            yi, yj = int(py[i]), int(py[j])
+            if (yi <= y < yj) or (yj <= y < yi) or (yi < y <= yj) or (yj < y <= yi) or (yi == yj == y):
+                r, k = float(f32(py[j] - py[i])), float(f32(px[j] - px[i]))
+                if r != 0:
+                    nodes.append(int(float(px[i]) + float(f32(y) - py[i]) / r * k))
+            j = i
+        nodes.sort()
+        i = 0
+        while i < len(nodes) - 1:
+            if nodes[i] == nodes[i + 1]:
+                i += 1
+                continue
+            if nodes[i] >= width:
+                break
+            if nodes[i + 1] >= 0:
+                mask[y, max(nodes[i], 0) : min(nodes[i + 1], width - 1) + 1] = True
+            i += 2
+    return mask
+
+
+def _region_c_overlap(p1: np.ndarray, p2: np.ndarray, right: float, bottom: float) -> float:
+    """region.c's compute_polygon_overlap of two (8,) polygons within bounds (0, 0, right, bottom), as pysot's
+    vot_overlap calls it (a rectangle x, y, w, h first made the polygon (x, y) .. (x + w, y + h))."""
+    f32 = np.float32
+    polys = [np.asarray(p if len(p) == 8 else rect_corners(np.array([p]))[0], dtype=np.float32) for p in (p1, p2)]
+    boxes = []
+    for p in polys:
+        xs, ys = p[0::2], p[1::2]
+        boxes.append([max(np.floor(xs.min()), f32(0)), max(np.floor(ys.min()), f32(0)),
+                      min(np.ceil(xs.max()), f32(right)), min(np.ceil(ys.max()), f32(bottom))])
+    (l1, t1, r1, b1), (l2, t2, r2, b2) = boxes
+    x, y = min(l1, l2), min(t1, t2)
+    width, height = int(max(r1, r2) - x) + 1, int(max(b1, b2) - y) + 1
+    a1, a2 = float((r1 - l1) * (b1 - t1)), float((r2 - l2) * (b2 - t2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.float64(a1) / a2 < 1e-10 or np.float64(a2) / a1 < 1e-10 or width < 1 or height < 1:
+            return 0.0
+        inter = (min(r1, r2) - max(l1, l2)) * (min(b1, b2) - max(t1, t2))
+        ratio = inter / ((r1 - l1) * (b1 - t1) + (r2 - l2) * (b2 - t2) - inter)
+        if (f32(0) if f32(0) > ratio else ratio) == 0:
+            return 0.0
+    m1, m2 = (_region_c_rasterise(p[0::2] - x, p[1::2] - y, width, height) for p in polys)
+    return float(f32(np.count_nonzero(m1 & m2)) / f32(np.count_nonzero(m1 | m2)))
+
+
+def test_pysot_rectangles_rounding_to_no_width_or_height_have_no_pixels() -> None:
+    """pysot makes a rectangle the polygon (x, y) .. (x + w, y + h) and rounds its corners: when both x's
+    (or both y's) round to one value its two nodes on a row coincide and are skipped (or it has no
+    non-horizontal edge), so it has no pixels; when they round one apart it covers two columns (rows).
+    Against region.c written out pixel by pixel."""
+    gt = np.array([[20.0, 8, 34, 20, 22, 34, 8, 22]])
+    pred = np.array([[20.2, 12, 0.2, 10], [12, 14.6, 15, 0.3], [20.4, 12, 0.2, 10], [12, 14.4, 15, 0.2],
+                     [20.2, 12, 0.2, 0.2], [15.5, 16.5, 9, 7.5]])
+    truth = prepare_raster(gt, np.array([50.0]), np.array([40.0]), pysot=True, bound=-1)
+    ours = raster_overlaps(truth, np.zeros(len(pred), dtype=np.int64), pred, np.ones(len(pred), dtype=bool))
+    expected = [_region_c_overlap(p, gt[0], 49, 39) for p in pred]
+    assert ours.tolist() == expected
+    assert expected[0] == expected[1] == expected[4] == 0.0 and min(expected[2], expected[3], expected[5]) > 0
+
+
+def test_rectangle_columns_past_the_int32_range_in_very_wide_images() -> None:
+    """Pixel columns are counted in int32 where they fit: a rectangle reaching column 2^32 - 1 (an image
+    2^32 px wide) counts the ground-truth pixels right of its left edge; one covering every span of a
+    ground truth lying right of column 2^30 counts all of them. The first by counting pixels (the
+    toolkit's window would be 2^32 px wide): the diamond's pixels at x >= 25 by its own rasteriser, the
+    rectangle's 50 x (2^32 - 25); the second against the toolkit (float32 coordinates: multiples of 128
+    there, so every sum it makes is exact)."""
+    x = 2.0**30
+    gt = np.array([[25.0, 10, 40, 25, 25, 40, 10, 25], [x, 10, x + 512, 10, x + 640, 20, x + 128, 20]])
+    width, height = np.array([2.0**32, x + 512]), np.array([50.0, 30.0])
+    pred = np.array([[25.0, 0, 2.0**33, 50], [x, 5, 512, 20]])
+    truth = prepare_raster(gt, width, height, pysot=False, bound=-1)
+    ours = raster_overlaps(truth, np.arange(2), pred, np.ones(2, dtype=bool))
+    diamond = vot_raster.rasterize_polygon(gt[0].reshape(4, 2), (10, 0, 109, 49))
+    inside, area_p = int(diamond[:, 15:].sum()), 50 * (2.0**32 - 25)
+    assert ours[0] == inside / (area_p + diamond.sum() - inside)
+    assert ours[1] == vot_raster.calculate_overlap(region(3, pred[1]), region(3, gt[1]), (int(width[1]), 30))
+    assert 0.3 < ours[1] < 1
