@@ -231,3 +231,19 @@ def test_rectangle_columns_past_the_int32_range_in_very_wide_images() -> None:
     assert ours[0] == inside / (area_p + diamond.sum() - inside)
     assert ours[1] == vot_raster.calculate_overlap(region(3, pred[1]), region(3, gt[1]), (int(width[1]), 30))
     assert 0.3 < ours[1] < 1
+
+
+def test_a_lone_pair_and_pairs_over_several_row_chunks_score_as_the_toolkit() -> None:
+    """Rows are summed in chunks of 2^16: 270 rectangles each crossing some 260 rows of a tall ground truth
+    take two chunks, one scored alone takes one; each overlap is the toolkit's either way."""
+    rng = np.random.default_rng(7)
+    n = 270
+    cx, cy = rng.uniform(100, 200, n), rng.uniform(140, 160, n)
+    gt = np.stack([cx, cy - 130, cx + 90, cy, cx, cy + 130, cx - 90, cy], axis=1) + rng.normal(0, 3, (n, 8))
+    pred = np.stack([cx + rng.uniform(-60, 20, n), cy - 140, rng.uniform(20, 60, n), np.full(n, 280.0)], axis=1)
+    truth = prepare_raster(gt, np.full(n, 300.0), np.full(n, 300.0), pysot=False, bound=-1)
+    ours = raster_overlaps(truth, np.arange(n), pred, np.ones(n, dtype=bool))
+    expected = [vot_raster.calculate_overlap(region(3, p), region(3, g), (300, 300)) for p, g in zip(pred, gt)]
+    assert ours.tolist() == expected
+    alone = raster_overlaps(truth, np.array([5]), pred[5:6], np.ones(1, dtype=bool))
+    assert alone.tolist() == [expected[5]]
