@@ -18,6 +18,7 @@ from harness.metrics.fields import Scatter
 from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
 from harness.metrics.vot.frames import raster_truth
 from harness.metrics.vot.profiles import PYSOT_TAGS
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
 from tests.vot_reference import toolkit_analyses
 
 INTERVAL = (2, 12)
@@ -109,14 +110,15 @@ def _supervised(n: int, failures: list[int], unknown: tuple[int, ...] = ()) -> n
 
 
 def _integer_truth(name: str, n: int, seed: int, never: tuple[str, ...] = ()) -> VOTSequenceTruth:
-    """20 x 10 rectangles at integer positions well inside a 100 x 80 image; tags as `_rect_truth`'s."""
+    """20 x 10 rectangles at integer positions, 15 px or more inside a 100 x 80 image; tags as `_rect_truth`'s."""
     rng = np.random.default_rng(seed)
-    gt = np.column_stack([rng.integers(5, 60, n), rng.integers(5, 50, n), np.full(n, 20), np.full(n, 10)])
+    gt = np.column_stack([rng.integers(15, 60, n), rng.integers(5, 50, n), np.full(n, 20), np.full(n, 10)])
     tags = {tag: (rng.random(n) < 0.3) & (tag not in never) for tag in PYSOT_TAGS}
     return VOTSequenceTruth(name, gt.astype(float), tags, 100, 80)
 
 
-# Repetition k (1-based) of each sequence: its failures, and a shift of k - 1 pixels to the right.
+# Repetition k (1-based) of each sequence: its failures, and a shift of k - 1 pixels, to the left for even k
+# (the window then starts at the prediction and ends at the ground truth).
 FAILURES = {"a": {1: [], 2: [1], 3: [12, 29], 4: [25]}, "b": {1: [7], 2: [], 3: [3, 9], 4: []}}
 
 
@@ -125,13 +127,13 @@ def _pysot_runs(truth: list[VOTSequenceTruth], repetitions: int) -> list[VOTTraj
     for seq in truth:
         for k in range(1, repetitions + 1):
             status = _supervised(len(seq.gt), FAILURES[seq.name].get(k, []), unknown=(15,) if k == 2 else ())
-            runs.append(_run(seq, status.tolist(), repetition=k, shift=k - 1.0))
+            runs.append(_run(seq, status.tolist(), repetition=k, shift=(k - 1.0) * (-1) ** k))
     return runs
 
 
 def _pysot_by_hand(truth: list[VOTSequenceTruth], runs: list[VOTTrajectory]) -> dict:
     """pysot's AccuracyRobustnessBenchmark on rectangles 20 px wide shifted by s whole pixels: region.c
-    draws a rectangle as the polygon on its corners, 21 columns, so the overlap is (21 - s) / (21 + s),
+    draws a rectangle as the polygon on its corners, 21 columns, so the overlap is (21 - |s|) / (21 + |s|),
     a float in C (float32: the correctly rounded quotient, the pixel counts being small integers).
     A frame's overlap is NaN in the burn-in (10 frames from each initialisation) and where there is no
     region; per frame the nanmean over repetitions, accuracy the nanmean over every frame; failures summed
@@ -145,7 +147,7 @@ def _pysot_by_hand(truth: list[VOTSequenceTruth], runs: list[VOTTrajectory]) -> 
             for i, s in enumerate(r.status):
                 last_init = max(j for j in range(i + 1) if r.status[j] == 1)
                 if s == 3 and i - last_init >= 10:
-                    shift = r.boxes[i, 0] - seq.gt[i, 0]
+                    shift = abs(r.boxes[i, 0] - seq.gt[i, 0])
                     ov[i] = np.float32((21 - shift) / (21 + shift))
             rows.append(ov)
             failures[r.repetition] = failures.get(r.repetition, 0) + int(np.sum(r.status == 2))
@@ -247,3 +249,66 @@ def test_got10k_report_over_repetitions_tags_and_polygons() -> None:
     for tag, (acc, fails, frames) in expected["per_tag"].items():
         assert result.per_tag[tag]["accuracy"] == pytest.approx(acc, abs=1e-12), tag
         assert (result.per_tag[tag]["failures"], result.per_tag[tag]["frames"]) == pytest.approx((fails, frames)), tag
+
+
+def test_got10k_sequences_without_any_tag_file_count_as_empty() -> None:
+    """A sequence with no tag annotation at all (no tags, or every list empty): each of its frames is
+    'empty' and no other tag's, as got10k's mask (the complement of an OR over no tags) makes it."""
+    a = _integer_truth("a", 30, 7)
+    b = VOTSequenceTruth("b", _integer_truth("b", 22, 8).gt, {}, 100, 80)
+    c = VOTSequenceTruth("c", _integer_truth("c", 14, 9).gt, {t: np.zeros(0, dtype=bool) for t in PYSOT_TAGS}, 100, 80)
+    runs = [_run(s, _supervised(len(s.gt), f).tolist(), shift=1.5) for s, f in ((a, [4]), (b, [12]), (c, []))]
+    tags = ("camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty")
+    expected = _got10k_report([a, b, c], runs, tags)
+    result = evaluate_vot(runs, [a, b, c], "got10k", INTERVAL)
+    empty = int(np.count_nonzero(~np.logical_or.reduce(list(a.tags.values())))) + 22 + 14
+    assert result.per_tag["empty"]["frames"] == expected["per_tag"]["empty"][2] == empty
+    assert result.accuracy == pytest.approx(expected["accuracy"], abs=1e-12)  # float64 sums in another order
+    assert result.values["tag_weighted_failures"] == pytest.approx(expected["robustness"], abs=1e-12)
+
+
+def test_vot_toolkit_accuracy_of_a_trajectory_with_one_frame_past_the_burn_in() -> None:
+    """A sequence of 11 frames tracked from its first: only frame 11 is past the 10-frame burn-in, and the
+    trajectory's accuracy is that frame's overlap (vot-toolkit's AccuracyRobustness)."""
+    short, long = _rect_truth("short", 11, 21), _rect_truth("long", 16, 22)
+    runs = [_run(short, [1] + [3] * 10, shift=3.0), _run(long, [1] + [3] * 15, shift=1.0)]
+    expected = toolkit_analyses([short, long], runs, *INTERVAL)
+    result = evaluate_vot(runs, [short, long], "vot_toolkit", INTERVAL)
+    assert result.per_sequence_figures["short"]["n_valid_frames"] == 1
+    assert 0 < expected["per_sequence"]["short"]["accuracy"] < 1
+    assert result.per_sequence_figures["short"]["accuracy"] == expected["per_sequence"]["short"]["accuracy"]
+    assert result.accuracy == pytest.approx(expected["accuracy"], abs=1e-15)  # the same sums, maybe reordered
+
+
+def _pysot_overlap(gt: list[float], pred: list[float], width: int, height: int) -> float:
+    """One rectangle against one ground-truth rectangle as pysot's vot_overlap (bound: the EAO's w - 1, h - 1)."""
+    rows = np.pad(np.array([gt], dtype=float), ((0, 0), (0, 4)), constant_values=np.nan)
+    truth = prepare_raster(rows, np.array([float(width)]), np.array([float(height)]), pysot=True, bound=-1)
+    return float(raster_overlaps(truth, np.array([0]), np.array([pred], dtype=float), np.array([True]))[0])
+
+
+def test_pysot_exits_on_the_bounds_of_float32_vertices() -> None:
+    """region.c holds vertices as C floats and returns 0 when the floored/ceiled bound boxes do not overlap.
+    A ground truth ending 1e-8 px past column 10 (10 in float32) merely touches a prediction starting at
+    10, although both rasterise column 10: 0. Ending at 10.001, the boxes overlap: the pixel count decides,
+    the shared column's 7 pixels over 9 x 7 + 6 x 7 - 7 = 98."""
+    assert _pysot_overlap([2, 2, 8 + 1e-8, 6], [10, 2, 5, 6], 40, 30) == 0.0
+    assert _pysot_overlap([2, 2, 8.001, 6], [10, 2, 5, 6], 40, 30) == np.float32(7 / 98)
+
+
+@pytest.mark.parametrize("tiny_is_prediction", [True, False])
+def test_pysot_area_ratio_exit_compares_float32_areas(tiny_is_prediction: bool) -> None:
+    """region.c returns 0 when one bound box's area is below 1e-10 of the other's, its areas being C
+    floats: 357641 x 27961 = 1e10 + 1 px is 1e10 in float32, so a 1 x 1 px box against it (ratio exactly
+    1e-10) is scored, whichever is the ground truth: its 2 x 2 pixels (pysot draws w + 1 columns) over the
+    large one's 357642 x 27962."""
+    tiny, large = [5.0, 5.0, 1.0, 1.0], [0.0, 0.0, 357641.0, 27961.0]
+    gt, pred = (large, tiny) if tiny_is_prediction else (tiny, large)
+    assert _pysot_overlap(gt, pred, 400000, 30000) == np.float32(4 / (357642 * 27962))
+
+
+def test_pysot_clips_a_prediction_at_the_last_column_of_a_tall_image() -> None:
+    """The raster window ends at the right of both bound boxes, the prediction's cut at column w - 1 = 99
+    (the EAO's bound) even where the ground truth's bottom row (170) is further: ground truth columns
+    70..95 x rows 150..170 (546 px), prediction 80..99 of its 80..130 x the same rows (420 px), 336 shared."""
+    assert _pysot_overlap([70, 150, 25, 20], [80, 150, 50, 20], 100, 200) == np.float32(336 / 630)
