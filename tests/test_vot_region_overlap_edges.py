@@ -247,3 +247,21 @@ def test_a_lone_pair_and_pairs_over_several_row_chunks_score_as_the_toolkit() ->
     assert ours.tolist() == expected
     alone = raster_overlaps(truth, np.array([5]), pred[5:6], np.ones(1, dtype=bool))
     assert alone.tolist() == [expected[5]]
+
+
+def test_window_dependent_rows_of_a_self_crossing_ground_truth_with_a_horizontal_edge() -> None:
+    """A self-crossing ground truth (its edge (70, 40) - (20, 90) crosses its horizontal edge y = 83 at
+    x = 27): the rows whose nodes depend on the window's left edge are redone for rectangles starting
+    left of it, vertex rows included (an edge touches its end rows; a horizontal edge gives the VOT
+    toolkit a node, pysot none), without numpy's warnings (a horizontal edge divides by zero). Against
+    the toolkit and region.c written out."""
+    gt = np.array([[20.0, 83, 94, 83, 70, 40, 20, 90]] * 2)
+    pred = np.array([[17.0, 39, 75, 53], [13.0, 39, 75, 53]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vot = raster_overlaps(prepare_raster(gt, np.full(2, 120.0), np.full(2, 110.0), pysot=False, bound=-1),
+                              np.arange(2), pred, np.ones(2, dtype=bool))
+        pysot = raster_overlaps(prepare_raster(gt, np.full(2, 120.0), np.full(2, 110.0), pysot=True, bound=-1),
+                                np.arange(2), pred, np.ones(2, dtype=bool))
+    assert vot.tolist() == [vot_raster.calculate_overlap(region(3, p), region(3, gt[0]), (120, 110)) for p in pred]
+    assert pysot.tolist() == [_region_c_overlap(p, gt[0], 119, 109) for p in pred]
