@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
+from harness.errors import EvaluationError
 from harness.metrics.fields import Scatter
 from harness.metrics.vot.evaluate import VOTSequenceTruth, VOTTrajectory, evaluate_vot
 from harness.metrics.vot.frames import raster_truth
@@ -312,3 +313,31 @@ def test_pysot_clips_a_prediction_at_the_last_column_of_a_tall_image() -> None:
     (the EAO's bound) even where the ground truth's bottom row (170) is further: ground truth columns
     70..95 x rows 150..170 (546 px), prediction 80..99 of its 80..130 x the same rows (420 px), 336 shared."""
     assert _pysot_overlap([70, 150, 25, 20], [80, 150, 50, 20], 100, 200) == np.float32(336 / 630)
+
+
+def test_pysot_terms_give_its_figures_back_with_sequences_without_valid_frames() -> None:
+    """pysot's EAO, accuracy and failures as sums over sequences give the figures back on every sequence
+    once, also where a sequence has no frame past the burn-in (it fails within every burn-in) or just one;
+    lost_number is the failures' mean over repetitions."""
+    truth = [_integer_truth("a", 30, 3), _integer_truth("b", 22, 4, never=("illum_change",)),
+             _integer_truth("c", 12, 5), _integer_truth("d", 11, 6)]
+    status_c = [1, 3, 2, 0, 0, 0, 0, 1, 3, 3, 3, 3]  # no frame past the burn-in
+    reps = range(1, 16)  # 15: pysot reads them all, and a fragment weighs 1 / 15
+    runs = _pysot_runs(truth[:2], 15) + [_run(truth[2], status_c, repetition=k, shift=k % 4) for k in reps]
+    runs += [_run(truth[3], [1] + [3] * 10, repetition=k, shift=k % 3) for k in reps]  # one valid frame
+    result = evaluate_vot(runs, truth, "pysot", INTERVAL)
+    expected = _pysot_by_hand(truth, runs)
+    assert result.accuracy == pytest.approx(expected["accuracy"], rel=1e-12)
+    assert result.extras["lost_number"] == result.failures == pytest.approx(expected["failures"], rel=1e-12)
+    terms = result.terms()
+    # sums over sequences in another order (float64), the EAO's points from float32 curves
+    assert terms["accuracy"].total() == pytest.approx(result.accuracy, rel=1e-12)
+    assert terms["failures_per_100_frames"].total() == pytest.approx(result.values["failures_per_100_frames"], rel=1e-12)
+    assert terms["eao"].total() == pytest.approx(result.eao, abs=1e-6)
+
+
+def test_pysot_refuses_sequences_with_unequal_repetitions() -> None:
+    truth = [_integer_truth("a", 30, 3), _integer_truth("b", 22, 4)]
+    runs = _pysot_runs(truth, 15)[:-1]  # b's repetition 15 missing: 15 of a, 14 of b
+    with pytest.raises(EvaluationError, match=r"as many repetitions of every sequence, got \[1, 15\]"):
+        evaluate_vot(runs, truth, "pysot", INTERVAL)
