@@ -265,3 +265,18 @@ def test_window_dependent_rows_of_a_self_crossing_ground_truth_with_a_horizontal
                                 np.arange(2), pred, np.ones(2, dtype=bool))
     assert vot.tolist() == [vot_raster.calculate_overlap(region(3, p), region(3, gt[0]), (120, 110)) for p in pred]
     assert pysot.tolist() == [_region_c_overlap(p, gt[0], 119, 109) for p in pred]
+
+
+def test_pysot_rows_whose_nodes_lie_past_2_to_31_add_no_pixels() -> None:
+    """A pysot ground truth with one corner at the image's left edge and the rest far past its right edge
+    (columns past 2^31): on its vertex rows 10 and 20 the three nodes all lie past the window, the first
+    not repeated, so region.c stops the row before filling; the row must not come back inside the image
+    once its columns are stored in int32. No pixel of it lies in the image: 0 against region.c written
+    out (vertices multiples of 2^20: exact in float32)."""
+    corner = 3 * 2.0**31 + 3 * 2.0**20
+    gt = np.array([[0.0, 0, 2.0**33, 10, 2.0**33, 20, corner, 30]])
+    pred = np.array([[0.0, 5, 100, 10], [0.0, 0, 100, 40]])
+    truth = prepare_raster(gt, np.array([100.0]), np.array([40.0]), pysot=True, bound=-1)
+    ours = raster_overlaps(truth, np.zeros(2, dtype=np.int64), pred, np.ones(2, dtype=bool))
+    assert ours.tolist() == [_region_c_overlap(p, gt[0], 99, 39) for p in pred] == [0.0, 0.0]
+    assert truth.raster.area.tolist() == [0.0]
