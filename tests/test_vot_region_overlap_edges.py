@@ -280,3 +280,21 @@ def test_pysot_rows_whose_nodes_lie_past_2_to_31_add_no_pixels() -> None:
     ours = raster_overlaps(truth, np.zeros(2, dtype=np.int64), pred, np.ones(2, dtype=bool))
     assert ours.tolist() == [_region_c_overlap(p, gt[0], 99, 39) for p in pred] == [0.0, 0.0]
     assert truth.raster.area.tolist() == [0.0]
+
+
+def test_window_dependent_rows_with_a_second_span_of_a_self_crossing_ground_truth() -> None:
+    """A self-crossing ground truth whose window-dependent rows have two spans: redone for predictions
+    starting left of it, each span's pixels inside the prediction are counted again (the second span's
+    too). Rectangles and a polygon against the toolkit; a rectangle against region.c written out."""
+    gt = np.array([[14.0, 97, 6, 3, 64, 90, 85, 26]])
+    boxes = np.array([[-1.0, -1, 81.43908832572947, 97], [-1.0, 1, 85.75793373594755, 97]])
+    poly = np.array([[9.0, 98, -3, 2, 56, 90, 76, 25]])
+    vot_truth = prepare_raster(gt, np.array([120.0]), np.array([110.0]), pysot=False, bound=-1)
+    frames = np.zeros(2, dtype=np.int64)
+    vot = raster_overlaps(vot_truth, frames, boxes, np.ones(2, dtype=bool)).tolist()
+    vot += raster_overlaps(vot_truth, frames[:1], poly, np.ones(1, dtype=bool)).tolist()
+    pysot_truth = prepare_raster(gt, np.array([120.0]), np.array([110.0]), pysot=True, bound=-1)
+    pysot = raster_overlaps(pysot_truth, frames[:1], boxes[1:], np.ones(1, dtype=bool))
+    assert vot == [vot_raster.calculate_overlap(region(3, p), region(3, gt[0]), (120, 110))
+                   for p in [*boxes, *poly]]
+    assert pysot.tolist() == [_region_c_overlap(boxes[1], gt[0], 119, 109)]
