@@ -298,3 +298,15 @@ def test_window_dependent_rows_with_a_second_span_of_a_self_crossing_ground_trut
     assert vot == [vot_raster.calculate_overlap(region(3, p), region(3, gt[0]), (120, 110))
                    for p in [*boxes, *poly]]
     assert pysot.tolist() == [_region_c_overlap(boxes[1], gt[0], 119, 109)]
+
+
+def test_window_dependent_second_spans_cut_by_the_prediction_within_a_pixel() -> None:
+    """A self-crossing ground truth whose window-dependent rows have a second span that the prediction
+    covers by under two pixels (found by random search over integer quadrilaterals): the redone rows'
+    pixels are counted exactly, not just their change. A rectangle and a polygon starting left of it,
+    against the toolkit."""
+    gt = np.array([[26.0, 78, 34, 9, 28, 75, 48, 34]])
+    preds = [np.array([[23.0, 9, 24.33305748299095, 72]]), np.array([[24.0, 79, 29, 9, 24, 73, 47, 36]])]
+    truth = prepare_raster(gt, np.array([120.0]), np.array([110.0]), pysot=False, bound=-1)
+    ours = [raster_overlaps(truth, np.zeros(1, dtype=np.int64), p, np.ones(1, dtype=bool))[0] for p in preds]
+    assert ours == [vot_raster.calculate_overlap(region(3, p[0]), region(3, gt[0]), (120, 110)) for p in preds]
