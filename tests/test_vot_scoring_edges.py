@@ -341,3 +341,34 @@ def test_pysot_refuses_sequences_with_unequal_repetitions() -> None:
     runs = _pysot_runs(truth, 15)[:-1]  # b's repetition 15 missing: 15 of a, 14 of b
     with pytest.raises(EvaluationError, match=r"as many repetitions of every sequence, got \[1, 15\]"):
         evaluate_vot(runs, truth, "pysot", INTERVAL)
+
+
+def test_pysot_exits_on_bound_boxes_cut_inside_out_by_the_image() -> None:
+    """region.c cuts each bound box to the image before its exits, so a region past the image's left,
+    right or bottom edge gets a box with left > right or top > bottom, and a segment a flat one. Its float
+    arithmetic then decides: two negative extents make a positive area (and intersection), a 0 / 0 area
+    or overlap ratio is NaN and takes no exit, a window of one row is rasterised. A pair passing the exits
+    with no pixel in the window is 0 / 0 pixels: NaN. Scored in one batch (a pair with a window of no
+    columns among them), against region.c written out pair by pair, without floating-point warnings."""
+    from tests.test_vot_region_overlap_edges import _region_c_overlap
+
+    nan = np.nan
+    pairs = [  # ground truth (polygon or x, y, w, h), image width, height, predicted x, y, w, h
+        ([-10, 1.5, 39, 1.5, -7, 1.5, 4, 1.5], 3, 3, [36, 6.5, 5, 40]),  # both boxes inside out: NaN
+        ([-5.5, -15, -5.5, 44, -5.5, 40, -5.5, 27], 3, 10, [36.5, -4.5, 0.5, 5]),  # negative areas, ratio > 0
+        ([2.5, 5, 2.5, 14, 2.5, 16, 2.5, 15], 3, 7, [37, 42, 2, 0]),  # ground truth of area 0: exits
+        ([1.5, -7, 0.5, 0.5], 3, 3, [-10, -7, 0.5, 20]),  # positive intersection, negative ratio: exits
+        ([28, 50.5, 0.5, 2], 3, 3, [22, 28.5, 5, 0.5]),  # window of no columns or rows: exits
+        ([8, 40.5, 27, 26, 19, 2.5, 7, 10], 12, 3, [8, 20, 0, 0]),  # 0 / 0 ratios, a one-row window: NaN
+    ]
+    gt = np.array([g + [nan] * (8 - len(g)) for g, *_ in pairs], dtype=float)
+    width, height = np.array([p[1] for p in pairs], dtype=float), np.array([p[2] for p in pairs], dtype=float)
+    pred = np.array([p[3] for p in pairs], dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        truth = prepare_raster(gt, width, height, pysot=True, bound=-1)
+        ours = raster_overlaps(truth, np.arange(len(pairs)), pred, np.ones(len(pairs), dtype=bool))
+    with np.errstate(invalid="ignore"):  # region.c's own 0 / 0 pixels
+        expected = [_region_c_overlap(p, np.array(g, dtype=float), w - 1, h - 1) for g, w, h, p in pairs]
+    np.testing.assert_array_equal(ours, expected)
+    assert np.isnan(expected).tolist() == [True, True, False, False, False, True]
