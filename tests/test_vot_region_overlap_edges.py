@@ -310,3 +310,21 @@ def test_window_dependent_second_spans_cut_by_the_prediction_within_a_pixel() ->
     truth = prepare_raster(gt, np.array([120.0]), np.array([110.0]), pysot=False, bound=-1)
     ours = [raster_overlaps(truth, np.zeros(1, dtype=np.int64), p, np.ones(1, dtype=bool))[0] for p in preds]
     assert ours == [vot_raster.calculate_overlap(region(3, p[0]), region(3, gt[0]), (120, 110)) for p in preds]
+
+
+def test_ground_truth_vertices_past_2_to_63_warn_nothing() -> None:
+    """A ground-truth vertex at x = +-1e19 (finite in float32) puts nodes past the int64 range on the rows
+    of its edges: they are clipped before any integer cast, so no numpy warning. Against the toolkit: with
+    the vertex at -1e19 as given; at +1e19 with the vertex moved to 1000, which leaves the same pixels in
+    the image (every node its two edges put on rows 11..29 lies past the right edge either way; the
+    toolkit's own nodes overflow at 1e19)."""
+    far = np.array([[10.0, 10, 1e19, 20, 40, 30, 10, 30], [40.0, 10, -1e19, 20, 10, 30, 40, 30]])
+    reference = far.copy()
+    reference[0, 2] = 1000.0
+    preds = np.array([[0.0, 0, 50, 40], [5.0, 12, 30, 15]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        truth = prepare_raster(far, np.full(2, 50.0), np.full(2, 40.0), pysot=False, bound=-1)
+        ours = [raster_overlaps(truth, np.arange(2), np.array([p, p]), np.ones(2, dtype=bool)).tolist() for p in preds]
+    assert ours == [[vot_raster.calculate_overlap(region(3, p), region(3, g), (50, 40)) for g in reference]
+                    for p in preds]
