@@ -372,3 +372,23 @@ def test_pysot_exits_on_bound_boxes_cut_inside_out_by_the_image() -> None:
         expected = [_region_c_overlap(p, np.array(g, dtype=float), w - 1, h - 1) for g, w, h, p in pairs]
     np.testing.assert_array_equal(ours, expected)
     assert np.isnan(expected).tolist() == [True, True, False, False, False, True]
+
+
+def test_vot_ground_truth_rectangles_one_pixel_wide_or_tall_keep_their_pixels() -> None:
+    """The VOT toolkit draws a rectangle x, y, w, h on columns x .. x + w - 1 once w and h round to 1 or
+    more: a ground truth one pixel wide (w 1, or 0.8 rounding to 1) or tall has that column (row) of
+    pixels, so a 5 x 5 prediction covering the 5 x 1 one scores 5 / 25, not 0.
+    Against vot-toolkit's rasterised overlap on the same image."""
+    from vot.region.raster import calculate_overlaps
+    from vot.region.shapes import Rectangle
+
+    gts = [[10, 10, 1, 5], [10.4, 10, 0.8, 5], [10, 10, 5, 1], [10, 10, 1.2, 1]]
+    preds = [[8, 10, 5, 5], [10, 10, 1, 5], [10, 10, 5, 1], [9, 9, 3, 3]]
+    gt = np.array([g + [np.nan] * 4 for g in gts for _ in preds])
+    pred = np.array(preds * len(gts), dtype=float)
+    size = np.full(len(gt), 40.0), np.full(len(gt), 30.0)
+    truth = prepare_raster(gt, *size, pysot=False, bound=-1)
+    ours = raster_overlaps(truth, np.arange(len(gt)), pred, np.ones(len(gt), dtype=bool))
+    expected = [calculate_overlaps([Rectangle(*p)], [Rectangle(*g)], (40, 30))[0] for g in gts for p in preds]
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-15)  # pixel counts; one division each
+    assert ours[0] == ours[4] == 0.2 and min(ours) > 0
