@@ -328,3 +328,13 @@ def test_ground_truth_vertices_past_2_to_63_warn_nothing() -> None:
         ours = [raster_overlaps(truth, np.arange(2), np.array([p, p]), np.ones(2, dtype=bool)).tolist() for p in preds]
     assert ours == [[vot_raster.calculate_overlap(region(3, p), region(3, g), (50, 40)) for g in reference]
                     for p in preds]
+
+
+@pytest.mark.parametrize("pysot", [False, True])
+def test_no_ground_truth_frames_rasterise_to_nothing(pysot: bool) -> None:
+    """No frames at all (a dataset whose sequences are all empty): nothing to rasterise, no overlap, no
+    error."""
+    truth = prepare_raster(np.zeros((0, 8)), np.zeros(0), np.zeros(0), pysot=pysot, bound=-1)
+    assert truth.raster.area.shape == (0,)
+    ours = raster_overlaps(truth, np.zeros(0, dtype=np.int64), np.zeros((0, 4)), np.zeros(0, dtype=bool))
+    assert ours.shape == (0,)
