@@ -392,3 +392,37 @@ def test_vot_ground_truth_rectangles_one_pixel_wide_or_tall_keep_their_pixels() 
     expected = [calculate_overlaps([Rectangle(*p)], [Rectangle(*g)], (40, 30))[0] for g in gts for p in preds]
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-15)  # pixel counts; one division each
     assert ours[0] == ours[4] == 0.2 and min(ours) > 0
+
+
+def test_special_frames_score_as_an_empty_region_in_each_toolkit() -> None:
+    """A frame with no region: the VOT toolkit bounds the empty region by (0, 0, 0, 0) and scores 1 where
+    the union with the ground truth's bounds has no width or height (a ground truth one pixel wide in
+    column 0, or one tall in row 0), else 0, as vot-toolkit computes; pysot's vot_overlap gives NaN."""
+    from vot.region import Special
+    from vot.region.raster import calculate_overlaps
+    from vot.region.shapes import Rectangle
+
+    gts = [[0, 5, 1, 10], [1, 5, 1, 10], [3, 0, 4, 1], [3, 1, 4, 1], [0, 0, 1, 1], [3, 3, 4, 4]]
+    gt = np.array([g + [np.nan] * 4 for g in gts], dtype=float)
+    size, frame, absent = (np.full(6, 40.0), np.full(6, 30.0)), np.arange(6), np.zeros(6, dtype=bool)
+    vot = raster_overlaps(prepare_raster(gt, *size, pysot=False, bound=-1), frame, np.zeros((6, 4)), absent)
+    assert vot.tolist() == [calculate_overlaps([Special(0)], [Rectangle(*g)], (40, 30))[0] for g in gts]
+    assert vot.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    pysot = raster_overlaps(prepare_raster(gt, *size, pysot=True, bound=-1), frame, np.zeros((6, 4)), absent)
+    assert pysot.dtype == np.float64 and np.isnan(pysot).all()
+
+
+def test_vot_overlap_of_a_single_visible_pixel_with_that_pixel_is_one() -> None:
+    """A ground-truth triangle (-10, 10), (10, -10), (-10, -10) shows only pixel (0, 0) of the image, yet
+    its bounds make a raster window of 11 x 11 pixels with a 1 x 1 prediction on that pixel: both regions
+    are that one pixel, a union of 1 pixel, overlap 1 as vot-toolkit computes (a triangle showing
+    three pixels: 1 / 3)."""
+    from vot.region.raster import calculate_overlaps
+    from vot.region.shapes import Polygon, Rectangle
+
+    gts = [[-10, 10, 10, -10, -10, -10, -10, -10], [-10, 11, 11, -10, -10, -10, -10, -10]]
+    truth = prepare_raster(np.array(gts, dtype=float), np.full(2, 20.0), np.full(2, 20.0), pysot=False, bound=-1)
+    ours = raster_overlaps(truth, np.arange(2), np.array([[0.0, 0, 1, 1]] * 2), np.ones(2, dtype=bool))
+    expected = [calculate_overlaps([Rectangle(0, 0, 1, 1)], [Polygon(list(zip(g[0::2], g[1::2])))], (20, 20))[0]
+                for g in gts]
+    assert ours.tolist() == expected == [1.0, 1 / 3]
