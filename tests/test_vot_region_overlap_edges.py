@@ -338,3 +338,17 @@ def test_no_ground_truth_frames_rasterise_to_nothing(pysot: bool) -> None:
     assert truth.raster.area.shape == (0,)
     ours = raster_overlaps(truth, np.zeros(0, dtype=np.int64), np.zeros((0, 4)), np.zeros(0, dtype=bool))
     assert ours.shape == (0,)
+
+
+def test_pysot_ground_truths_with_edges_one_row_tall_or_horizontal() -> None:
+    """region.c gives no node for a horizontal edge and two for an edge one row tall (one on each of its
+    rows), which a neighbouring vertex's node may repeat. Small integer quadrilaterals with such edges
+    (found by random search: the ones where dropping or adding those nodes changes the pixels), scored
+    against a rectangle covering them, against region.c written out."""
+    gt = np.array([[11.0, 20, 3, 26, 10, 25, 16, 26], [23.0, 27, 9, 27, 26, 2, 25, 28],
+                   [4.0, 11, 23, 18, 10, 18, 16, 28], [23.0, 20, 12, 0, 22, 5, 24, 4], [9.0, 6, 16, 6, 7, 1, 29, 6]])
+    n = len(gt)
+    pred = np.tile([[1.0, 0, 30, 35]], (n, 1))
+    truth = prepare_raster(gt, np.full(n, 40.0), np.full(n, 40.0), pysot=True, bound=-1)
+    ours = raster_overlaps(truth, np.arange(n), pred, np.ones(n, dtype=bool))
+    assert ours.tolist() == [_region_c_overlap(p, g, 39, 39) for p, g in zip(pred, gt)]
