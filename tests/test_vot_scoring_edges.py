@@ -426,3 +426,70 @@ def test_vot_overlap_of_a_single_visible_pixel_with_that_pixel_is_one() -> None:
     expected = [calculate_overlaps([Rectangle(0, 0, 1, 1)], [Polygon(list(zip(g[0::2], g[1::2])))], (20, 20))[0]
                 for g in gts]
     assert ours.tolist() == expected == [1.0, 1 / 3]
+
+
+def _polygon_runs(bad_row: list[float]) -> tuple[list[VOTSequenceTruth], list[VOTTrajectory]]:
+    """The small benchmark with 8-column regions (rectangles padded with NaN), frame 3 of b set to `bad_row`."""
+    truth, runs = _small_benchmark()
+    for run in runs:
+        object.__setattr__(run, "boxes", np.pad(run.boxes, ((0, 0), (0, 4)), constant_values=np.nan))
+    runs[1].boxes[2] = bad_row
+    return truth, runs
+
+
+@pytest.mark.parametrize(
+    "bad_row",
+    [[np.nan] * 8, [1, 2, 3, 4, np.nan, 5, 6, 7], [1, 2, 3, 4, 5, np.nan, np.nan, np.nan],
+     [np.nan, 2, 3, 4, 5, 6, 7, 8]],
+)
+def test_tracked_regions_must_be_finite_polygons_or_padded_rectangles(bad_row: list[float]) -> None:
+    """An 8-column region is a polygon (8 finite values) or a rectangle (4 finite, then NaN x 4); any
+    other mix on a tracked frame is refused, naming the trajectory and frame."""
+    truth, runs = _polygon_runs(bad_row)
+    with pytest.raises(EvaluationError, match=r"sequence b, repetition 1\): frame 3 is tracked \(status 3\) but "
+                       r"its region is not finite"):
+        evaluate_vot(runs, truth, "vot_toolkit", INTERVAL)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a, b: object.__setattr__(b, "boxes", b.boxes[:-1]), r"expected status \(18,\) and boxes \(18, 4\)"),
+        (lambda a, b: object.__setattr__(b, "status", b.status[:-1]), r"got \(17,\) and \(18, 4\)"),
+        (lambda a, b: object.__setattr__(b, "status", np.array([1, 3, 2, 3, 2] + [3] * 13, dtype=np.int8)),
+         r"sequence b, repetition 1\): frame 5 \(status 2\) breaks the supervised protocol: the first frame is 1, "
+         r"then failures \(2\) and re-initialisations \(1\) alternate$"),
+    ],
+)
+def test_malformed_second_trajectory_is_refused_naming_it(change, message: str) -> None:
+    """Shapes and markers are checked on every trajectory, not only the first: boxes one row short,
+    status one frame short, two failures without a re-initialisation between them."""
+    truth, runs = _small_benchmark()
+    change(*runs)
+    with pytest.raises(EvaluationError, match=message):
+        evaluate_vot(runs, truth, "vot_toolkit", INTERVAL)
+
+
+@pytest.mark.parametrize("interval", [(0, 12), (5, 5), (12, 2)])
+def test_eao_interval_must_be_two_lengths_from_one_up(interval: tuple[int, int]) -> None:
+    truth, runs = _small_benchmark()
+    with pytest.raises(EvaluationError, match=r"EAO interval .* must be two sequence lengths, low < high"):
+        evaluate_vot(runs, truth, "vot_toolkit", interval)
+
+
+def test_profile_object_and_interval_from_length_one_are_accepted() -> None:
+    """A VOTProfile object scores as its name does; an interval starting at length 1 is valid."""
+    from harness.metrics.vot.profiles import get_profile
+
+    truth, runs = _small_benchmark()
+    by_object = evaluate_vot(runs, truth, get_profile("pysot"), (1, 12))
+    assert by_object.profile == "pysot" and by_object.eao_interval == (1, 12)
+    assert by_object.values == evaluate_vot(runs, truth, "pysot", (1, 12)).values
+
+
+@pytest.mark.parametrize("gt", [np.full(24, 10.0), np.full((24, 5), 10.0)])
+def test_ground_truth_of_other_shapes_is_refused(gt: np.ndarray) -> None:
+    truth, runs = _small_benchmark()
+    truth[0] = VOTSequenceTruth("a", gt, truth[0].tags, 100, 80)
+    with pytest.raises(EvaluationError, match=r"ground truth of a: expected finite \(N, 8\) or \(N, 4\) values"):
+        evaluate_vot(runs, truth, "vot_toolkit", INTERVAL)
