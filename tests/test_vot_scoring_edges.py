@@ -493,3 +493,17 @@ def test_ground_truth_of_other_shapes_is_refused(gt: np.ndarray) -> None:
     truth[0] = VOTSequenceTruth("a", gt, truth[0].tags, 100, 80)
     with pytest.raises(EvaluationError, match=r"ground truth of a: expected finite \(N, 8\) or \(N, 4\) values"):
         evaluate_vot(runs, truth, "vot_toolkit", INTERVAL)
+
+
+def test_integer_rectangles_alongside_polygon_trajectories_score_as_floats() -> None:
+    """Regions given as integers (a tracker reporting whole pixels) beside another sequence's polygons:
+    the rectangles are padded with NaN to 8 columns and score exactly as the same values in float."""
+    truth, runs = _small_benchmark()
+    b = runs[1]
+    padded = np.pad(np.round(b.boxes), ((0, 0), (0, 4)), constant_values=np.nan)
+    b_float = VOTTrajectory(b.sequence, 1, b.status, padded)
+    a = runs[0]
+    a_int = VOTTrajectory(a.sequence, 1, a.status, np.where(np.isnan(a.boxes), 0, np.round(a.boxes)).astype(np.int64))
+    a_float = VOTTrajectory(a.sequence, 1, a.status, a_int.boxes.astype(float))
+    as_int = evaluate_vot([a_int, b_float], truth, "vot_toolkit", INTERVAL)
+    assert as_int.values == evaluate_vot([a_float, b_float], truth, "vot_toolkit", INTERVAL).values
