@@ -497,7 +497,8 @@ def test_ground_truth_of_other_shapes_is_refused(gt: np.ndarray) -> None:
 
 def test_integer_rectangles_alongside_8_column_trajectories_score_as_floats() -> None:
     """Regions given as integers (a tracker reporting whole pixels) beside another sequence's 8-column
-    regions (rectangles padded with NaN): the integer rectangles are padded with NaN to 8 columns and score exactly as the same values in float."""
+    regions (rectangles padded with NaN): the integer rectangles are padded with NaN to 8 columns and
+    score exactly as the same values in float."""
     truth, runs = _small_benchmark()
     b = runs[1]
     padded = np.pad(np.round(b.boxes), ((0, 0), (0, 4)), constant_values=np.nan)
