@@ -70,7 +70,7 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | Non
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
     # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
-    polygons = read_table(groundtruth, columns=(4, 8), root=root)
+    polygons = read_regions(groundtruth, root)
     metadata = read_properties(folder / "sequence", root)
     frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
     return Sequence(
@@ -82,6 +82,19 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | Non
         image_size=_image_size(folder / "sequence", metadata, frames),
         fps=_fps(folder / "sequence", metadata),
     )
+
+
+def read_regions(groundtruth: Path, root: Path) -> np.ndarray:
+    """A VOT ground-truth file: each row a region (4 or 8 numbers) or, all NaN, a frame without the target."""
+    polygons = read_table(groundtruth, columns=(4, 8), root=root)
+    # A NaN among numbers would reach the supervised run's failure test as another shape (a polygon row
+    # read as a rectangle).
+    missing = np.isnan(polygons)
+    unusable = np.flatnonzero(missing.any(axis=1) & ~missing.all(axis=1))
+    if len(unusable):
+        raise AnnotationError(groundtruth, int(unusable[0]) + 1, "expected finite numbers, or NaN in every column "
+                              f"for a frame without the target; got {', '.join(map(str, polygons[unusable[0]]))}")
+    return polygons
 
 
 def read_properties(path: Path, root: Path | None = None) -> dict[str, str]:

@@ -19,8 +19,7 @@ from benchmarks.errors import MissingDataError
 from benchmarks.listfile import listed_folders
 from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.textio import read_table
-from benchmarks.vot import first_frame_size, load_vot_sequence, read_tags, sequences_folder
+from benchmarks.vot import first_frame_size, load_vot_sequence, read_regions, read_tags, sequences_folder
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -46,7 +45,7 @@ def vot_folder_sequence(folder: Path, benchmark: str, root: Path | None = None) 
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
     # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
-    polygons = read_table(groundtruth, columns=(4, 8), root=root)
+    polygons = read_regions(groundtruth, root)
     frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
     return Sequence(folder.name, benchmark, polygons, frames=frames,
                     frame_tags=read_tags(folder, len(polygons), (".tag", ".label"), root),

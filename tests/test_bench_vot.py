@@ -85,6 +85,13 @@ def test_errors(sequences: Path, tmp_path: Path) -> None:
     (sequences / "groundtruth.txt").write_text("1,2,3,4,5,6\n")
     with pytest.raises(AnnotationError, match=r":1: expected 4 numbers x,y,w,h or 8 numbers .*got 6"):
         load_vot_sequence(sequences)
+    # A NaN among numbers: not a frame without the target (all NaN), and the supervised failure test
+    # would read that polygon as a rectangle.
+    for line, bad in ((2, "10,10,30,10,NaN,30,10,30"), (1, "10,10,30,NaN,30,10,30,10")):
+        rows = ["1,2,3,4,5,6,7,8"] * (line - 1) + [bad, "NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN"]
+        (sequences / "groundtruth.txt").write_text("\n".join(rows) + "\n")
+        with pytest.raises(AnnotationError, match=rf"groundtruth.txt:{line}: expected finite numbers, or NaN in every"):
+            load_vot_sequence(sequences)
     (sequences / "groundtruth.txt").write_text("1,2,3,4\n")
     (sequences / "color" / "00000001.jpg").unlink()
     with pytest.raises(MissingDataError, match="first frame missing or unreadable"):
