@@ -173,10 +173,10 @@ def run(name: str, again: bool, resume: bool = False) -> None:
             fail(f"group {name} has no earlier run to resume; run it without --resume")
         # The stopped run's snapshot and tests as they were (a changed test list would make mutmut drop
         # every verdict), with this pyproject's time limits (mutmut then retests only its timeouts).
+        limits = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"]
         text = (work / "pyproject.toml").read_text()
         for key in ("timeout_multiplier", "timeout_constant"):
-            value = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["mutmut"][key]
-            text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+            text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {limits[key]}", text)
         (work / "pyproject.toml").write_text(text)
     else:
         if not again:
@@ -187,7 +187,7 @@ def run(name: str, again: bool, resume: bool = False) -> None:
     if resume:
         # Only the mutants still without a verdict: each mutmut call first runs the group's tests
         # unmutated and collects its statistics, minutes that a batch of finished modules would waste.
-        pending = sorted(key for key, (verdict, _) in verdicts(work).items() if verdict == "not checked")
+        pending = unchecked(work)
         todo = [pending] if pending else []
     realdata = os.environ.get("HARNESS_REALDATA") or str(PROJECT.parent / "shared" / "realdata")
     # CI=true: a test whose real data is missing fails instead of skipping, so no mutant survives by a skip.
@@ -219,9 +219,9 @@ def run(name: str, again: bool, resume: bool = False) -> None:
         mutmut_run(names, f"batch {number}/{len(todo)}")
     if again:
         # mutmut forgets the verdicts of every function changed since the last run; test those mutants too.
-        unchecked = sorted(key for key, (verdict, _) in verdicts(work).items() if verdict == "not checked")
-        if unchecked:
-            mutmut_run(unchecked, f"{len(unchecked)} mutants of functions changed since the last run")
+        changed = unchecked(work)
+        if changed:
+            mutmut_run(changed, f"{len(changed)} mutants of functions changed since the last run")
     record(name, work, group, seconds, again)
 
 
@@ -272,6 +272,11 @@ def verdicts(work: Path) -> dict[str, tuple[str, str]]:
         for key, code in data.exit_code_by_key.items():
             found[key] = (status_by_exit_code[code], str(path))
     return found
+
+
+def unchecked(work: Path) -> list[str]:
+    """The group's mutants without a verdict: never run, or of a function mutmut saw change."""
+    return sorted(key for key, (verdict, _) in verdicts(work).items() if verdict == "not checked")
 
 
 def record(name: str, work: Path, group: dict, seconds: float, again: bool) -> None:

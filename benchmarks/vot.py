@@ -69,7 +69,6 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | Non
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
     polygons = read_regions(groundtruth, root)
     metadata = read_properties(folder / "sequence", root)
     frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
@@ -86,6 +85,7 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | Non
 
 def read_regions(groundtruth: Path, root: Path) -> np.ndarray:
     """A VOT ground-truth file: each row a region (4 or 8 numbers) or, all NaN, a frame without the target."""
+    # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
     polygons = read_table(groundtruth, columns=(4, 8), root=root)
     # A NaN among numbers would reach the supervised run's failure test as another shape (a polygon row
     # read as a rectangle).

@@ -44,7 +44,6 @@ def vot_folder_sequence(folder: Path, benchmark: str, root: Path | None = None) 
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    # A rectangle stays a rectangle: the toolkit rasterises x,y,w,h over w pixels, its corner polygon over w + 1.
     polygons = read_regions(groundtruth, root)
     frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
     return Sequence(folder.name, benchmark, polygons, frames=frames,
