@@ -41,6 +41,8 @@ class BenchmarkRecord:
     server_scored: bool = False  # ground truth withheld after the first frame: only the server scores it
     generated_root: Callable[[], Path] | None = None  # built on first use when no root is given (synthetic)
     frame_tags: tuple[str, ...] = field(default=())  # per-frame tags its annotations may carry (VOT's five)
+    # The got10k toolkit's experiment for its layout (GOT-10k's) clips boxes to the image before its IoU.
+    image_bound: bool = False
 
     @property
     def default_experiment(self) -> str:

@@ -47,7 +47,8 @@ def _synthetic_root(benchmark: str) -> Path:
 def _synthetic(name: str, description: str, env: tuple[str, ...], aliases: tuple[str, ...] = ()) -> BenchmarkRecord:
     return BenchmarkRecord(name, description, partial(load_got10k, split="val", benchmark=name),
                            partial(got10k_sources, split="val"), env, f"a generated {name} folder (GOT-10k layout)",
-                           ("ope",), _MATLAB, aliases=aliases, generated_root=partial(_synthetic_root, name))
+                           ("ope",), _MATLAB, aliases=aliases, generated_root=partial(_synthetic_root, name),
+                           image_bound=True)
 
 
 def _vars(*names: str) -> tuple[str, ...]:
@@ -84,7 +85,7 @@ def _vot(year: int, interval: tuple[int, int]) -> BenchmarkRecord:
 def _got10k(name: str, split: str, description: str, env: tuple[str, ...], **extra: object) -> BenchmarkRecord:
     return BenchmarkRecord(name, description, partial(load_got10k, split=split, benchmark=name),
                            partial(got10k_sources, split=split), env, _GOT_HINT.format(split), ("ope",),
-                           {"ope": "got10k"}, submission="got10k", **extra)
+                           {"ope": "got10k"}, submission="got10k", image_bound=True, **extra)
 
 
 def _lasot(name: str, subset: str, description: str, env: tuple[str, ...], aliases: tuple[str, ...]) -> BenchmarkRecord:

@@ -99,10 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
 
     imp = sub.add_parser("import", help="load published raw results into the store",
-                         description="pysot: one x,y,w,h file per sequence (one pass). vot: the VOT toolkit's and "
-                                     "pysot's supervised layout, <seq>/<seq>_001.txt with 1 (initialised), 2 (failure), "
-                                     "0 (skipped) or x,y,w,h per line (stored as --protocol, default baseline).")
-    imp.add_argument("--format", default="pysot", choices=["pysot", "vot"], help="raw result format (default: pysot)")
+                         description="pysot: one x,y,w,h file per sequence (one pass; also LaSOT's and TrackingNet's "
+                                     "layout). pytracking: <param>/<seq>.txt (tab or comma; nfs_/uav_ prefixes dropped) "
+                                     "with <seq>_time.txt, or a tracker folder of <param>_000, <param>_001 ... runs "
+                                     "(repetitions 1, 2 ...). got10k: the got10k toolkit's <seq>/<seq>_001.txt ... with "
+                                     "<seq>_time.txt. vot: the VOT toolkit's and pysot's supervised layout, "
+                                     "<seq>/<seq>_001.txt with 1 (initialised), 2 (failure), 0 (skipped) or x,y,w,h per "
+                                     "line (stored as --protocol, default baseline).")
+    imp.add_argument("--format", default="pysot", choices=["pysot", "pytracking", "got10k", "vot"],
+                     help="raw result format (default: pysot)")
+    imp.add_argument("--sequences", help="comma list: import only these sequences (any spelling of their names)")
     imp.add_argument("--protocol", choices=[n for n, e in EXPERIMENTS.items() if isinstance(e, Supervised)], default="baseline",
                      help="for --format vot: the protocol the results were produced under (default baseline)")
     imp.add_argument("--tracker", required=True, help="name to store the results under")
@@ -143,8 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     check.add_argument("--json", action="store_true", help="print the problems as JSON")
 
-    exp = sub.add_parser("export", help="write stored results for another tool: a server submission, a VOT workspace",
-                         description="--submission: the archive a benchmark server accepts (GOT-10k, TrackingNet). "
+    exp = sub.add_parser("export", help="write stored results for another tool: a server submission, a VOT workspace, "
+                                        "another toolkit's result layout",
+                         description="--format pysot|pytracking|got10k --tracker T --output DIR: T's one-pass results "
+                                     "in that toolkit's layout under DIR (pysot: DIR/<seq>.txt; pytracking: DIR/T/<seq>.txt "
+                                     "with _time.txt, or DIR/T_000/ ... one folder per repetition; got10k: "
+                                     "DIR/<seq>/<seq>_001.txt ... with _time.txt), for its own analysis; --format vot is "
+                                     "--vot-workspace. "
+                                     "--submission: the archive a benchmark server accepts (GOT-10k, TrackingNet). "
                                      "--vot-workspace DIR: every stored tracker of a VOT benchmark (or --trackers) as a "
                                      "VOT toolkit workspace, scored there with `vot analysis --workspace DIR`; a tracker "
                                      "without results on every sequence is refused, naming them (the toolkit would "
@@ -153,12 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--submission", action="store_true",
                       help="the archive the server accepts (got10k*: GOT-10k, trackingnet*: TrackingNet)")
     what.add_argument("--vot-workspace", type=Path, metavar="DIR", help="write a VOT toolkit workspace to DIR")
+    what.add_argument("--format", choices=["pysot", "pytracking", "got10k", "vot"],
+                      help="another toolkit's result layout, written to --output (vot: a workspace)")
     exp.add_argument("--protocol", choices=list(EXPERIMENTS), default="baseline",
                      help="with --vot-workspace: which stored runs (default baseline)")
-    exp.add_argument("--tracker", help="stored tracker to export (required with --submission)")
+    exp.add_argument("--tracker", help="stored tracker to export (required with --submission and --format)")
     exp.add_argument("--trackers", help="with --vot-workspace: comma list of stored trackers to export (default: "
                                         "every one; each needs results on every sequence)")
-    exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip)")
+    exp.add_argument("--output", type=Path, help="archive path (default: <tracker>_<bench>_submission.zip); with "
+                                                  "--format: the folder to write (required)")
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     _common(exp)

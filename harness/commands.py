@@ -146,35 +146,46 @@ def run(args: argparse.Namespace) -> int:
 
 
 def import_(args: argparse.Namespace) -> int:
-    from harness.formats.pysot_text import import_results
+    from harness.formats.imported import import_results
 
     record = benchmark_record(args.bench)
-    sequences = load_benchmark(record.name, args.root)
+    subset = args.sequences.split(",") if args.sequences else None
+    sequences = load_benchmark(record.name, args.root, subset)
+    # With --sequences, files of the other sequences are left out as asked, not reported as unplaced.
+    other = "" if subset is None else " (files of sequences not in --sequences are left out)"
     if args.format == "vot":
         from harness.formats.vot_import import import_vot_results
 
         chosen = _experiment(args, record)
         imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences, args.results,
                                                 chosen.name)
+        unplaced = unplaced if subset is None else []
         pack_tracker(args.results, record.name, chosen.name, args.tracker, {s.name: len(s) for s in sequences},
                      chosen.first_repetition_only)
         missing = sorted({s.name for s in sequences} - set(imported))
         if args.json:
             print(json.dumps({"imported": imported, "unplaced": unplaced, "missing": missing}, indent=2))
             return 0
-        print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{record.name}/{chosen.name}/")
+        print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{record.name}/{chosen.name}/"
+              f"{other}")
         for path in unplaced:
             print(f"  could not place {path}: no {record.name} sequence of that name, or no <seq>_001.txt inside")
         if missing:
             print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
         return 0
     report = import_results(args.directory, args.tracker, record.name, sequences, args.results, args.format)
+    if subset is not None:
+        report.unplaced = []
     pack_tracker(args.results, record.name, ONE_PASS.name, args.tracker, {s.name: len(s) for s in sequences},
                  ONE_PASS.first_repetition_only)
     if args.json:
         print(json.dumps(report.__dict__, indent=2, default=list))
         return 0
-    print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{record.name}/")
+    print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{record.name}/{other}")
+    if report.repetitions:
+        most = max(report.repetitions.values())
+        print(f"  {len(report.repetitions)} sequences have several runs, stored as repetitions 1-{most}; a one-pass "
+              "score is repetition 1's (the got10k toolkit pools every run's frames: docs/formats.md)")
     for path in report.unplaced:
         print(f"  could not place {path}: no {record.name} sequence of that name")
     if report.missing:
@@ -263,6 +274,12 @@ def export(args: argparse.Namespace) -> int:
     from harness.formats.submission import export_submission, submission_format
 
     record = benchmark_record(args.bench)
+    if args.format == "vot":
+        if not args.output:
+            raise HarnessError("--format vot needs --output: the workspace folder to write")
+        args.vot_workspace = args.output
+    if args.format and args.format != "vot":
+        return _export_layout(args, record)
     if args.vot_workspace:
         from benchmarks.registry import resolve_root
         from harness.formats.vot_workspace import export_workspace
@@ -287,4 +304,23 @@ def export(args: argparse.Namespace) -> int:
         print(json.dumps({"archive": str(path), "sequences": len(sequences)}))
     else:
         print(f"wrote {path}: {len(sequences)} {record.name} sequences of {args.tracker}")
+    return 0
+
+
+def _export_layout(args: argparse.Namespace, record: BenchmarkRecord) -> int:
+    """`harness export --format pysot|pytracking|got10k`: one tracker's one-pass results as that toolkit lays them out."""
+    from harness.formats.exported import export_results
+
+    if args.trackers or not args.tracker:
+        raise HarnessError(f"--format {args.format} exports one stored tracker: name it with --tracker")
+    if not args.output:
+        raise HarnessError(f"--format {args.format} needs --output: the folder to write")
+    sequences = load_benchmark(record.name, args.root)
+    path, repetitions = export_results(args.results, record.name, args.tracker, sequences, args.output, args.format)
+    if args.json:
+        print(json.dumps({"folder": str(path), "format": args.format, "sequences": len(sequences),
+                          "repetitions": repetitions}))
+    else:
+        print(f"wrote {path}: {len(sequences)} {record.name} sequences of {args.tracker} in {args.format}'s layout"
+              f"{f', {repetitions} repetitions' if repetitions > 1 else ''}")
     return 0

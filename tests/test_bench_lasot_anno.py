@@ -9,7 +9,7 @@ from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.lasot_table import lasot_names
 from benchmarks.registry import load_benchmark
 from harness.evaluate import score_trackers
-from harness.formats.pysot_text import import_results
+from harness.formats.imported import import_results
 
 NAMES = lasot_names("test")[:2]
 

@@ -11,7 +11,7 @@ import pytest
 from benchmarks import Sequence
 from benchmarks.errors import BenchmarkError
 from harness.errors import ImportFormatError
-from harness.formats.pysot_text import import_results
+from harness.formats.imported import import_results
 from harness.formats.vot_import import import_vot_results
 
 NAMES = [f"seq{i:02d}" for i in range(1, 6)]

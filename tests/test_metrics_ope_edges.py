@@ -108,3 +108,27 @@ def test_terms_sum_integer_weights_and_counts_as_floats() -> None:
 def test_terms_read_from_json_take_whole_numbers_of_any_size() -> None:
     terms = Terms.from_json(("a",), {"numerator": [[2**64]], "denominator": [[2**65]]})
     assert terms.total() == 0.5
+
+
+def test_got10k_ao_clips_boxes_to_the_image_as_its_toolkit_does() -> None:
+    """GOT-10k's experiment passes the image size to rect_iou as `bound`: both boxes' corners are clipped
+    into the image, then their sizes to what is left (a box over the left edge is moved, not cut). Boxes
+    over every edge and beyond the image, against got10k's own rect_iou; a sequence without a bound (as
+    on OTB) is scored unclipped."""
+    from got10k.utils.metrics import rect_iou
+
+    rng = np.random.default_rng(11)
+    n, size = 40, (64.0, 48.0)
+    gt = np.column_stack([rng.uniform(-10, 60, n), rng.uniform(-10, 45, n), rng.uniform(1, 30, (n, 2))])
+    pred = gt + rng.normal(0, 8, (n, 4))
+    pred[3] = [70.0, 50.0, 5.0, 5.0]  # wholly outside: clipped to a zero box at the far corner
+    pred[4] = [-30.0, -30.0, 100.0, 100.0]  # covers the image: moved to the origin, cut to 64 x 48
+    absent = np.zeros(n, bool)
+    bounded = evaluate([SequenceInput("a", pred, gt, absent, bound=size)], "got10k")
+    toolkit = rect_iou(pred[1:].copy(), gt[1:].copy(), bound=size)
+    assert bounded.ao == pytest.approx(toolkit.mean(), abs=1e-15)
+    assert bounded.sr50 == np.count_nonzero(toolkit > 0.5) / (n - 1)
+    free = evaluate([SequenceInput("b", pred, gt, absent)], "got10k")
+    assert free.ao == pytest.approx(rect_iou(pred[1:], gt[1:]).mean(), abs=1e-15) and free.ao != bounded.ao
+    both = evaluate([SequenceInput("a", pred, gt, absent, bound=size), SequenceInput("b", pred, gt, absent)], "got10k")
+    assert both.ao == pytest.approx((bounded.ao + free.ao) / 2, abs=1e-15)

@@ -68,7 +68,8 @@ class OnePass(Experiment):
         with `pad_missing`, a result short of frames gets zero boxes at its end, as pytracking pads."""
         inputs = [
             SequenceInput(s.name, _padded(shards[s.name][0].boxes, len(s)) if pad_missing else shards[s.name][0].boxes,
-                          axis_aligned_boxes(s.ground_truth), s.absent, source=shards[s.name][0].source)
+                          axis_aligned_boxes(s.ground_truth), s.absent, source=shards[s.name][0].source,
+                          bound=s.image_size if record.image_bound else None)
             for s in sequences
         ]
         return evaluate(inputs, profile)

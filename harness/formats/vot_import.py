@@ -11,7 +11,7 @@ import numpy as np
 from benchmarks import Sequence
 from benchmarks.names import match_names
 from harness.errors import ImportFormatError
-from harness.formats.pysot_text import import_provenance
+from harness.formats.imported import import_provenance
 from harness.formats.vot_binary import read_vot_binary_file
 from harness.formats.vot_text import read_vot_result_file
 from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED

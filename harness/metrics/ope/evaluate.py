@@ -39,6 +39,8 @@ class SequenceInput:
     gt: np.ndarray  # (N, 4); NaN rows = no annotation
     absent: np.ndarray  # (N,) bool, target not visible
     source: str = ""  # file or shard the predictions came from, for error messages
+    # (width, height) of the images where GOT-10k's toolkit clips both boxes to them before its IoU (AO, SR)
+    bound: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -291,9 +293,19 @@ def _got10k_overlaps(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
     """The frames GOT-10k's toolkit scores (not the first, target visible and annotated) and each frame's
     IoU (got10k's rect_iou), 0 where not scored or unusable."""
     keep = ~frames.first & ~frames.absent & ~np.isnan(frames.gt).any(axis=1)
-    iou = iou_continuous(frames.pred, frames.gt, np.finfo(float).eps)
+    iou = iou_continuous(_in_image(frames.pred, frames), _in_image(frames.gt, frames), np.finfo(float).eps)
     iou[~keep | np.isnan(iou)] = 0.0
     return keep, iou
+
+
+def _in_image(boxes: np.ndarray, frames: Frames) -> np.ndarray:
+    """`boxes` as got10k's rect_iou bounds them for the sequences that have a `bound`: the corner clipped
+    into the image, then the size to what is left of it (so a box over the left edge is moved, not cut)."""
+    size = np.array([s.bound or (np.nan, np.nan) for s in frames.inputs], dtype=np.float64)[frames.seq]
+    x = np.clip(boxes[:, 0], 0, size[:, 0])
+    y = np.clip(boxes[:, 1], 0, size[:, 1])
+    clipped = np.column_stack([x, y, np.clip(boxes[:, 2], 0, size[:, 0] - x), np.clip(boxes[:, 3], 0, size[:, 1] - y)])
+    return np.where(np.isnan(size[:, :1]), boxes, clipped)
 
 
 def _got10k_ao_sr(keep: np.ndarray, iou: np.ndarray) -> tuple[float, float, float]:
