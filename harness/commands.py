@@ -8,50 +8,23 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
 from benchmarks.registry import benchmark_record, load_benchmark, records, unavailable_reason
-from harness.errors import EvaluationError, HarnessError, ShardFailedError
-from harness.evaluate import score_by_attribute, score_stored, score_trackers
-from harness.experiments import ONE_PASS, Experiment, experiment
+from harness.errors import HarnessError
+from harness.experiments import ONE_PASS, Experiment
 from harness.records import record_problems
-from harness.report import attributes_json, format_attribute_table, format_table, notes, report_stem, scores_json, title
 from harness.reports.cli import bootstrap_of, write_reports
+from harness.reports.tables import attributes_json, format_attribute_table, format_table, notes, report_stem, scores_json, title
+from harness.runs import run_benchmark, use_weights
+from harness.selection import choose_experiment, breakdown_benchmark, choose_profile, evaluate_benchmark
 from harness.store import pack_tracker
-from trackers.registry import get_plugin, plugin_names, resolve_trackers
+from trackers.registry import get_plugin, plugin_names
 
 
 def _experiment(args: argparse.Namespace, record: BenchmarkRecord) -> Experiment:
     """--protocol (else the benchmark's default experiment), with the real-time clock options."""
-    chosen = experiment(getattr(args, "protocol", None) or record.default_experiment,
-                        fps=getattr(args, "fps", None), grace=getattr(args, "grace", None))
-    if chosen.name not in record.experiments:
-        raise HarnessError(f"{record.name} is not run under the {chosen.name} experiment; "
-                           f"it is run under: {', '.join(record.experiments)}")
-    return chosen
-
-
-def _profile(args: argparse.Namespace, record: BenchmarkRecord, chosen: Experiment):
-    name = args.profile or record.default_profiles.get(chosen.name)
-    if name is None:
-        raise EvaluationError(f"{record.name} has no official profile for {chosen.name} results; choose one with "
-                              f"--profile ({', '.join(chosen.profiles)})")
-    return chosen.profile(name)
-
-
-def _server_scored(record: BenchmarkRecord, sequences: list[Sequence]) -> EvaluationError | None:
-    """The error to show when the benchmark withholds its ground truth (only the first frame is annotated)."""
-    if not record.server_scored:
-        return None
-    if not any(len(s) > 1 and np.isnan(s.ground_truth[1:]).all() for s in sequences):
-        return None
-    return EvaluationError(
-        f"{record.name} is scored by the benchmark's server: its ground truth is withheld after the first frame, "
-        f"so no metric can be computed here. Write the archive the server accepts with "
-        f"`harness export --submission --bench {record.name} --tracker <name>` and upload it"
-    )
+    return choose_experiment(record, getattr(args, "protocol", None), getattr(args, "fps", None),
+                             getattr(args, "grace", None))
 
 
 def _tracker_options(pairs: list[str]) -> dict[str, dict]:
@@ -72,14 +45,6 @@ def _tracker_options(pairs: list[str]) -> dict[str, dict]:
     return options
 
 
-def _use_weights(args: argparse.Namespace) -> None:
-    """Pin the weights folder to an absolute path: worker processes may start in another folder."""
-    if getattr(args, "weights", None):
-        os.environ["HARNESS_WEIGHTS"] = str(args.weights.resolve())
-    elif "HARNESS_WEIGHTS" not in os.environ:
-        os.environ["HARNESS_WEIGHTS"] = os.path.abspath("weights")
-
-
 def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile, extra: dict | None = None) -> None:
     bootstrap = bootstrap_of(args)
     if args.json:
@@ -89,45 +54,22 @@ def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile,
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.runner.dispatch import run_shards
-
-    _use_weights(args)
-    record = benchmark_record(args.bench)
-    chosen = _experiment(args, record)
-    profile = _profile(args, record, chosen)
-    plugins, unavailable = resolve_trackers(args.trackers, _tracker_options(args.tracker_opt))
-    for name, skipped in sorted(unavailable.items()):
-        print(f"harness: skipping {name}: {skipped.brief}", file=sys.stderr)
-    if not plugins:
-        raise ShardFailedError("no tracker can run here; `harness list` says why each is unavailable")
     names = args.sequences.split(",") if args.sequences else None
-    sequences = load_benchmark(record.name, args.root, names)
-    progress = not args.no_progress and not args.json and sys.stderr.isatty()
-    summary = run_shards(
-        plugins, record.name, sequences, args.results, experiment=chosen, repetitions=args.repetitions,
-        workers=args.workers, address=args.address, progress=progress, shard_timeout=args.shard_timeout,
-        retries=args.retries, gpus_per_worker=args.gpus_per_worker, batch_sequences=args.batch_sequences,
-        notify=lambda message: print(f"harness: {message}", file=sys.stderr),
-    )
-    ok_trackers = sorted({p.name for p in plugins} - {o.key.tracker for o in summary.failed})
-    scores, report = [], None
-    server = _server_scored(record, sequences)
-    if server is not None:
-        print(f"harness: note: {server}", file=sys.stderr)  # the run itself succeeded
-    elif ok_trackers:
-        scores = score_trackers(args.results, record.name, sequences, profile, ok_trackers, chosen)
-    write_reports(args, record, chosen, profile, sequences, scores, complete=False)
+    outcome = run_benchmark(
+        args.trackers, args.bench, root=args.root, results=args.results, protocol=args.protocol, fps=args.fps,
+        grace=args.grace, profile=args.profile, sequences=names, tracker_options=_tracker_options(args.tracker_opt),
+        weights=args.weights, notify=lambda message: print(f"harness: {message}", file=sys.stderr),
+        repetitions=args.repetitions, workers=args.workers, address=args.address,
+        progress=not args.no_progress and not args.json and sys.stderr.isatty(), shard_timeout=args.shard_timeout,
+        retries=args.retries, gpus_per_worker=args.gpus_per_worker, batch_sequences=args.batch_sequences)
+    record, chosen, profile, summary, scores = (outcome.record, outcome.experiment, outcome.profile, outcome.summary,
+                                                outcome.scores)
+    if outcome.note:
+        print(f"harness: note: {outcome.note}", file=sys.stderr)  # the run itself succeeded
+    write_reports(args, record, chosen, profile, outcome.sequences, scores, complete=False)
     report = report_stem(args.reports, record.name, chosen, profile).with_suffix(".md") \
         if scores and not getattr(args, "no_report", False) else None
-    run_info = {
-        "shards": {"run": len(summary.completed), "skipped_complete": len(summary.skipped), "failed": len(summary.failed)},
-        "failures": [{"shard": str(o.key), "error": o.error} for o in summary.failed],
-        "workers": summary.workers,
-        "device": summary.device,
-        "ray": summary.ray,
-        "quarantined": [{"shard": str(path), "moved_to": str(moved), "reason": why}
-                        for path, moved, why in summary.quarantined],
-    }
+    run_info = outcome.info()
     if scores or args.json:
         _print_scores(args, scores, chosen, profile, {"run": run_info})
     if not args.json:
@@ -196,16 +138,13 @@ def import_(args: argparse.Namespace) -> int:
 
 
 def eval_(args: argparse.Namespace) -> int:
-    record = benchmark_record(args.bench)
-    chosen = _experiment(args, record)
-    profile = _profile(args, record, chosen)
-    sequences = load_benchmark(record.name, args.root, args.sequences.split(",") if args.sequences else None)
-    server = _server_scored(record, sequences)
-    if server is not None:
-        raise server
     trackers = args.trackers.split(",") if args.trackers else None
+    names = args.sequences.split(",") if args.sequences else None
     if args.by_attribute:
-        breakdown = score_by_attribute(args.results, record.name, sequences, profile, trackers, chosen)
+        evaluation = breakdown_benchmark(args.results, args.bench, root=args.root, profile=args.profile,
+                                         protocol=args.protocol, sequences=names, trackers=trackers)
+        record, chosen, profile, breakdown = (evaluation.record, evaluation.experiment, evaluation.profile,
+                                              evaluation.breakdown)
         header = title(record.name, chosen.title, profile.name, f"by {chosen.groups_by.rstrip('s')}")
         if args.json:
             out = attributes_json(breakdown.groups, breakdown.counts, record.name, chosen, profile, breakdown.unit)
@@ -215,8 +154,10 @@ def eval_(args: argparse.Namespace) -> int:
             print("\n".join([format_attribute_table(breakdown.groups, breakdown.counts, header, breakdown.unit),
                              *notes(breakdown.unscored)]))
         return 0
-    scoring = score_stored(args.results, record.name, sequences, profile, trackers, chosen,
-                           common=args.common, pad_missing=args.pad_missing)
+    evaluation = evaluate_benchmark(args.results, args.bench, root=args.root, profile=args.profile,
+                                    protocol=args.protocol, sequences=names, trackers=trackers, common=args.common,
+                                    pad_missing=args.pad_missing)
+    record, chosen, profile, scoring = evaluation.record, evaluation.experiment, evaluation.profile, evaluation.scoring
     subset = f"{len(scoring.sequences)} of {scoring.asked} sequences in common" if args.common else ""
     bootstrap = bootstrap_of(args)
     if args.json:
@@ -235,7 +176,7 @@ def eval_(args: argparse.Namespace) -> int:
 
 
 def list_(args: argparse.Namespace) -> int:
-    _use_weights(args)
+    use_weights(getattr(args, "weights", None))
     trackers = {}
     for name in plugin_names():
         try:

@@ -103,7 +103,7 @@ def test_every_field_of_a_profile_is_read() -> None:
     import harness.metrics.vot.evaluate as vot_evaluate
     import harness.metrics.vot.eao as vot_eao
     import harness.metrics.vot.scores as vot_scores
-    import harness.report as report
+    import harness.reports.tables as report
     from inspect import getsource
 
     ope = getsource(ope_evaluate) + getsource(ope_frames) + getsource(report)

@@ -14,7 +14,7 @@ import pytest
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Curve, Field
 from harness.metrics.vot.evaluate import FIELDS as VOT_FIELDS
-from harness.report import format_table, markdown, ranked, scores_json, title
+from harness.reports.tables import format_table, markdown, ranked, scores_json, title
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from harness.evaluate import TrackerScore
-from harness.report import markdown, markdown_notes, notes, one_line
+from harness.reports.tables import markdown, markdown_notes, notes, one_line
 from harness.reports.paper import LATEX_MACROS, LATEX_PACKAGES, _TYPESET, latex_escape
 from tests.conftest import realdata_path
 from tests.report_stores import harness, import_otb, otb_anno, require_tool

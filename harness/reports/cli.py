@@ -15,6 +15,7 @@ from harness.errors import HarnessError
 from harness.experiments import EXPERIMENTS
 from harness.reports.bootstrap import LEVEL, RESAMPLES, SEED, Bootstrap
 from harness.reports.regress import TOLERANCE
+from harness.selection import choose_experiment, choose_profile, server_scored
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -140,30 +141,27 @@ def _names(text: str | None) -> list[str] | None:
 def _setting(args: argparse.Namespace):
     """(record, experiment, sequences, root) of --bench/--protocol/--root, refusing server-scored data."""
     from benchmarks.registry import benchmark_record, load_benchmark, resolve_root
-    from harness.commands import _experiment, _server_scored
 
     record = benchmark_record(args.bench)
-    chosen = _experiment(args, record)
+    chosen = choose_experiment(record, args.protocol)
     root = resolve_root(record.name, args.root)
     sequences = load_benchmark(record.name, root)
-    server = _server_scored(record, sequences)
+    server = server_scored(record, sequences)
     if server is not None:
         raise server
     return record, chosen, sequences, root
 
 
 def _profiles(args: argparse.Namespace, record, chosen) -> list[str]:
-    from harness.commands import _profile
-
     names = [n for given in args.profile for n in given.split(",") if n] if isinstance(args.profile, list) else \
         _names(args.profile) or []
     if not names:
-        return [_profile(argparse.Namespace(profile=None), record, chosen).name]
+        return [choose_profile(record, chosen).name]
     return list(dict.fromkeys(chosen.profile(n).name for n in names))
 
 
 def report(args: argparse.Namespace) -> int:
-    from harness.report import report_stem
+    from harness.reports.tables import report_stem
     from harness.reports.collect import provenance, score_profiles
     from harness.reports.html import write_html
 
@@ -185,7 +183,7 @@ def write_reports(args: argparse.Namespace, record, chosen, profile, sequences, 
     if getattr(args, "no_report", False) or not scores:
         return
     from benchmarks.registry import resolve_root
-    from harness.report import report_stem, write_report
+    from harness.reports.tables import report_stem, write_report
     from harness.reports.collect import provenance, score_profiles
     from harness.reports.html import write_html
 
@@ -217,7 +215,6 @@ def _pairs(values: list[str], what: str, benches: list[str]) -> dict[str, str]:
 
 def table(args: argparse.Namespace) -> int:
     from benchmarks.registry import benchmark_record, load_benchmark
-    from harness.commands import _experiment, _profile, _server_scored
     from harness.reports import paper
     from harness.reports.collect import score_profiles
     from harness.store import stored_trackers
@@ -231,15 +228,15 @@ def table(args: argparse.Namespace) -> int:
     sections = []
     for bench in benches:
         record = benchmark_record(bench)
-        chosen = _experiment(argparse.Namespace(protocol=None), record)
-        profile = _profile(argparse.Namespace(profile=profiles.get(bench)), record, chosen)
+        chosen = choose_experiment(record)
+        profile = choose_profile(record, chosen, profiles.get(bench))
         stored = stored_trackers(args.results, record.name, chosen.name)
         trackers = [t for t in stored if wanted is None or t in wanted]
         if not trackers:
             print(f"harness: note: no results for {bench} ({chosen.name}) under {args.results}", file=sys.stderr)
             continue
         sequences = load_benchmark(record.name, roots.get(bench))
-        server = _server_scored(record, sequences)
+        server = server_scored(record, sequences)
         if server is not None:
             raise server
         # Trackers not named: one whose results do not cover the benchmark is left out, with a note.
@@ -283,14 +280,13 @@ def leaderboard_update(args: argparse.Namespace) -> int:
 
 def regress(args: argparse.Namespace) -> int:
     from benchmarks.registry import benchmark_record, load_benchmark, resolve_root
-    from harness.commands import _experiment
     from harness.reports import leaderboard
     from harness.reports import regress as gate
     from harness.reports.collect import score_profiles
     from harness.store import stored_trackers
 
     record = benchmark_record(args.bench)
-    chosen = _experiment(args, record)
+    chosen = choose_experiment(record, args.protocol)
     profile = _profiles(args, record, chosen)[0]
     path = args.against or leaderboard.leaderboard_path(leaderboard.DIRECTORY, record.name, chosen.name, profile)
     board = leaderboard.read(path)

@@ -17,7 +17,7 @@ import numpy as np
 
 from harness.metrics.conventions import conventions
 from harness.metrics.fields import Field, headline
-from harness.report import FPS, cell, columns, mark_notes, marked, ranked, title, value
+from harness.reports.tables import FPS, cell, columns, mark_notes, marked, ranked, title, value
 from harness.reports import figures as fig
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
@@ -135,27 +135,37 @@ def _per_sequence_table(section: Scored, table_id: str) -> str:
             + _table(header, rows, table_id=table_id, sortable=True) + "</div>")
 
 
-def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None) -> None:
+def section_figures(section: Scored) -> dict[str, dict]:
+    """The plotly figures (as dicts) of one profile's section, by name, in the order the page shows them:
+    each curve, each scatter, `by_attribute`, then `heatmap_<figure>` for each per-sequence figure."""
     scores = ranked(section.scores)
     result = scores[0].result
+    figures: dict[str, dict | None] = {c.name: fig.curve_figure(scores, c.name) for c in result.curves()}
+    figures.update((s.name, fig.scatter_figure(scores, s)) for s in result.scatters())
+    with_terms = next((c for c in result.curves() if c.terms is not None), None)
+    if with_terms is not None and section.attributes:
+        figures["by_attribute"] = fig.group_figure(scores, with_terms.name, section.attributes)
+    known = {f.name: f for f in result.fields}
+    figures.update((f"heatmap_{name}", fig.heatmap_figure(scores, known[name]))
+                   for name in result.per_sequence() if name in known)
+    return {name: figure for name, figure in figures.items() if figure is not None and figure["data"]}
+
+
+def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None) -> None:
     b.add(f'<h2 id="profile-{index}">{esc(title(section.record.name, section.experiment.title, section.profile.name))}</h2>')
     b.add(f'<p class="note">profile {esc(section.profile.name)}: {esc(section.profile.source)}</p>')
     b.add(_summary(section, bootstrap))
     for tracker, reason in section.left_out.items():
         b.add(f'<p class="note">left out: {esc(tracker)}: {esc(reason)}</p>')
-    for curve in result.curves():
-        b.plot(fig.curve_figure(scores, curve.name))
-    for scatter in result.scatters():
-        b.plot(fig.scatter_figure(scores, scatter))
-    with_terms = next((c for c in result.curves() if c.terms is not None), None)
-    if with_terms is not None and section.attributes:
-        b.plot(fig.group_figure(scores, with_terms.name, section.attributes))
+    figures = section_figures(section)
+    for name, figure in figures.items():
+        if not name.startswith("heatmap_"):
+            b.plot(figure)
     b.add(_attribute_table(section))
     b.add(_group_tables(section))
-    known = {f.name: f for f in result.fields}
-    for name in result.per_sequence():
-        if name in known:
-            b.plot(fig.heatmap_figure(scores, known[name]))
+    for name, figure in figures.items():
+        if name.startswith("heatmap_"):
+            b.plot(figure)
     b.add(_per_sequence_table(section, f"sequences-{index}"))
 
 

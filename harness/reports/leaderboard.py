@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.metrics.fields import Terms, headline
-from harness.report import FPS, ranked, value
+from harness.reports.tables import FPS, ranked, value
 from harness.reports.collect import Scored
 
 FORMAT = "harness-leaderboard/1"

@@ -5,7 +5,7 @@ three of each column marked, "–" where a tracker has no results on a benchmark
 LaTeX: booktabs rules, `\\first{}`, `\\second{}`, `\\third{}` (red, blue, green), whose definitions are in
 the comment above the table (or in the preamble of `--standalone`). Markdown: a real pipe table, the
 first bold, the second italic, the third underlined (`<ins>`). Names are shown as written in both
-(`latex_escape`, `harness.report.markdown_text`; docs/reports.md)."""
+(`latex_escape`, `harness.reports.tables.markdown_text`; docs/reports.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from itertools import groupby
 
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field
-from harness.report import cell, markdown_notes, markdown_text, one_line, ranked, value
+from harness.reports.tables import cell, markdown_notes, markdown_text, one_line, ranked, value
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
 
@@ -180,7 +180,7 @@ def _markdown_cell(text: str, rank: int) -> str:
 
 
 def markdown(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap | None = None) -> str:
-    """Names escaped (`harness.report.markdown_text`): shown as written, whatever characters they hold."""
+    """Names escaped (`harness.reports.tables.markdown_text`): shown as written, whatever characters they hold."""
     columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
     header = ["tracker", *(f"{c.section.record.name} {c.field.abbreviation}" for c in columns),
               *(["fps"] if with_fps else [])]

@@ -115,7 +115,7 @@ def format_checks(checks: list[Check], board: Leaderboard, tolerance: float, boo
     rows = [[c.tracker, number(c.old), number(c.new), number(c.delta, True),
              "-" if c.low is None else f"[{number(c.low, True)}, {number(c.high, True)}]", c.verdict.upper()
              if c.failed else c.verdict] for c in checks]
-    from harness.report import aligned
+    from harness.reports.tables import aligned
 
     lines = [aligned(header, ["tracker", "leaderboard", "now", "delta", "interval", "verdict"], rows)]
     for c in checks:
