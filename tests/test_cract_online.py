@@ -70,6 +70,23 @@ def test_samples_respect_their_iou_thresholds_and_the_seed():
         positives(TARGET, 10, rng, 1.01)
 
 
+def test_negatives_are_half_in_the_ring_half_anywhere_in_the_crop():
+    """Sec. 3.2.3's background samples, by their law: of a small target's negatives about half lie in
+    the ring of NEG_RING target sizes (per axis, in each axis's own size: as far in x, measured in
+    widths, as in y, in heights), the rest anywhere in the crop's [0, 254] (and reaching its ends)."""
+    target = np.array([127.0, 127.0, 16.0, 12.0])
+    neg = negatives(target, 2000, np.random.default_rng(3), 0.3, CROP)
+    offset = np.abs(neg[:, :2] - target[:2]) / target[2:]
+    ring = (offset <= 2.0).all(axis=1)
+    # IoU <= 0.3 drops about a tenth of the ring's draws, few of the crop's; 5 % of those fall in the ring
+    assert 0.45 < ring.mean() < 0.55
+    assert abs(offset[ring, 0].mean() - offset[ring, 1].mean()) < 0.1
+    assert offset[ring].max() > 1.95
+    assert 0 <= neg[:, :2].min() < 0.5 and CROP - 1.5 < neg[:, :2].max() <= CROP - 1
+    sizes = np.log(neg[:, 2:] / target[2:])
+    assert np.abs(sizes).max() <= 0.3 and np.abs(sizes).max() > 0.29
+
+
 def test_hard_negatives_keep_the_highest_scores_and_fill_up_at_random():
     scores = np.array([0.1, 0.9, 0.3, 0.8, 0.0, 0.7, 0.2, 0.6])
     chosen = hard_negatives(scores, 4, 0.5, np.random.default_rng(0))
@@ -77,6 +94,12 @@ def test_hard_negatives_keep_the_highest_scores_and_fill_up_at_random():
     assert list(hard_negatives(scores, 10, 0.5, np.random.default_rng(0))) == list(range(8))
     assert list(hard_negatives(scores, 8, 0.5, np.random.default_rng(0))) == list(range(8))  # all of them, as they come
     assert list(hard_negatives(scores, 3, 1.0, np.random.default_rng(0))) == [1, 3, 5]  # all hard
+    # Equal scores keep their order (the proposals come best coarse score first): a stable sort.
+    tied = hard_negatives(np.full(100, 0.5), 10, 1.0, np.random.default_rng(0))
+    assert list(tied) == list(range(10))
+    # The random rest never repeats a candidate, however many of them it takes.
+    rest = hard_negatives(np.arange(60.0), 50, 0.1, np.random.default_rng(0))
+    assert len(set(rest.tolist())) == 50 and list(rest[:5]) == [59, 58, 57, 56, 55]
 
 
 def test_sampling_draws_rounds_until_it_has_enough_and_no_more():
@@ -207,6 +230,10 @@ def test_an_unknown_update_kind_and_an_unset_learner_are_errors():
     learner = OnlineLearner(OnlineConfig(), np.random.default_rng(0))
     with pytest.raises(RuntimeError, match="not been initialised"):
         learner.update(1, "long")
+    with pytest.raises(RuntimeError, match="not been initialised"):
+        learner.features(torch.zeros(2, 16, 6, 6))
+    with pytest.raises(RuntimeError, match="not been initialised"):
+        learner.scores(torch.zeros(2, 8))
     fmap = crafted_map(TARGET)
     rng = np.random.default_rng(0)
     learner = OnlineLearner(CONFIG, rng)
@@ -240,6 +267,7 @@ def test_the_windows_hold_the_last_collections_and_none_for_zero(long_term, shor
     learner = grown_learner(config, range(10, 50, 10))
     long_update = learner.update(50, "long")
     assert (long_update.positives, long_update.negatives) == long_window
+    assert len(learner._recent) == min(4, max(long_term, short_term))  # no more kept than a window reads
     short_update = learner.update(51, "short")
     assert (short_update.positives, short_update.negatives) == short_window
     assert learner.update(52, "short") is None  # nothing new since
@@ -282,3 +310,19 @@ def test_a_gauss_newton_step_is_halved_until_the_loss_falls():
     assert falls == [False, False, False, False, True]
     taken = gauss_newton(params, features, labels, weights, hidden, reg, steps=1, cg_iterations=30)
     assert torch.equal(taken, params + 2.0**-4 * step)
+
+
+def test_the_first_weights_are_he_normals_from_the_learners_generator():
+    """W1 starts as N(0, 2 / D) (He, as ATOM's fc initialisation), drawn from the learner's own numpy
+    Generator; b1, w2, b2 start at zero. With no first-frame step these are the parameters."""
+    config = dataclasses.replace(CONFIG, init_gn=0)
+    fmap = crafted_map(TARGET)
+    rng = np.random.default_rng(0)
+    pos, neg = rois(fmap, positives(TARGET, 20, rng, 0.7)), rois(fmap, negatives(TARGET, 50, rng, 0.3, CROP))
+    learner = OnlineLearner(config, np.random.default_rng(7))
+    learner.initialize(pos, neg)
+    dim, hidden = config.projection * 36, config.hidden  # the (6, 3, 1) pyramid repeated to 6 x 6 cells
+    expected = np.random.default_rng(7).standard_normal((hidden, dim)) * np.sqrt(2.0 / dim)
+    params = learner.params.double().numpy()
+    np.testing.assert_allclose(params[: hidden * dim].reshape(hidden, dim), expected, rtol=1e-6)
+    assert not params[hidden * dim :].any() and learner.params.dtype == pos.dtype

@@ -56,6 +56,11 @@ def test_eq10_picks_the_best_blend_of_coarse_identity_and_discrimination():
     # A strong coarse score outweighs a slightly better refined one at beta = 0.8.
     assert select([0.9, 0.1], [0.5, 0.55], [0.5, 0.55], 0.4, 0.8).index == 0
     assert select([0.5, 0.5], [0.7, 0.7], [0.2, 0.2], 0.4, 0.8).index == 0  # ties: the higher-ranked
+    # The network's coarse scores are float32: blended in float64, one float32 step still decides (in
+    # float32, 0.2 x c rounds both to the same number and the tie would go to the first).
+    c = np.float32(0.4888507127761841)
+    coarse32 = np.array([c, np.nextafter(c, np.float32(1))], np.float32)
+    assert select(coarse32, [0.5, 0.5], [0.5, 0.5], 0.4, 0.8).index == 1
 
 
 def test_the_size_moves_at_lr_x_penalty_x_the_score_clipped_to_0_1():
@@ -136,6 +141,10 @@ def test_the_plugin_builds_what_the_file_and_the_options_say(thin_weights: Path,
     assert shipped.info.version == f"cract-harness/torch-{torch.__version__}" and shipped.info.synthetic_weights
     fast = get_plugin("cract", {"weights": str(synthetic_weights("cract")), "inference": "fast"}).create()
     assert fast.info.version == f"cract-harness/torch-{torch.__version__}/fast"
+    assert (shipped.info.name, fast.info.name) == ("cract", "cract")
+    # inference=fast rewrites the network (batch norms folded into their convolutions); exact keeps it as loaded
+    batch_norms = [sum(isinstance(m, torch.nn.BatchNorm2d) for m in t._model.modules()) for t in (shipped, fast)]
+    assert batch_norms[0] > batch_norms[1]
     random = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights)}).create()
     assert random.info.version == f"cract-thin-harness/torch-{torch.__version__}" and not random.info.synthetic_weights
     tuned = with_overrides(VARIANTS["cract-thin"], {"alpha": 0.3})

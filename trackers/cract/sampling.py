@@ -62,10 +62,11 @@ def negatives(target: np.ndarray, count: int, rng: np.random.Generator, max_iou:
 
     def draw(n: int) -> np.ndarray:
         near = n // 2
-        centre = np.concatenate([
-            target[:2] + rng.uniform(-NEG_RING, NEG_RING, (near, 2)) * target[2:],
-            rng.uniform(0, crop_size - 1, (n - near, 2)),
-        ])
+        centre = np.empty((n, 2))
+        # Ring and crop draws alternate: the first `count` kept are then about half of each, where
+        # ring-first rows would fill a round's quota with the ring alone.
+        centre[0::2] = target[:2] + rng.uniform(-NEG_RING, NEG_RING, (n - near, 2)) * target[2:]
+        centre[1::2] = rng.uniform(0, crop_size - 1, (near, 2))
         size = target[2:] * np.exp(rng.uniform(-NEG_LOG_SCALE, NEG_LOG_SCALE, (n, 2)))
         return np.concatenate([centre, size], axis=1)
 
