@@ -30,6 +30,7 @@ examples:
   harness regress --bench otb --profile pysot            exit 1 when a tracker got worse, 2 when it cannot tell
   harness bench check --bench lasot --root ~/data/LaSOT
   harness export --submission --bench got10k_test --tracker opencv-nano
+  harness trax --tracker siamrpnpp                       a plugin as a TraX tracker, for `vot evaluate` (trackers.ini)
   harness list
 
 Results go to results/ (one parquet file per tracker x sequence), reports to reports/.
@@ -177,6 +178,29 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--bench", required=True, help="benchmark name, e.g. got10k_test or trackingnet")
     exp.add_argument("--root", type=Path, help="benchmark data folder (else HARNESS_<BENCH>_ROOT or harness.toml)")
     _common(exp)
+    trax = sub.add_parser("trax", help="serve a tracker plugin over the TraX protocol, for the VOT toolkit",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description="Serves one tracker over TraX on stdin/stdout, so that the VOT toolkit's "
+                                      "`vot evaluate`\nruns it in a VOT workspace like any TraX tracker. The tracker is "
+                                      "built once and re-initialised\non each region the toolkit sends (a polygon "
+                                      "arrives as a polygon: the tracker makes its own\nstart box, as in `harness "
+                                      "run`); frames are decoded as `harness run` decodes them. Each\nanswer is the "
+                                      "tracker's box as a TraX rectangle, with its score as the property\n`confidence` "
+                                      "where finite. Not for a terminal: the toolkit starts it.",
+                          epilog="trackers.ini of the workspace (docs/formats.md):\n"
+                                 "  [siamrpnpp]\n"
+                                 "  label = siamrpnpp\n"
+                                 "  protocol = trax\n"
+                                 "  command = /abs/path/.venv/bin/harness trax --tracker siamrpnpp --weights /abs/path/weights\n"
+                                 "then: vot evaluate --workspace WS siamrpnpp && vot analysis --workspace WS siamrpnpp\n"
+                                 "(absolute paths: the toolkit starts the command in a temporary folder). vot-toolkit "
+                                 "0.9.0 cannot run\nits supervised experiments (VOT2013-2019 baseline) on any TraX "
+                                 "tracker: docs/formats.md says why\nand what runs.")
+    trax.add_argument("--tracker", required=True, help="the tracker to serve (one name; see `harness list`)")
+    trax.add_argument("--tracker-opt", action="append", default=[], metavar="TRACKER.KEY=VALUE",
+                      help="a tracker option as for `harness run`, e.g. opencv-nano.weights_dir=DIR (repeatable)")
+    trax.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights, "
+                                                   "relative to the folder the toolkit starts it in: a temporary one)")
     reports_cli.add_parsers(sub, _common)
     add_train_parser(sub)
     return parser
@@ -184,10 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from harness import commands
+    from harness import commands, trax_serve
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
-               "bench": commands.bench_check, "export": commands.export, "train": train, **reports_cli.handlers()}
+               "bench": commands.bench_check, "export": commands.export, "train": train, "trax": trax_serve.command,
+               **reports_cli.handlers()}
     try:
         if getattr(args, "bench", None):
             from benchmarks.registry import benchmark_record
