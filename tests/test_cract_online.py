@@ -84,7 +84,19 @@ def test_negatives_are_half_in_the_ring_half_anywhere_in_the_crop():
     assert offset[ring].max() > 1.95
     assert 0 <= neg[:, :2].min() < 0.5 and CROP - 1.5 < neg[:, :2].max() <= CROP - 1
     sizes = np.log(neg[:, 2:] / target[2:])
-    assert np.abs(sizes).max() <= 0.3 and np.abs(sizes).max() > 0.29
+    assert sizes.max() <= 0.3 and sizes.min() >= -0.3 and sizes.max() > 0.29 and sizes.min() < -0.29
+    with pytest.raises(SamplingError, match=r"drew only 0 of 5 negatives \(IoU <= -0.1\)"):
+        negatives(target, 5, np.random.default_rng(0), -0.1, CROP)
+
+
+def test_jitters_move_each_axis_by_its_own_size():
+    """Positives' centres move by N(0, POS_SHIFT) target sizes per axis, x in widths and y in heights."""
+    from trackers.cract.sampling import POS_SHIFT, jitter
+
+    target = np.array([127.0, 127.0, 40.0, 10.0])
+    boxes = jitter(target, 20000, np.random.default_rng(5), POS_SHIFT, 0.1)
+    spread = (boxes[:, :2] - target[:2]).std(axis=0) / target[2:]
+    np.testing.assert_allclose(spread, POS_SHIFT, rtol=0.03)
 
 
 def test_hard_negatives_keep_the_highest_scores_and_fill_up_at_random():
@@ -152,6 +164,22 @@ def test_conjugate_gradient_solves_a_positive_definite_system():
     matrix = basis @ basis.T + 0.5 * torch.eye(6, dtype=torch.float64)
     rhs = torch.randn(6, generator=generator, dtype=torch.float64)
     assert torch.allclose(conjugate_gradient(lambda v: matrix @ v, rhs, 6), torch.linalg.solve(matrix, rhs), atol=1e-8)
+
+
+def test_pca_projection_reads_every_kth_sample_of_many():
+    """1,200 samples of 6 x 6 cells (43,200 cells) are thinned to every 4th sample, about PCA_CELLS
+    cells: the projection is that of rois[::4] exactly (and differs from that of all of them)."""
+    generator = torch.Generator().manual_seed(0)
+    mixing = torch.randn(8, 8, generator=generator, dtype=torch.float64)
+    rois = torch.einsum("dc,nchw->ndhw", mixing, torch.randn(1200, 8, 6, 6, generator=generator, dtype=torch.float64))
+    cells = rois[::4].permute(0, 2, 3, 1).reshape(-1, 8)
+    _, vectors = np.linalg.eigh(np.cov(cells.numpy(), rowvar=False))
+    expected = vectors[:, ::-1][:, :3].T
+    picked = pca_projection(rois, 3).numpy()
+    np.testing.assert_allclose(np.abs((picked * expected).sum(axis=1)), 1.0, atol=1e-12)  # same directions
+    every = rois.permute(0, 2, 3, 1).reshape(-1, 8).numpy()
+    _, all_vectors = np.linalg.eigh(np.cov(every, rowvar=False))
+    assert np.abs(np.abs((picked * all_vectors[:, ::-1][:, :3].T).sum(axis=1)) - 1).max() > 1e-9
 
 
 def test_pca_projection_finds_the_directions_of_largest_variance():

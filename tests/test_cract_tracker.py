@@ -363,3 +363,31 @@ def test_the_cli_runs_cract_on_a_synthetic_sequence(thin_weights: Path, tmp_path
     report = json.loads(capsys.readouterr().out)
     assert report["run"]["shards"] == {"run": 1, "skipped_complete": 0, "failed": 0}
     assert "cract" in report["trackers"]
+
+
+def test_online_samples_are_drawn_around_the_target_where_the_search_crop_shows_it(thin_weights: Path):
+    """Sec. 3.4's training samples surround the tracked target as it appears in the crop they are pooled
+    from: on the first frame the crop's centre pixel, (instance_size - 1) / 2, with the target's size in
+    crop pixels; after a frame, the new state's offset from the crop's centre (the old state) and its
+    size, both in crop pixels (times the crop's scale). Every frame here is a long-term update."""
+    from trackers.siamese.crop import mean_colour
+    from trackers.siamese.tracker import search_crop
+
+    tracker = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights), "online_interval": 1,
+                                   "online_fail_score": -1e9}).create()
+    frames, box = drawn_frames(4)
+    tracker.initialize(frames[0], box)
+    track = tracker._variant.track
+    middle = (track.instance_size - 1) / 2
+    first = search_crop(frames[0], tracker._state, track, mean_colour(frames[0]))
+    np.testing.assert_allclose(tracker.learned_from, [middle, middle, *first.target_wh])
+    moves = []
+    for frame in frames[1:]:
+        before = tracker._state
+        scale = search_crop(frame, before, track, mean_colour(frames[0])).scale
+        tracker.track(frame)
+        after = tracker._state
+        expected = [*((after.center - before.center) * scale + middle), *(after.size * scale)]
+        np.testing.assert_allclose(tracker.learned_from, expected, rtol=1e-12)
+        moves.append(np.abs(after.center - before.center).max())
+    assert max(moves) > 10  # the state moved (random weights: to the image's corner), so the offset counts

@@ -70,6 +70,8 @@ class CRACTTracker(Tracker):
         self._grid = AnchorCache(variant.anchors)
         self._template: CRACTTemplate | None = None
         self._learner: OnlineLearner | None = None
+        # The target box (cx, cy, w, h in search-crop pixels) the last collection of online samples was drawn around.
+        self.learned_from: np.ndarray | None = None
         # Set by `initialize`, which `track` requires:
         self._state: TargetState
         self._fill: np.ndarray
@@ -112,6 +114,7 @@ class CRACTTracker(Tracker):
         features = self._model.fused(to_tensor([search.crop], self._device))
         centre = (track.instance_size - 1) / 2
         target = np.array([centre, centre, *search.target_wh])
+        self.learned_from = target
         pos = positives(target, online.init_pos, self._rng, online.pos_iou)
         neg = negatives(target, online.init_neg, self._rng, online.neg_iou, track.instance_size)
         self._learner = OnlineLearner(online, self._rng)
@@ -170,6 +173,7 @@ class CRACTTracker(Tracker):
         track, online = self._variant.track, self._variant.online
         centre = (track.instance_size - 1) / 2
         target = np.concatenate([(self._state.center - previous.center) * scale + centre, self._state.size * scale])
+        self.learned_from = target
         pos = positives(target, online.update_pos, self._rng, online.pos_iou)
         distractors = refined[pairwise_iou(target, refined) <= online.neg_iou]
         pool = np.concatenate([negatives(target, online.update_neg * online.hard_pool, self._rng, online.neg_iou,
