@@ -117,6 +117,7 @@ def _answer(server: Any, tracker: Tracker, tracker_name: str) -> None:
         if request.type == TraxStatus.QUIT:
             return
         image, path = _frame(request, tracker_name, count)
+        tracker.next_frame_file(path)
         count += 1
         if request.type == TraxStatus.INITIALIZE:
             if len(request.objects) != 1:

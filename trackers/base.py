@@ -54,6 +54,11 @@ class Tracker(abc.ABC):
     def track(self, image: np.ndarray) -> Prediction:
         """Return the target's box in the next frame."""
 
+    def next_frame_file(self, path: Path) -> None:
+        """Told by the runner's loops, before each `initialize` or `track`, the file that call's image was
+        decoded from. The default ignores it; a tracker that reads frames itself keeps it (a TraX tracker's
+        process is sent frames by path, as the VOT toolkit sends them)."""
+
     def init_box(self, region: np.ndarray) -> np.ndarray:
         """The ``x, y, w, h`` box this tracker starts from, given the region as the benchmark gives it:
         4 values (a rectangle ``x, y, w, h``) or 8 (a polygon, e.g. VOT's rotated boxes).

@@ -7,6 +7,9 @@ Any installed distribution can add a tracker by declaring, in its pyproject.toml
 
 where ``MyPlugin`` is a frozen-dataclass subclass of `TrackerPlugin`; the registry builds it as
 ``MyPlugin(name="my-tracker", config=options)``.
+
+TraX trackers declared in a ``trackers.ini`` (`trackers/trax_declarations.py`: ``$HARNESS_TRAX_TRACKERS``,
+then ``./trackers.ini``) are trackers of the registry too, by their section names.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from trackers.base import TrackerError, TrackerPlugin, WeightsMissingError
+from trackers.trax_declarations import TraxDeclaration, declarations
+from trackers.trax_tracker import TraxPlugin
 
 GROUP = "harness.trackers"
 
@@ -36,15 +41,18 @@ def _unknown(name: str, known: list[str]) -> TrackerError:
 
 
 def plugin_names() -> list[str]:
-    """Names of every registered tracker, sorted."""
-    return sorted(_entry_points())
+    """Names of every registered tracker and declared TraX tracker, sorted."""
+    return sorted(set(_entry_points()) | set(declarations()))
 
 
 def get_plugin(name: str, options: dict[str, Any] | None = None) -> TrackerPlugin:
     """Load the plugin registered as `name` and configure it with `options`."""
     eps = _entry_points()
+    declared = declarations()
+    if name in declared:
+        return _trax_plugin(name, declared[name], eps.get(name, []), options)
     if name not in eps:
-        raise _unknown(name, sorted(eps))
+        raise _unknown(name, sorted(set(eps) | set(declared)))
     if len(eps[name]) > 1:
         # Two packages claim the name; picking one silently would make results ambiguous.
         sources = ", ".join(f"{ep.value} (from {ep.dist.name if ep.dist else '?'})" for ep in eps[name])
@@ -60,6 +68,17 @@ def get_plugin(name: str, options: dict[str, Any] | None = None) -> TrackerPlugi
     if not (isinstance(cls, type) and issubclass(cls, TrackerPlugin)):
         raise TrackerError(f"tracker plugin {name!r}: {ep.value} is not a TrackerPlugin subclass")
     return cls(name=name, config=dict(options or {}))
+
+
+def _trax_plugin(name: str, found: list[TraxDeclaration], eps: list[EntryPoint],
+                 options: dict[str, Any] | None) -> TrackerPlugin:
+    if len(found) + len(eps) > 1:
+        sources = [d.source for d in found] + [f"{ep.value} (from {ep.dist.name if ep.dist else '?'})" for ep in eps]
+        raise TrackerError(f"tracker {name!r} is declared more than once: {', '.join(sources)}; rename one")
+    if options:
+        raise TrackerError(f"TraX tracker {name!r} takes no options ({', '.join(sorted(options))} given): its "
+                           f"declaration at {found[0].source} says how it runs")
+    return TraxPlugin.of(found[0])
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> Sha
             f"gives tracker {tracker_name!r} no usable initial box"
         )
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
+        tracker.next_frame_file(paths[i])
         if i == 0:
             _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
             boxes[0] = first

@@ -211,6 +211,7 @@ def run_supervised(
             if start is None:
                 next_init = i + 1  # re-initialise on the next frame whose ground truth is usable
                 continue
+            tracker.next_frame_file(paths[i])
             _, seconds = call(i, lambda: tracker.initialize(image, start.copy()))
             boxes[i], statuses[i], latency[i], last = start, "initialized", seconds * 1e3, start
             if clock:
@@ -221,6 +222,7 @@ def run_supervised(
         if clock and clock.missed():
             box, seconds = last, 0.0
         else:
+            tracker.next_frame_file(paths[i])
             prediction, seconds = call(i, lambda: tracker.track(image))
             box = checked_box(prediction, tracker_name, sequence.name, i)
             scores[i] = prediction.score
