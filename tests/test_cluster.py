@@ -20,7 +20,7 @@ from tests.conftest import PROJECT, first_frames, realdata_path
 from tests.on_cluster import FRAMES, OTB
 from trackers.opencv_trackers import OpenCVMIL
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 def _scenario(name: str, results) -> dict:

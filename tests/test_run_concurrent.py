@@ -63,6 +63,7 @@ print(json.dumps({"run": sorted(str(o.key) for o in summary.completed), "failed"
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_two_runs_into_one_folder_split_the_shards(tmp_path, ray_address):
     args = [sys.executable, "-c", RUN, str(realdata_path("otb", "sequences")), str(tmp_path / "results"), ray_address]
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}

@@ -49,6 +49,7 @@ def _bounded(run, seconds: float):
     return result[0]
 
 
+@pytest.mark.serial
 def test_hung_tracker_times_out_and_the_shards_behind_it_run(tmp_path, ray_address, monkeypatch):
     # The default limit, derived from the sequence length, made short: 3 s + 0.03 s per frame, 4.8 s for
     # Couple's first 60 frames and 3.6 s for Football1's first 20.

@@ -301,6 +301,7 @@ def test_harness_run_baseline_with_resets_gives_opencv_mils_run(trax_env, bag_cu
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_tracker_that_crashes_hangs_or_answers_garbage_fails_its_shard_alone(trax_env, tmp_path, ray_address,
                                                                                  capsys):
     """Each failure is one line naming the tracker, sequence and frame; the hang is stopped by the shard time
