@@ -391,3 +391,29 @@ def test_online_samples_are_drawn_around_the_target_where_the_search_crop_shows_
         np.testing.assert_allclose(tracker.learned_from, expected, rtol=1e-12)
         moves.append(np.abs(after.center - before.center).max())
     assert max(moves) > 10  # the state moved (random weights: to the image's corner), so the offset counts
+
+
+def test_crops_over_the_image_edge_are_padded_with_the_frames_mean_colour(thin_weights: Path):
+    """A target at the corner: the template crop reaches outside the frame, where pysot pads with the
+    frame's mean colour (`mean_colour`), not black; the template's RoI feature is that of such a crop."""
+    from trackers.siamese.crop import mean_colour
+    from trackers.siamese.decode import start_state
+    from trackers.siamese.tracker import search_crop, template_crop, to_tensor
+
+    frames, _ = drawn_frames(1)
+    frame = frames[0].copy()
+    frame[:40, :60] = (30, 220, 90)
+    box = np.array([0.0, 0.0, 60.0, 40.0])
+    tracker = get_plugin("cract", {"variant": "thin", "weights": str(thin_weights)}).create()
+    tracker.initialize(frame, box)
+    track, fill = tracker._variant.track, mean_colour(frame)
+    state = start_state(box)
+    middle = (track.exemplar_size - 1) / 2
+    target_wh = search_crop(frame, state, track, fill).target_wh
+    with torch.inference_mode():
+        padded = tracker._model.template(to_tensor([template_crop(frame, state, track, fill)], torch.device("cpu")),
+                                         tracker._boxes([middle, middle, *target_wh]))
+        black = tracker._model.template(to_tensor([template_crop(frame, state, track, np.zeros(3))], torch.device("cpu")),
+                                        tracker._boxes([middle, middle, *target_wh]))
+    torch.testing.assert_close(tracker._template.roi, padded.roi, rtol=0, atol=0)
+    assert not torch.equal(padded.roi, black.roi)  # the padding shows in the feature
