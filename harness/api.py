@@ -84,21 +84,21 @@ def scores(bench: str, profile: str | None = None, *, results: Path | str = "res
     evaluation = evaluate_benchmark(results, bench, root=root, profile=profile, protocol=protocol,
                                     sequences=_names(sequences), trackers=_names(trackers), common=common,
                                     pad_missing=pad_missing)
-    scoring = evaluation.scoring
-    bootstrap = Bootstrap(resamples, seed, level) if ci else None
-    data = {**scores_json(scoring.scores, evaluation.record.name, evaluation.experiment, evaluation.profile, bootstrap),
-            "sequences": {"scored": len(scoring.sequences), "asked": scoring.asked, "common": common}}
-    fields = list(data["fields"])
+    data = evaluation.to_json(Bootstrap(resamples, seed, level) if ci else None)
+    return Scores(_tracker_table(data), _per_sequence(evaluation.scoring.scores), evaluation.record.name,
+                  evaluation.experiment.name, evaluation.profile.name, data)
+
+
+def _tracker_table(data: dict[str, Any]) -> pd.DataFrame:
+    """One row per tracker of `--json`'s "trackers": each field, coverage, and the intervals where drawn."""
     rows = {}
     for name, entry in data["trackers"].items():
-        row: dict[str, Any] = {f: entry.get(f) for f in fields}
+        row: dict[str, Any] = {f: entry.get(f) for f in data["fields"]}
         row.update(sequences=entry["coverage"][0], scored=entry.get("scored", True))
         for f, (low, high) in entry.get("intervals", {}).items():
             row[f"{f}_low"], row[f"{f}_high"] = low, high
         rows[name] = row
-    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("tracker")
-    return Scores(table, _per_sequence(scoring.scores), evaluation.record.name, evaluation.experiment.name,
-                  evaluation.profile.name, data)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("tracker")
 
 
 def _per_sequence(scored: list[TrackerScore]) -> pd.DataFrame:
@@ -178,7 +178,5 @@ def run(trackers: str | Iterable[str], bench: str, *, results: Path | str = "res
         return None
     data = {**scores_json(outcome.scores, outcome.record.name, outcome.experiment, outcome.profile),
             "run": outcome.info()}
-    frame = pd.DataFrame.from_dict({t: {f: e.get(f) for f in data["fields"]} for t, e in data["trackers"].items()},
-                                   orient="index").rename_axis("tracker")
-    return Scores(frame, _per_sequence(outcome.scores), outcome.record.name, outcome.experiment.name,
+    return Scores(_tracker_table(data), _per_sequence(outcome.scores), outcome.record.name, outcome.experiment.name,
                   outcome.profile.name, data)

@@ -16,7 +16,7 @@ from harness.records import record_problems
 from harness.reports.cli import bootstrap_of, write_reports
 from harness.reports.tables import attributes_json, format_attribute_table, format_table, notes, report_stem, scores_json, title
 from harness.runs import run_benchmark, use_weights
-from harness.selection import choose_experiment, breakdown_benchmark, choose_profile, evaluate_benchmark
+from harness.selection import breakdown_benchmark, choose_experiment, evaluate_benchmark
 from harness.store import pack_tracker
 from trackers.registry import get_plugin, plugin_names
 
@@ -161,8 +161,7 @@ def eval_(args: argparse.Namespace) -> int:
     subset = f"{len(scoring.sequences)} of {scoring.asked} sequences in common" if args.common else ""
     bootstrap = bootstrap_of(args)
     if args.json:
-        extra = {"sequences": {"scored": len(scoring.sequences), "asked": scoring.asked, "common": args.common}}
-        print(json.dumps({**scores_json(scoring.scores, record.name, chosen, profile, bootstrap), **extra}, indent=2))
+        print(json.dumps(evaluation.to_json(bootstrap), indent=2))
     else:
         print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset), bootstrap))
     scored = [s for s in scoring.scores if s.result is not None]

@@ -17,6 +17,8 @@ from benchmarks.registry import benchmark_record, load_benchmark
 from harness.errors import EvaluationError, HarnessError
 from harness.evaluate import Breakdown, Scoring, score_by_attribute, score_stored
 from harness.experiments import Experiment, experiment
+from harness.reports.bootstrap import Bootstrap
+from harness.reports.tables import scores_json
 
 
 def choose_experiment(record: BenchmarkRecord, protocol: str | None = None, fps: float | None = None,
@@ -62,6 +64,13 @@ class Evaluation:
     sequences: list[Sequence]
     scoring: Scoring | None = None
     breakdown: Breakdown | None = None
+    common: bool = False  # scored on the sequences every tracker has
+
+    def to_json(self, bootstrap: Bootstrap | None = None) -> dict[str, Any]:
+        """What `harness eval --json` prints: every tracker's figures, and which sequences were scored."""
+        return {**scores_json(self.scoring.scores, self.record.name, self.experiment, self.profile, bootstrap),
+                "sequences": {"scored": len(self.scoring.sequences), "asked": self.scoring.asked,
+                              "common": self.common}}
 
 
 def _chosen(bench: str, root: Path | str | None, profile: str | None, protocol: str | None,
@@ -86,7 +95,7 @@ def evaluate_benchmark(results: Path | str, bench: str, *, root: Path | str | No
     scoring = score_stored(Path(results), chosen.record.name, chosen.sequences, chosen.profile,
                            None if trackers is None else list(trackers), chosen.experiment, common=common,
                            pad_missing=pad_missing)
-    return replace(chosen, scoring=scoring)
+    return replace(chosen, scoring=scoring, common=common)
 
 
 def breakdown_benchmark(results: Path | str, bench: str, *, root: Path | str | None = None, profile: str | None = None,

@@ -28,9 +28,9 @@ def export_results(results_root: Path, benchmark: str, tracker: str, sequences: 
     """Write `tracker`'s stored one-pass runs on `sequences` under `output`; returns (folder, repetitions)."""
     if fmt not in FORMATS:
         raise HarnessError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}, vot (--vot-workspace)")
-    stored = read_tracker(results_root, benchmark, ONE_PASS.name, tracker, [s.name for s in sequences],
-                          frames={s.name: len(s) for s in sequences})
-    runs = {name: {shard.repetition: shard for shard in shards if len(shard.boxes) == _length(sequences, name)}
+    lengths = {s.name: len(s) for s in sequences}
+    stored = read_tracker(results_root, benchmark, ONE_PASS.name, tracker, list(lengths), frames=lengths)
+    runs = {name: {shard.repetition: shard for shard in shards if len(shard.boxes) == lengths[name]}
             for name, shards in stored.items()}
     incomplete = [s.name for s in sequences if 1 not in runs.get(s.name, {})]
     if incomplete:
@@ -49,10 +49,6 @@ def export_results(results_root: Path, benchmark: str, tracker: str, sequences: 
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     return output, repetitions
-
-
-def _length(sequences: list[Sequence], name: str) -> int:
-    return next(len(s) for s in sequences if s.name == name)
 
 
 def _write(folder: Path, fmt: str, benchmark: str, tracker: str, sequences: list[Sequence],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import socket
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,8 @@ def import_results(
     runs, unplaced = readers[fmt](directory, benchmark, [s.name for s in sequences])
     lengths = {s.name: len(s) for s in sequences}
     report = ImportReport(tracker, benchmark, unplaced=[str(p) for p in unplaced])
-    for run in sorted(runs, key=lambda r: (r.sequence, r.repetition)):
+    runs = sorted(runs, key=lambda r: (r.sequence, r.repetition))
+    for run in runs:
         n, n_gt = len(run.boxes), lengths[run.sequence]
         if n != n_gt:
             report.length_mismatch[run.sequence] = (n, n_gt)
@@ -98,9 +100,8 @@ def import_results(
                              latency_ms=_or_nan(run.latency_ms, n))
         write_shard(results_root, ShardKey(tracker, benchmark, run.sequence, run.repetition), frames,
                     import_provenance(run.source, fmt))
-        if run.sequence not in report.imported:
-            report.imported.append(run.sequence)
-    counts = {name: sum(r.sequence == name for r in runs) for name in report.imported}
+    counts = Counter(run.sequence for run in runs)
+    report.imported = list(counts)
     report.repetitions = {name: k for name, k in counts.items() if k > 1}
     report.missing = sorted(set(lengths) - set(report.imported))
     return report
