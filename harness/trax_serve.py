@@ -29,10 +29,9 @@ import numpy as np
 from harness.errors import HarnessError
 from harness.runner.calls import start_box
 from trackers import Tracker, TrackerPlugin
+from trackers.trax_session import CONFIDENCE, WIRE_DECIMALS
 
 FAMILY = "tracking-harness"
-CONFIDENCE = "confidence"  # the property name the VOT toolkit's long-term analyses read
-WIRE_DECIMALS = 4  # libtrax's region text: "%.4f" per coordinate
 SESSION = "TraX session"  # what frame errors name in place of a sequence: the client never says which
 
 

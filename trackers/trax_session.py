@@ -30,7 +30,7 @@ from trackers import trax_guard
 from trackers.base import TrackerError
 from trackers.trax_declarations import TraxDeclaration
 
-CONFIDENCE = "confidence"  # the property read as the score (what `harness trax` and the VOT toolkit use)
+CONFIDENCE = "confidence"  # the score's property, both ways (what the VOT toolkit's long-term analyses read)
 EXIT_GRACE_S = 3.0  # how long a process may take to exit after quit, as the toolkit waits
 OUTPUT_LINES = 40  # the tracker's last lines of output kept for error messages
 WIRE_DECIMALS = 4  # libtrax writes every coordinate as "%.4f"
