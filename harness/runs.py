@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
@@ -16,9 +16,11 @@ from benchmarks.registry import benchmark_record, load_benchmark
 from harness.errors import ShardFailedError
 from harness.evaluate import TrackerScore, score_trackers
 from harness.experiments import Experiment
-from harness.runner.dispatch import Notify, RunSummary
 from harness.selection import choose_experiment, choose_profile, server_scored
 from trackers.registry import resolve_trackers
+
+if TYPE_CHECKING:  # the runner imports Ray: only a run needs it, not every command that imports this module
+    from harness.runner.dispatch import Notify, RunSummary
 
 
 @dataclass
