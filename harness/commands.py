@@ -126,8 +126,8 @@ def import_(args: argparse.Namespace) -> int:
     print(f"imported {len(report.imported)} sequences of {args.tracker} into {args.results}/{record.name}/{other}")
     if report.repetitions:
         most = max(report.repetitions.values())
-        print(f"  {len(report.repetitions)} sequences have several runs, stored as repetitions 1-{most}; a one-pass "
-              "score is repetition 1's (the got10k toolkit pools every run's frames: docs/formats.md)")
+        print(f"  {len(report.repetitions)} sequences have several runs, stored as repetitions 1-{most}; the got10k "
+              "profile's AO/SR pool every run's frames as its toolkit does, every other score is repetition 1's")
     for path in report.unplaced:
         print(f"  could not place {path}: no {record.name} sequence of that name")
     if report.missing:

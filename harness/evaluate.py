@@ -83,18 +83,19 @@ def _trackers(results_root: Path, record: BenchmarkRecord, experiment: Experimen
 
 def each_tracker(
     results_root: Path, record: BenchmarkRecord, experiment: Experiment, sequences: list[Sequence],
-    trackers: list[str], work: Callable[[str, dict[str, list[StoredShard]]], T],
+    trackers: list[str], work: Callable[[str, dict[str, list[StoredShard]]], T], first_only: bool,
 ) -> list[T]:
-    """`work(tracker, its shards of sequences)` for each tracker, in order, two trackers at a time: each
+    """`work(tracker, its shards of sequences)` for each tracker, in order, two trackers at a time (repetition 1's
+    alone when `first_only`: `Experiment.scores_first_repetition_only`): each
     thread reads one tracker's shards and works on them, so at most two trackers' rows are held, and the
     reading (pyarrow) and the metrics (numpy) of one overlap those of the other, both releasing the GIL.
     The first error, in tracker order, is raised and the trackers not yet started are not."""
     names = [s.name for s in sequences]
-    lengths = {s.name: len(s) for s in sequences}
+    lengths = experiment.shard_lengths(sequences)
 
     def one(tracker: str) -> T:
         return work(tracker, read_tracker(results_root, record.name, experiment.name, tracker, names,
-                                          experiment.first_repetition_only, lengths))
+                                          first_only, lengths))
 
     pool = ThreadPoolExecutor(max_workers=2)
     try:
@@ -154,7 +155,8 @@ def score_stored(
             ((SYNTHETIC,) if any(shards[s.name][0].synthetic_weights for s in scored) else ())
         return TrackerScore(tracker, result, _fps(shards), len(wanted), missing[tracker], marks)
 
-    scores.update((s.tracker, s) for s in each_tracker(results_root, record, experiment, scored, complete, score))
+    scores.update((s.tracker, s) for s in each_tracker(results_root, record, experiment, scored, complete, score,
+                                                       experiment.scores_first_repetition_only(prof)))
     return Scoring(scored, [scores[t] for t in names], len(wanted))
 
 
@@ -242,7 +244,8 @@ def score_by_attribute(
         return {code: TrackerScore(tracker, _score(experiment, tracker, shards, members[code], prof, record, False),
                                    fps, len(members[code])) for code in codes}
 
-    for tracker_scores in each_tracker(results_root, record, experiment, sequences, [s.tracker for s in scored], by_code):
+    for tracker_scores in each_tracker(results_root, record, experiment, sequences, [s.tracker for s in scored], by_code,
+                                       experiment.scores_first_repetition_only(prof)):
         for code, score in tracker_scores.items():
             groups[code].append(score)
     return Breakdown(groups, {code: sum(code in s.attributes for s in sequences) for code in codes}, "sequences",

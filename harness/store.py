@@ -326,6 +326,7 @@ class StoredShard:
     latency_ms: np.ndarray  # (N,)
     source: str  # what a user recognises: the imported result file, else the shard file itself
     synthetic_weights: bool = False  # made with weights trained on synthetic data only
+    scores: np.ndarray | None = None  # (N,) the tracker's confidence per frame (NaN where it gave none)
 
     @property
     def statuses(self) -> np.ndarray:
@@ -333,7 +334,7 @@ class StoredShard:
         return np.asarray(STATUSES)[self.status]
 
 
-_READ = ["x", "y", "w", "h", "status", "latency_ms"]
+_READ = ["x", "y", "w", "h", "status", "latency_ms", "score"]
 
 
 def _status_codes(column: pa.ChunkedArray) -> np.ndarray:
@@ -382,13 +383,13 @@ def _read_file(path: Path, key: ShardKey, frames: int | None, stamp: Stamp) -> P
         status = _status_codes(table["status"])
     except StoreError as error:
         raise StoreError(f"{path}: {error}") from None
-    return PackedShard(stamp, boxes, status, table["latency_ms"].to_numpy(), provenance.source,
-                       bool(provenance.synthetic_weights))
+    return PackedShard(stamp, boxes, status, table["latency_ms"].to_numpy(), table["score"].to_numpy(),
+                       provenance.source, bool(provenance.synthetic_weights))
 
 
 def _stored(shard: PackedShard, key: ShardKey, path: Path) -> StoredShard:
     return StoredShard(key.tracker, key.sequence, key.repetition, shard.boxes, shard.status, shard.latency_ms,
-                       shard.imported or str(path), shard.synthetic_weights)
+                       shard.imported or str(path), shard.synthetic_weights, shard.scores)
 
 
 def shard_file(root: Path, key: ShardKey) -> StoredShard:
@@ -433,11 +434,12 @@ def _stored_name(path: Path, column: str, fallback: str) -> str:
 
 def read_tracker(
     root: Path, benchmark: str, protocol: str, tracker: str, sequences: Iterable[str], first_only: bool = False,
-    frames: Mapping[str, int] | None = None,
+    frames: Mapping[str, int | Mapping[int, int]] | None = None,
 ) -> dict[str, list[StoredShard]]:
     """One tracker's stored shards of the named sequences: sequence -> shards by increasing repetition
     (only repetition 1 when `first_only`). Every shard is checked to be what its path says (`rows_problem`;
-    `frames`: each sequence's length, for the row count of a run's shards): one that is not is a
+    `frames`: each sequence's length, for the row count of a run's shards, or its length by repetition
+    where an experiment's repetitions differ in length, as multistart's anchor runs do): one that is not is a
     StoreError naming its file, never scored. Only that tracker's folder is looked at: its pack when it
     is this tracker's and holds every shard asked for unchanged (`harness.store_pack`), else its shard
     files, each opened once, by path, with no scan of the store and no sort, and then written as its pack,
@@ -452,15 +454,19 @@ def read_tracker(
     identity = (benchmark, protocol, tracker)
     lengths = {f: frames.get(s) for f, s in names.items()} if frames else {}
 
+    def length(shard: ShardId) -> int | None:
+        expected = lengths.get(shard[0])
+        return expected.get(shard[1]) if isinstance(expected, Mapping) else expected
+
     def key(shard: ShardId) -> ShardKey:
         return ShardKey(tracker, benchmark, names[shard[0]], shard[1], protocol)
 
     shards, others = load_pack(base, files, identity)
-    if shards is not None and any(s.source == "run" and lengths.get(i[0]) not in (None, len(s.boxes))
+    if shards is not None and any(s.source == "run" and length(i) not in (None, len(s.boxes))
                                   for i, s in shards.items()):
         shards = None  # the sequence's length changed: the files say which ones no longer fit
     if shards is None:
-        shards = {i: _read_file(_rep_path(base, i), key(i), lengths.get(i[0]), stamp) for i, stamp in files.items()}
+        shards = {i: _read_file(_rep_path(base, i), key(i), length(i), stamp) for i, stamp in files.items()}
         unchanged = _shard_stamps(base, names, first_only) == files  # none written while it was read
         if unchanged and not any(_rep_path(base, i).is_file() for i in others):  # a subset read keeps a fuller pack
             save_pack(base, shards, identity)

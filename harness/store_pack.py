@@ -30,9 +30,9 @@ from harness.atomic import write_atomic
 from harness.errors import HarnessError
 
 PACK = "_shards.pack"  # parquet inside; not named .parquet, so that a glob for shard files passes it by
-_FORMAT = "2"
+_FORMAT = "3"  # 3: the score column (long-term analyses read the confidences)
 _KEY = b"harness.pack"
-_COLUMNS = ("x", "y", "w", "h", "status", "latency_ms")
+_COLUMNS = ("x", "y", "w", "h", "status", "latency_ms", "score")
 
 Stamp = tuple[int, int, int, int]  # size, mtime in ns, ctime in ns, inode
 Identity = tuple[str, str, str]  # benchmark, protocol, tracker: whose shards a pack holds
@@ -50,6 +50,7 @@ class PackedShard:
     boxes: np.ndarray  # (N, 4)
     status: np.ndarray  # (N,) int8 index into the store's STATUSES
     latency_ms: np.ndarray  # (N,)
+    scores: np.ndarray  # (N,) the tracker's confidence per frame, NaN where it gave none
     source: str  # its provenance's source: "run", or "import:<format>:<result file>"
     synthetic_weights: bool
 
@@ -92,7 +93,7 @@ def load_pack(folder: Path, wanted: dict[ShardId, Stamp], identity: Identity,
             return None, []
     except (OSError, pa.ArrowException, KeyError, IndexError, TypeError, ValueError):
         return None, []
-    boxes, status, latency = np.column_stack(columns[:4]), columns[4], columns[5]
+    boxes, status, latency, scores = np.column_stack(columns[:4]), columns[4], columns[5], columns[6]
     starts = np.cumsum([0] + [e[3] for e in index["shards"]])
     if starts[-1] != table.num_rows:
         return None, []
@@ -101,7 +102,7 @@ def load_pack(folder: Path, wanted: dict[ShardId, Stamp], identity: Identity,
     for i in wanted:
         begin, end, entry = place[i]
         packed[i] = PackedShard(tuple(entry[2]), boxes[begin:end], status[begin:end], latency[begin:end],
-                                entry[4], bool(entry[5]))
+                                scores[begin:end], entry[4], bool(entry[5]))
     return packed, others
 
 
@@ -113,6 +114,7 @@ def save_pack(folder: Path, shards: dict[ShardId, PackedShard], identity: Identi
     columns = [np.ascontiguousarray(boxes[:, k]) for k in range(4)] + [
         np.concatenate([s.status for s in rows] or [np.zeros(0, np.int8)]).astype(np.int8),
         np.concatenate([s.latency_ms for s in rows] or [np.zeros(0)]).astype(np.float64),
+        np.concatenate([s.scores for s in rows] or [np.zeros(0)]).astype(np.float64),
     ]
     entries = [[i[0], i[1], list(s.stamp), len(s.boxes), s.source, s.synthetic_weights] for i, s in zip(order, rows)]
     index = {"format": _FORMAT, "identity": list(identity), "shards": entries,

@@ -132,3 +132,41 @@ def test_got10k_ao_clips_boxes_to_the_image_as_its_toolkit_does() -> None:
     assert free.ao == pytest.approx(rect_iou(pred[1:], gt[1:]).mean(), abs=1e-15) and free.ao != bounded.ao
     both = evaluate([SequenceInput("a", pred, gt, absent, bound=size), SequenceInput("b", pred, gt, absent)], "got10k")
     assert both.ao == pytest.approx((bounded.ao + free.ao) / 2, abs=1e-15)
+
+
+def test_got10k_ao_pools_every_repetition_of_a_sequence_as_its_toolkit_does() -> None:
+    """ExperimentGOT10k concatenates the IoUs of every repetition of a sequence, then those of every sequence,
+    and averages the whole: against got10k's rect_iou on a sequence with three runs (bounded by its image)
+    beside one with a single run (unbounded, absent frames). The other figures stay repetition 1's, and a
+    profile that does not pool (the got10k profile with the flag off) scores repetition 1's AO."""
+    from got10k.utils.metrics import rect_iou
+
+    rng = np.random.default_rng(12)
+    size = (64.0, 48.0)
+    gt_a = np.column_stack([rng.uniform(0, 40, 30), rng.uniform(0, 30, 30), rng.uniform(5, 25, (30, 2))])
+    runs_a = [gt_a + rng.normal(0, s, gt_a.shape) for s in (2.0, 6.0, 12.0)]
+    gt_b = np.column_stack([rng.uniform(0, 40, 20), rng.uniform(0, 30, 20), rng.uniform(5, 25, (20, 2))])
+    pred_b = gt_b + rng.normal(0, 4, gt_b.shape)
+    absent_b = np.zeros(20, bool)
+    absent_b[[3, 7, 8]] = True
+    a = SequenceInput("a", runs_a[0], gt_a, np.zeros(30, bool), bound=size, repetitions=tuple(runs_a[1:]))
+    b = SequenceInput("b", pred_b, gt_b, absent_b)
+    pooled = evaluate([a, b], "got10k")
+
+    # copies: rect_iou clips the boxes it is given in place
+    ious_a = np.concatenate([rect_iou(r[1:].copy(), gt_a[1:].copy(), bound=size) for r in runs_a])
+    ious_b = rect_iou(pred_b[1:], gt_b[1:])[~absent_b[1:]]
+    toolkit = np.concatenate([ious_a, ious_b])
+    # the toolkit's np.mean and ours sum the same values in another order: 1e-15 is a few ulps of a mean of ~0.6
+    assert pooled.ao == pytest.approx(toolkit.mean(), abs=1e-15)
+    assert pooled.sr50 == np.mean(toolkit > 0.5) and pooled.sr75 == np.mean(toolkit > 0.75)
+    assert pooled.sequence_terms["ao"].numerator[:, 0] == pytest.approx([ious_a.sum(), ious_b.sum()], abs=1e-13)
+    assert pooled.sequence_terms["ao"].denominator[:, 0].tolist() == [3 * 29, 16]
+    assert pooled.sequence_terms["sr75"].numerator[:, 0].tolist() == [np.sum(ious_a > 0.75), np.sum(ious_b > 0.75)]
+
+    first = evaluate([dataclasses.replace(a, repetitions=()), b], "got10k")
+    assert first.ao != pooled.ao
+    assert first.auc == pooled.auc and first.per_sequence_auc == pooled.per_sequence_auc
+    assert first.precision_curve.tolist() == pooled.precision_curve.tolist()
+    not_pooling = dataclasses.replace(get_profile("got10k"), pools_repetitions=False)
+    assert evaluate([a, b], not_pooling).ao == first.ao

@@ -41,9 +41,26 @@ class Experiment(abc.ABC):
         """How many of the `requested` repetitions to plan before any has run."""
         return requested
 
+    def shards_of(self, sequence: Sequence, requested: int) -> list[tuple[int, Sequence]]:
+        """The shards to plan for `sequence` before any has run: (repetition, what that shard runs over).
+        Multistart plans one per anchor, each over the anchor's view of the sequence."""
+        return [(r, sequence) for r in range(1, self.first_repetitions(requested) + 1)]
+
+    def shard_lengths(self, sequences: list[Sequence]) -> dict[str, int | dict[int, int]]:
+        """How many frames each stored shard of a run holds: by sequence, or by sequence and repetition."""
+        return {s.name: len(s) for s in sequences}
+
     def more_repetitions(self, results_root: Path, key: ShardKey, requested: int) -> list[int]:
         """Repetitions to run after the first ones of `key`'s group are settled (the early-stop policy)."""
         return []
+
+    def scores_first_repetition_only(self, profile: object) -> bool:
+        """Whether scoring under `profile` reads repetition 1 alone (else every repetition stored)."""
+        return self.first_repetition_only
+
+    def scores_first_repetition_only(self, profile: object) -> bool:
+        """Whether scoring under `profile` reads repetition 1 alone (else every repetition stored)."""
+        return self.first_repetition_only
 
     def profile(self, name: str) -> object:
         """The profile of that name, if it can score this experiment; else an error naming those that can."""

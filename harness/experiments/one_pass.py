@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -20,9 +20,13 @@ from harness.runner.calls import checked_box, frame_paths, start_box, timed_call
 from harness.store import ShardFrames, StoredShard
 from trackers import Tracker
 
+if TYPE_CHECKING:
+    from harness.experiments.supervised import RealtimeClock
 
-def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
-    """Run a tracker over every annotated frame of a sequence, timing each call."""
+
+def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock: RealtimeClock | None = None) -> ShardFrames:
+    """Run a tracker over every annotated frame of a sequence, timing each call; with a real-time `clock`,
+    a frame that arrives while the tracker is still busy gets its last box without a call (latency 0)."""
     from harness.runner.frames import prefetch_frames  # OpenCV, for runs only: scoring never imports it
 
     paths = frame_paths(sequence)
@@ -37,14 +41,22 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str) -> Sha
             f"gives tracker {tracker_name!r} no usable initial box"
         )
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
-        tracker.next_frame_file(paths[i])
         if i == 0:
+            tracker.next_frame_file(paths[i])
             _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
             boxes[0] = first
+            if clock:
+                clock.reset()
+                clock.spent(seconds)
+        elif clock and clock.missed():
+            boxes[i], seconds = boxes[i - 1], 0.0
         else:
+            tracker.next_frame_file(paths[i])
             prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
             boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
             scores[i] = prediction.score
+            if clock:
+                clock.spent(seconds)
         latency[i] = seconds * 1e3
     statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
     return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency)
@@ -63,14 +75,22 @@ class OnePass(Experiment):
     def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
         return run_one_pass(tracker, sequence, tracker_name)
 
+    def scores_first_repetition_only(self, profile: object) -> bool:
+        return not profile.pools_repetitions
+
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: Profile,
               record: BenchmarkRecord, pad_missing: bool = False) -> OPEResult:
-        """Repetition 1 of each sequence against the ground truth (VOT polygons by their upright bounds);
-        with `pad_missing`, a result short of frames gets zero boxes at its end, as pytracking pads."""
+        """Repetition 1 of each sequence against the ground truth (VOT polygons by their upright bounds),
+        and the later ones read where the profile pools them (got10k's AO and SR); with `pad_missing`, a result
+        short of frames gets zero boxes at its end, as pytracking pads."""
+
+        def boxes(shard: StoredShard, frames: int) -> np.ndarray:
+            return _padded(shard.boxes, frames) if pad_missing else shard.boxes
+
         inputs = [
-            SequenceInput(s.name, _padded(shards[s.name][0].boxes, len(s)) if pad_missing else shards[s.name][0].boxes,
-                          axis_aligned_boxes(s.ground_truth), s.absent, source=shards[s.name][0].source,
-                          bound=s.image_size if record.image_bound else None)
+            SequenceInput(s.name, boxes(shards[s.name][0], len(s)), axis_aligned_boxes(s.ground_truth), s.absent,
+                          source=shards[s.name][0].source, bound=s.image_size if record.image_bound else None,
+                          repetitions=tuple(boxes(r, len(s)) for r in shards[s.name][1:]))
             for s in sequences
         ]
         return evaluate(inputs, profile)

@@ -91,12 +91,12 @@ def plan_shards(
 ) -> list[tuple[ShardKey, Sequence]]:
     """The shards to start with, longest sequences first so the tail of a run is short. The experiment
     decides how many repetitions to plan before any has run (supervised: three, see `more_repetitions`)."""
-    first = experiment.first_repetitions(repetitions)
     shards = [
-        (ShardKey(p.name, benchmark, s.name, r, experiment.name), s)
+        (ShardKey(p.name, benchmark, s.name, r, experiment.name), view)
         for s in sequences
+        for views in [experiment.shards_of(s, repetitions)]
         for p in plugins
-        for r in range(1, first + 1)
+        for r, view in views
     ]
     return sorted(shards, key=lambda item: -len(item[1]))
 

@@ -8,7 +8,7 @@ the arrays. See docs/metrics.md for what each profile does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -41,6 +41,7 @@ class SequenceInput:
     source: str = ""  # file or shard the predictions came from, for error messages
     # (width, height) of the images where GOT-10k's toolkit clips both boxes to them before its IoU (AO, SR)
     bound: tuple[float, float] | None = None
+    repetitions: tuple[np.ndarray, ...] = ()  # later runs' predictions, pooled into AO/SR by a profile that pools them
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,11 @@ def evaluate(inputs: list[SequenceInput], profile: str | Profile) -> OPEResult:
     frames = align(inputs, prof)
     ao, sr50, sr75, terms = float("nan"), float("nan"), float("nan"), {}
     if prof.reports_ao:
-        keep, got10k_iou = _got10k_overlaps(frames)
+        runs, owner = _pooled(inputs, prof) if prof.pools_repetitions and any(s.repetitions for s in inputs) \
+            else (frames, frames.seq)
+        keep, got10k_iou = _got10k_overlaps(runs)
         ao, sr50, sr75 = _got10k_ao_sr(keep, got10k_iou)
-        terms = _got10k_terms(keep, got10k_iou, frames.seq, names)
+        terms = _got10k_terms(keep, got10k_iou, owner, names)
     repair_predictions(frames, prof)
     iou, err, norm_err, counted, denominators = frame_errors(frames, prof)
 
@@ -287,6 +290,14 @@ def _integrate(curves: np.ndarray, prof: Profile) -> np.ndarray:
 def _report(curves: np.ndarray, index: int, prof: Profile) -> np.ndarray:
     """Reported precision of a curve: its value at the profile's threshold, or its trapezoid area."""
     return _integrate(curves, prof) if prof.integration == "trapz" else curves[..., index]
+
+
+def _pooled(inputs: list[SequenceInput], prof: Profile) -> tuple[Frames, np.ndarray]:
+    """Every run's frames in ExperimentGOT10k's order (a sequence's repetitions one after another, then the
+    next sequence), each under the profile's length rule, and the sequence each frame belongs to."""
+    runs = [replace(s, pred=pred) for s in inputs for pred in (s.pred, *s.repetitions)]
+    pooled = align(runs, prof)
+    return pooled, np.repeat(np.arange(len(inputs)), [1 + len(s.repetitions) for s in inputs])[pooled.seq]
 
 
 def _got10k_overlaps(frames: Frames) -> tuple[np.ndarray, np.ndarray]:

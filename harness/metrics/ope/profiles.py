@@ -69,6 +69,7 @@ class Profile:
     norm_precision_at: float
     reports_norm_precision: bool
     reports_ao: bool  # GOT-10k's AO and SR: shown only under the profile that reproduces its toolkit
+    pools_repetitions: bool  # AO and SR pool the frames of every stored repetition (ExperimentGOT10k)
     float32: bool  # pytracking keeps per-sequence rates and the mean curve (in percent) as float32
 
     def __post_init__(self) -> None:
@@ -105,6 +106,7 @@ _OTB_LIKE = dict(
     norm_precision_at=0.20,
     reports_norm_precision=True,
     reports_ao=False,
+    pools_repetitions=False,
     float32=False,
 )
 
@@ -160,6 +162,7 @@ PROFILES: dict[str, Profile] = {
                 denominator="annotated",
                 reports_norm_precision=False,
                 reports_ao=True,
+                pools_repetitions=True,
             )
         ),
         define(
