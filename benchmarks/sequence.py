@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.masks import Masks
+
 
 @dataclass(frozen=True)
 class FrameList:
@@ -43,6 +45,12 @@ class Sequence:
     the target is not visible (full occlusion, out of view, NaN rows). `frames` is empty for
     annotation-only sources (toolkit `anno/` folders, dataset jsons): those evaluate imported
     results but cannot be run.
+
+    VOT 2020+ folders add `frame_values` (``<name>.value`` files: float64 per frame, 0 past a file's
+    last line; ``anchor`` marks the multistart anchors, `benchmarks.vot_regions.anchors`) and, where the
+    ground truth is masks, `masks` (`benchmarks.masks.Masks`), with `ground_truth` then holding each
+    mask's bounding box (NaN where a frame has no pixels); `ignore_masks` are the pixels the toolkit's
+    analyses leave out (its ``_ignore`` object). Other sequences keep `masks` and `ignore_masks` None.
     """
 
     name: str
@@ -55,6 +63,9 @@ class Sequence:
     image_size: tuple[int, int] | None = None  # (width, height)
     description: str = ""  # the target in words, where the benchmark gives one (LaSOT's nlp.txt)
     fps: float | None = None  # the capture frame rate, where the benchmark states it (VOT's `sequence` file)
+    frame_values: dict[str, np.ndarray] = field(default_factory=dict)
+    masks: Masks | None = None
+    ignore_masks: Masks | None = None
 
     def __post_init__(self) -> None:
         gt = np.asarray(self.ground_truth, dtype=np.float64)
@@ -65,6 +76,13 @@ class Sequence:
         if absent.shape != (len(gt),):
             raise ValueError(f"{self.name}: absent flags {absent.shape} do not match {len(gt)} frames")
         object.__setattr__(self, "absent", absent)
+        for name, values in self.frame_values.items():
+            if np.shape(values) != (len(gt),):
+                raise ValueError(f"{self.name}: values {name!r} {np.shape(values)} do not match {len(gt)} frames")
+        for name in ("masks", "ignore_masks"):
+            masks = getattr(self, name)
+            if masks is not None and len(masks) != len(gt):
+                raise ValueError(f"{self.name}: {len(masks)} {name.replace('_', ' ')} for {len(gt)} frames")
         if self.frames is not None and len(self.frames) < len(gt):
             raise ValueError(
                 f"{self.name}: {len(gt)} annotated frames but only {len(self.frames)} frame files"

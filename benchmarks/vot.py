@@ -1,10 +1,12 @@
-"""VOT short-term sequences in the VOT2018 layout.
+"""VOT short-term sequences in the layout of VOT2018 and later years.
 
-``<root>/list.txt`` names sequence folders; each holds ``groundtruth.txt`` (8-value polygons or
-4-value rectangles, one per frame), per-frame ``<tag>.tag`` files (0/1 lines, trailing zeros
-may be left out), a ``sequence`` metadata file (``channels.color=color/%08d.jpg``, optional
-``width``/``height``) and the frames. Ground truth is kept as (N, 8) polygons; a one-pass (OPE)
-run initialises from and is scored against `axis_aligned_boxes` of them.
+``<root>/list.txt`` names sequence folders; each holds ``groundtruth.txt`` (one region per frame:
+8-value polygons, 4-value rectangles, or from VOT2020 on RLE masks, `benchmarks.vot_regions`), per-frame
+``<tag>.tag`` files (0/1 lines, trailing zeros may be left out), per-frame ``<name>.value`` files
+(``anchor.value``), a ``sequence`` metadata file (``channels.color=color/%08d.jpg``, optional
+``width``/``height``, ``groundtruth``) and the frames. Polygon ground truth is kept as (N, 8) polygons;
+a one-pass (OPE) run initialises from and is scored against `axis_aligned_boxes` of them. Mask ground
+truth is kept as `Sequence.masks`, with each mask's bounding box in `ground_truth`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import numpy as np
 
 from benchmarks.errors import AnnotationError, MissingDataError
 from benchmarks.listfile import listed_folders
+from benchmarks.masks import Masks
 from benchmarks.sequence import FrameList, Sequence
 from benchmarks.textio import read_key_values, read_flags, read_table
+from benchmarks.vot_regions import has_special_lines, read_mask_lines, read_values
 
 DEFAULT_CHANNEL = "color/%08d.jpg"
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -66,21 +70,67 @@ def load_vot_sequence(folder: Path, benchmark: str = "vot2018", root: Path | Non
     """The sequence in `folder`; every file it reads must lie inside `root` (the benchmark root; by default
     `folder` itself)."""
     root = folder if root is None else root
-    groundtruth = folder / "groundtruth.txt"
-    if not groundtruth.is_file():
-        raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    polygons = read_regions(groundtruth, root)
     metadata = read_properties(folder / "sequence", root)
-    frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(polygons))
+    groundtruth, ignore_file = ground_truth_files(folder, metadata)
+    regions, masks = read_ground_truth(groundtruth, root)
+    frames = _frame_list(folder, metadata.get("channels.color", DEFAULT_CHANNEL), len(regions))
     return Sequence(
         name=folder.name,
         benchmark=benchmark,
-        ground_truth=polygons,
+        ground_truth=regions,
         frames=frames,
-        frame_tags=read_tags(folder, len(polygons), root=root),
+        frame_tags=read_tags(folder, len(regions), root=root),
         image_size=_image_size(folder / "sequence", metadata, frames),
         fps=_fps(folder / "sequence", metadata),
+        frame_values=read_values(folder, len(regions), root),
+        masks=masks,
+        ignore_masks=None if ignore_file is None else read_ignore_masks(ignore_file, len(regions), root),
     )
+
+
+IGNORE_OBJECT = "_ignore"  # the object whose masks the toolkit's analyses leave out (their ignore_masks)
+
+
+def ground_truth_files(folder: Path, metadata: dict[str, str]) -> tuple[Path, Path | None]:
+    """The target's ground-truth file and the ignore masks' file, as vot/dataset/common.py picks them: when
+    any ``groundtruth_<object>.txt`` exists, those (one object, and optionally ``_ignore``); else the
+    ``groundtruth`` file the metadata names (``groundtruth.txt``)."""
+    objects = sorted(folder.glob("groundtruth_*.txt"))
+    if not objects:
+        path = folder / metadata.get("groundtruth", "groundtruth.txt")
+        if not path.is_file():
+            raise MissingDataError(f"{folder}: no {path.name} (is this a VOT sequence folder?)")
+        return path, None
+    targets = [p for p in objects if not p.name[12:-4].startswith("_")]
+    if len(targets) != 1:
+        names = ", ".join(p.name for p in targets) or "none"
+        raise AnnotationError(objects[0], None,
+                              f"expected one target's groundtruth_<object>.txt (others starting with _); found "
+                              f"{names}: sequences of several objects (VOTS) are not supported")
+    ignore = folder / f"groundtruth_{IGNORE_OBJECT}.txt"
+    return targets[0], ignore if ignore.is_file() else None
+
+
+def read_ground_truth(path: Path, root: Path) -> tuple[np.ndarray, Masks | None]:
+    """Regions as `read_regions` reads them, or, for a file with masks or special lines, by
+    `benchmarks.vot_regions.read_mask_lines`."""
+    if has_special_lines(path, root):
+        return read_mask_lines(path, root)
+    return read_regions(path, root), None
+
+
+def read_ignore_masks(path: Path, length: int, root: Path) -> Masks:
+    """The ignore object's masks, one line per frame up to `length` (the toolkit reads a shorter file's missing
+    frames as special: nothing ignored)."""
+    regions, masks = read_mask_lines(path, root)
+    if masks is None:
+        masks = Masks.from_runs([None] * len(regions))
+        if not np.isnan(regions).all():
+            raise AnnotationError(path, int(np.argmin(np.isnan(regions).all(axis=1))) + 1,
+                                  "expected masks m... or special lines: ignore regions of other shapes are not supported")
+    if len(masks) > length:
+        raise AnnotationError(path, length + 1, f"{len(masks)} lines, but the sequence has {length} frames")
+    return masks.padded(length)
 
 
 def read_regions(groundtruth: Path, root: Path) -> np.ndarray:
@@ -104,6 +154,8 @@ def read_properties(path: Path, root: Path | None = None) -> dict[str, str]:
 
 def _frame_list(folder: Path, channel: str, count: int) -> FrameList:
     """A printf pattern such as ``color/%08d.jpg`` as a FrameList starting at frame 1."""
+    if not os.path.splitext(channel)[1]:  # a folder: the toolkit reads %08d.jpg in it (common.py _load_channel)
+        channel = os.path.join(channel, "%08d.jpg")
     relative = Path(channel)
     match = _PRINTF.search(relative.name)
     if match is None:

@@ -19,7 +19,8 @@ from benchmarks.errors import MissingDataError
 from benchmarks.listfile import listed_folders
 from benchmarks.names import select_names
 from benchmarks.sequence import FrameList, Sequence
-from benchmarks.vot import first_frame_size, load_vot_sequence, read_regions, read_tags, sequences_folder
+from benchmarks.vot import first_frame_size, load_vot_sequence, read_ground_truth, read_tags, sequences_folder
+from benchmarks.vot_regions import read_values
 
 FLAT_PATTERN = "{:08d}.jpg"
 
@@ -44,9 +45,10 @@ def vot_folder_sequence(folder: Path, benchmark: str, root: Path | None = None) 
     groundtruth = folder / "groundtruth.txt"
     if not groundtruth.is_file():
         raise MissingDataError(f"{folder}: no groundtruth.txt (is this a VOT sequence folder?)")
-    polygons = read_regions(groundtruth, root)
-    frames = FrameList(folder, FLAT_PATTERN, 1, len(polygons))
-    return Sequence(folder.name, benchmark, polygons, frames=frames,
-                    frame_tags=read_tags(folder, len(polygons), (".tag", ".label"), root),
-                    image_size=first_frame_size(frames))
+    regions, masks = read_ground_truth(groundtruth, root)
+    frames = FrameList(folder, FLAT_PATTERN, 1, len(regions))
+    return Sequence(folder.name, benchmark, regions, frames=frames,
+                    frame_tags=read_tags(folder, len(regions), (".tag", ".label"), root),
+                    image_size=first_frame_size(frames), frame_values=read_values(folder, len(regions), root),
+                    masks=masks)
 
