@@ -78,16 +78,17 @@ def match_names(
     loose = {normalize_name(name): name for name in names if keys[normalize_name(name)] == 1}
     mapping: dict[str, Path] = {}
     unplaced: list[Path] = []
-    for file in map(Path, files):
+    for given in files:
+        file = Path(given)  # `given` itself is kept: an archive's member names its file through os.fspath
         stem = file.name[: -len(file.suffix)] if file.suffix and not file.suffix[1:].isdigit() else file.name
         name = exact.get(stem.lower()) or loose.get(file_key(file))
         if name is None:
-            unplaced.append(file)
+            unplaced.append(given)
         elif name in mapping:
             raise BenchmarkError(
-                f"both {mapping[name]} and {file} name sequence {name!r} "
+                f"both {mapping[name]} and {given} name sequence {name!r} "
                 "(names are compared ignoring case, '-', '_' and '.'); remove one of them"
             )
         else:
-            mapping[name] = file
+            mapping[name] = given
     return mapping, unplaced

@@ -46,7 +46,10 @@ def _compiled(columns: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _read_text(path: Path, root: Path | None) -> str:
-    data = read_bytes(path, root)
+    return _text(read_bytes(path, root))
+
+
+def _text(data: bytes) -> str:
     # Undecodable bytes become U+FFFD so the bad line is reported, not a UnicodeDecodeError.
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
@@ -85,8 +88,12 @@ def read_table(path: Path | str, columns: tuple[int, ...] = (4,), root: Path | N
     empty file, or a file refused unread (too large, or leading outside `root` when given), and
     MissingDataError when the file is absent.
     """
-    path = Path(path)
-    body = _read_text(path, root)
+    return parse_table(read_bytes(Path(path), root), path, columns)
+
+
+def parse_table(data: bytes, path: Path | str, columns: tuple[int, ...] = (4,)) -> np.ndarray:
+    """`read_table` of a file's bytes already in memory (an archive's member); `path` names it in errors."""
+    body = _text(data)
     if not body:
         raise AnnotationError(path, None, f"empty file; expected lines of {_describe(columns)}")
     lines = body.split("\n")

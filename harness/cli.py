@@ -100,12 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
 
     imp = sub.add_parser("import", help="load published raw results into the store",
-                         description="pysot: one x,y,w,h file per sequence (one pass; also LaSOT's and TrackingNet's "
-                                     "layout). pytracking: <param>/<seq>.txt (tab or comma; nfs_/uav_ prefixes dropped) "
-                                     "with <seq>_time.txt, or a tracker folder of <param>_000, <param>_001 ... runs "
-                                     "(repetitions 1, 2 ...). got10k: the got10k toolkit's <seq>/<seq>_001.txt ... with "
-                                     "<seq>_time.txt. vot: the VOT toolkit's and pysot's supervised layout, "
-                                     "<seq>/<seq>_001.txt with 1 (initialised), 2 (failure), 0 (skipped) or x,y,w,h per "
+                         description="pysot: one x,y,w,h file per sequence (one pass; also LaSOT's toolkit's layout "
+                                     "and TrackingNet's server archive, zipped or not). pytracking: <param>/<seq>.txt "
+                                     "(tab or comma; nfs_/uav_ prefixes dropped) with <seq>_time.txt, or a tracker "
+                                     "folder of <param>_000, <param>_001 ... runs (repetitions 1, 2 ...). got10k: the "
+                                     "got10k toolkit's <seq>/<seq>_001.txt ... with <seq>_time.txt (also GOT-10k's "
+                                     "server archive, zipped or not). vot: the VOT toolkit's and pysot's supervised "
+                                     "layout, <seq>/<seq>_001.txt with 1 (initialised), 2 (failure), 0 (skipped) or x,y,w,h per "
                                      "line (stored as --protocol, default baseline).")
     imp.add_argument("--format", default="pysot", choices=["pysot", "pytracking", "got10k", "vot"],
                      help="raw result format (default: pysot)")
@@ -113,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--protocol", choices=[n for n, e in EXPERIMENTS.items() if isinstance(e, Supervised)], default="baseline",
                      help="for --format vot: the protocol the results were produced under (default baseline)")
     imp.add_argument("--tracker", required=True, help="name to store the results under")
-    imp.add_argument("directory", type=Path, help="folder of <sequence>.txt files")
+    imp.add_argument("directory", type=Path, help="folder of result files in --format's layout, or (pysot, got10k) "
+                                                  "a server's .zip archive of them, read in place")
     _bench(imp)
     _common(imp)
 

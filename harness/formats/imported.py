@@ -21,6 +21,7 @@ import numpy as np
 
 from benchmarks import Sequence
 from harness.errors import ImportFormatError
+from harness.formats.archive import Member, open_results
 from harness.store import Provenance, ShardFrames, ShardKey, write_shard
 from harness.version import code_version
 
@@ -32,7 +33,7 @@ class ImportedRun:
     sequence: str
     repetition: int
     boxes: np.ndarray  # (N, 4) x, y, w, h
-    source: Path  # the box file: its checksum is the shard's provenance
+    source: Path | Member  # the box file (or archive member): its checksum is the shard's provenance
     latency_ms: np.ndarray | None = None  # (N,) where the layout keeps per-frame times
     scores: np.ndarray | None = None  # (N,) where the layout keeps a confidence per frame
 
@@ -48,10 +49,10 @@ class ImportReport:
     repetitions: dict[str, int] = field(default_factory=dict)  # sequence -> runs imported, where more than one
 
 
-Reader = Callable[[Path, str, list[str]], tuple[list[ImportedRun], list[Path]]]
+Reader = Callable[[Path | Member, str, list[str]], tuple[list[ImportedRun], list[Path | Member]]]
 
 
-def import_provenance(path: Path, fmt: str) -> Provenance:
+def import_provenance(path: Path | Member, fmt: str) -> Provenance:
     """An imported file's provenance: its checksum where a run's weights checksum would be."""
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
     return Provenance(
@@ -75,6 +76,7 @@ def _readers() -> dict[str, Reader]:
 
 
 FORMATS = ("pysot", "pytracking", "got10k")
+ARCHIVED = ("pysot", "got10k")  # the layouts of TrackingNet's and GOT-10k's server archives
 
 
 def import_results(
@@ -84,10 +86,11 @@ def import_results(
     readers = _readers()
     if fmt not in readers:
         raise ImportFormatError(f"unknown result format {fmt!r}; known: {', '.join(FORMATS)}")
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ImportFormatError(f"{directory}: not a folder of result files")
-    runs, unplaced = readers[fmt](directory, benchmark, [s.name for s in sequences])
+    top = open_results(Path(directory))
+    if isinstance(top, Member) and fmt not in ARCHIVED:
+        raise ImportFormatError(f"{directory}: a .zip archive is read for --format {' and '.join(ARCHIVED)} "
+                                f"(the servers' layouts); unzip {fmt}'s results and import the folder")
+    runs, unplaced = readers[fmt](top, benchmark, [s.name for s in sequences])
     lengths = {s.name: len(s) for s in sequences}
     report = ImportReport(tracker, benchmark, unplaced=[str(p) for p in unplaced])
     runs = sorted(runs, key=lambda r: (r.sequence, r.repetition))
