@@ -82,6 +82,19 @@ def _vot(year: int, interval: tuple[int, int]) -> BenchmarkRecord:
     )
 
 
+def _vot_multistart(name: str, title: str, variable: str) -> BenchmarkRecord:
+    """VOT2020 and later short-term: the anchor-based multistart experiment, its real-time variant and one
+    pass; the stacks' EAO interval is 115..755 (vot/stack/vot2020..2022)."""
+    return BenchmarkRecord(
+        name, f"{title} (multistart from anchors; also real time and one pass)",
+        partial(load_vot_root, benchmark=name), vot_sources, _vars(variable),
+        "the sequences folder holding list.txt (as `vot initialize` downloads it)",
+        ("multistart", "multistart-realtime", "ope"),
+        {"multistart": "vot_toolkit", "multistart-realtime": "vot_toolkit"}, eao_interval=(115, 755),
+        frame_tags=VOT_TAGS,
+    )
+
+
 def _got10k(name: str, split: str, description: str, env: tuple[str, ...], **extra: object) -> BenchmarkRecord:
     return BenchmarkRecord(name, description, partial(load_got10k, split=split, benchmark=name),
                            partial(got10k_sources, split=split), env, _GOT_HINT.format(split), ("ope",),
@@ -116,6 +129,10 @@ RECORDS: tuple[BenchmarkRecord, ...] = (
     _vot(2016, (108, 371)),
     _vot(2017, (100, 356)),
     _vot(2018, (100, 356)),
+    _vot_multistart("vot2020", "VOT-ST2020, 60 sequences with segmentation masks", "VOT2020"),
+    _vot_multistart("vot2021", "VOT-ST2021, 60 sequences with segmentation masks", "VOT2021"),
+    _vot_multistart("vot2022", "VOT-ST2022, 62 sequences with segmentation masks", "VOT2022"),
+    _vot_multistart("vot2022stb", "VOT-STb2022, the bounding-box challenge, 62 sequences", "VOT2022STB"),
     _lasot("lasot", "test", "LaSOT test set, 280 sequences (protocol II)", _vars("LASOT"), ("lasot_test",)),
     _lasot("lasot_full", "full", "LaSOT, all 1,400 sequences (protocol I)", _vars("LASOT_FULL", "LASOT"), ("lasot1400",)),
     _lasot("lasot_ext", "ext", "LaSOT extension subset, 150 sequences of 15 new classes", _vars("LASOT_EXT"),

@@ -1,16 +1,17 @@
-"""Experiments: one pass, supervised (baseline) and real time. `experiment` is the one place a command-line
+"""Experiments: one pass, supervised (baseline) and real time, multistart (VOT2020+) and its real time. `experiment` is the one place a command-line
 word becomes an experiment object; everything else asks the object."""
 
 from __future__ import annotations
 
 from harness.errors import HarnessError
 from harness.experiments.base import Experiment
+from harness.experiments.multistart import MULTISTART, MULTISTART_REALTIME, Multistart
 from harness.experiments.one_pass import ONE_PASS, OnePass
 from harness.experiments.supervised import BASELINE, REALTIME, Supervised
 
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (ONE_PASS, BASELINE, REALTIME)}
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (ONE_PASS, BASELINE, REALTIME, MULTISTART, MULTISTART_REALTIME)}
 
-__all__ = ["EXPERIMENTS", "Experiment", "OnePass", "Supervised", "experiment"]
+__all__ = ["EXPERIMENTS", "Experiment", "Multistart", "OnePass", "Supervised", "experiment"]
 
 
 def experiment(name: str, fps: float | None = None, grace: int | None = None) -> Experiment:

@@ -50,6 +50,10 @@ class Experiment(abc.ABC):
         """How many frames each stored shard of a run holds: by sequence, or by sequence and repetition."""
         return {s.name: len(s) for s in sequences}
 
+    def trajectory_names(self, sequence: Sequence, shards: list[StoredShard]) -> list[str]:
+        """The VOT toolkit's file stem of each shard's trajectory in a workspace (`<sequence>_<rep:03d>`)."""
+        return [f"{sequence.name}_{s.repetition:03d}" for s in shards]
+
     def more_repetitions(self, results_root: Path, key: ShardKey, requested: int) -> list[int]:
         """Repetitions to run after the first ones of `key`'s group are settled (the early-stop policy)."""
         return []

@@ -76,8 +76,10 @@ class RealtimeClock:
                 self.debt = seconds - self.interval
 
 
-def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The VOT toolkit's failure test: rasterised overlap, bounded by the image's pixels."""
+def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int], present: np.ndarray | None = None,
+                    ) -> np.ndarray:
+    """The VOT toolkit's failure test: rasterised overlap, bounded by the image's pixels; `present` False marks
+    frames whose output is a special region (none)."""
     from harness.metrics.vot.regions import prepare_raster, raster_overlaps
 
     gt = np.asarray(gt, np.float64)
@@ -86,7 +88,8 @@ def toolkit_overlap(boxes: np.ndarray, gt: np.ndarray, size: tuple[int, int]) ->
     m = len(gt)
     width, height = np.full(m, size[0]), np.full(m, size[1])
     truth = prepare_raster(gt, width, height, pysot=False, bound=-1)
-    return raster_overlaps(truth, np.arange(m), np.asarray(boxes, np.float64), np.ones(m, bool))
+    return raster_overlaps(truth, np.arange(m), np.asarray(boxes, np.float64),
+                           np.ones(m, bool) if present is None else present)
 
 
 @dataclass(frozen=True)

@@ -44,13 +44,18 @@ def vot_identifier(name: str) -> str:
 
 def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
     """The experiment's entry of the stack, in the toolkit's vocabulary (its experiment types)."""
-    if experiment.vot_type == "unsupervised":
+    if experiment.kind == "one-pass":
         return f"    type: unsupervised\n    repetitions: {experiment.default_repetitions}\n" \
                "    analyses:\n      - type: average_accuracy\n"
     if record.eao_interval is None:
         raise HarnessError(f"benchmark {record.name} has no EAO interval; a VOT stack needs one")
     low, high = record.eao_interval
-    realtime = f"    realtime:\n      grace: {experiment.grace}\n" if experiment.vot_type == "realtime" else ""
+    realtime = f"    realtime:\n      grace: {experiment.grace}\n" if experiment.realtime_fps else ""
+    if experiment.kind == "multistart":
+        return (f"    type: multistart\n{realtime}    analyses:\n"
+                f"      - type: multistart_eao_score\n        name: eaoscore\n        low: {low}\n        high: {high}\n"
+                f"      - type: multistart_eao_curve\n        name: eaocurve\n        high: {high}\n"
+                f"      - type: multistart_average_ar\n        name: ar\n")
     return (f"    type: supervised\n    repetitions: {experiment.default_repetitions}\n"
             f"    skip_initialize: {experiment.skip_initialize}\n{realtime}    analyses:\n"
             f"      - type: supervised_average_ar\n        sensitivity: {VOT_STACK.sensitivity:g}\n"
@@ -133,15 +138,15 @@ def export_workspace(
     (workspace / "trackers.ini").write_text(
         "".join(f"[{vot_identifier(t)}]\nlabel = {t}\nprotocol = trax\ncommand = false\n\n" for t in trackers)
     )
+    by_name = {s.name: s for s in sequences}
     for tracker in trackers:
         names = [s.name for s in sequences]
         stored = read_tracker(results_root, record.name, experiment.name, tracker, names,
-                              frames={s.name: len(s) for s in sequences})
+                              frames=experiment.shard_lengths(sequences))
         for sequence, shards in stored.items():
             folder = workspace / "results" / vot_identifier(tracker) / experiment.vot_type / sequence
             folder.mkdir(parents=True, exist_ok=True)
-            for shard in shards:
-                stem = f"{sequence}_{shard.repetition:03d}"
+            for shard, stem in zip(shards, experiment.trajectory_names(by_name[sequence], shards)):
                 (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
                 seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
                 (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")

@@ -1,0 +1,125 @@
+"""The multistart experiment end to end against vot-toolkit 0.9.0: the synthetic sequences re-labelled as a
+VOT2022 bounding-box root (anchors forward and backward), opencv-mil run through Ray one shard per anchor, plus
+generated trajectories with drift, failures and lost targets written into the store; exported as a workspace,
+`vot analysis` (the stack's multistart_eao_score, multistart_eao_curve and multistart_average_ar) gives the
+numbers `harness eval` gives, to 1e-9."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from benchmarks.synthetic import DEFAULT, load_synthetic
+from benchmarks.synthetic_vot import write_vot_root
+from benchmarks.vot import load_vot
+from harness.cli import main
+from harness.errors import EvaluationError, HarnessError
+from harness.evaluate import score_trackers
+from harness.experiments import experiment
+from harness.experiments.multistart import MULTISTART, anchor_runs, run_view
+from harness.runner.dispatch import plan_shards, run_shards
+from harness.store import Provenance, ShardFrames, ShardKey, read_tracker, write_shard
+from trackers.registry import get_plugin
+
+pytestmark = pytest.mark.slow
+
+BENCH = "vot2022stb"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return write_vot_root(load_synthetic(size=DEFAULT)[:4], tmp_path_factory.mktemp("vot2022stb"), masks=False)
+
+
+def _generated(results, sequences, tracker: str, seed: int) -> None:
+    """Trajectories of a tracker that drifts, loses the target for good in some runs (boxes far away) and
+    briefly in others (fewer bad frames than the toolkit's grace), as anchor-run shards."""
+    rng = np.random.default_rng(seed)
+    provenance = Provenance("test", "-", "-", "cpu", "test", "-", "-", deterministic=True)
+    for sequence in sequences:
+        for k, run in enumerate(anchor_runs(sequence), start=1):
+            view = run_view(sequence, run)
+            n = len(view)
+            boxes = view.ground_truth + rng.normal(0, 3, (n, 4)) * [1, 1, 0.5, 0.5]
+            kind = rng.integers(3)
+            start = int(rng.integers(1, max(2, n)))
+            if kind == 1:  # lost for good
+                boxes[start:, :2] += 500
+            elif kind == 2:  # lost for fewer frames than the grace
+                boxes[start:start + int(rng.integers(1, 10)), :2] += 500
+            boxes[0] = view.ground_truth[0]
+            statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
+            frames = ShardFrames(boxes, rng.uniform(0, 1, n), statuses, np.full(n, 5.0))
+            write_shard(results, ShardKey(tracker, BENCH, sequence.name, k, MULTISTART.name), frames, provenance)
+
+
+def test_toolkit_scores_multistart_runs_as_the_harness(tmp_path, root, ray_address):
+    sequences = load_vot(root, BENCH)
+    results = tmp_path / "results"
+    mil = get_plugin("opencv-mil")
+    summary = run_shards([mil], BENCH, sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
+    runs = sum(len(anchor_runs(s)) for s in sequences)
+    assert not summary.failed and len(summary.completed) == runs
+    _generated(results, sequences, "drifter", seed=1)
+    _generated(results, sequences, "loser", seed=2)
+
+    ours = {s.tracker: s.result for s in score_trackers(results, BENCH, sequences, "vot_toolkit",
+                                                         experiment="multistart")}
+    workspace = tmp_path / "ws"
+    assert main(["export", "--vot-workspace", str(workspace), "--bench", BENCH, "--root", str(root),
+                 "--results", str(results), "--protocol", "multistart"]) == 0
+    subprocess.run([sys.executable, "-m", "vot", "analysis", "--workspace", str(workspace), "--format", "json",
+                    "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
+    report = json.loads((workspace / "analysis" / "check.json").read_text())
+    names = list(report["trackers"])
+    eaos, curves, ars = report["results"]["baseline"]["results"]
+    assert sorted(names) == sorted(ours)
+    for name, eao, curve, ar in zip(names, eaos, curves, ars):
+        result = ours[name]
+        assert result.values["eao"] == pytest.approx(eao[0], abs=1e-9), name
+        assert result.values["accuracy"] == pytest.approx(ar[0], abs=1e-9), name
+        assert result.values["robustness"] == pytest.approx(ar[1], abs=1e-9), name
+        np.testing.assert_allclose(result.eao_curve, curve[0], atol=1e-9, err_msg=name)
+    # the generated trackers fail in different places: the comparison is not between equal numbers
+    assert len({round(r.values["robustness"], 6) for r in ours.values()}) == 3
+
+
+def test_each_anchor_is_a_shard_over_its_run(root):
+    (sequence,) = load_vot(root, BENCH)[:1]
+    runs = anchor_runs(sequence)
+    shards = plan_shards([get_plugin("opencv-mil")], BENCH, [sequence], MULTISTART)
+    by_repetition = {key.repetition: view for key, view in shards}
+    assert sorted(by_repetition) == list(range(1, len(runs) + 1))
+    assert any(r.backward for r in runs) and any(not r.backward for r in runs)
+    for k, run in enumerate(runs, start=1):
+        view = by_repetition[k]
+        expected = np.arange(run.anchor, -1, -1) if run.backward else np.arange(run.anchor, len(sequence))
+        assert [str(p) for p in view.frames] == [str(sequence.frames[i]) for i in expected]
+        np.testing.assert_array_equal(view.ground_truth, sequence.ground_truth[expected])
+        assert view.frame_values["anchor"][0] == (-1 if run.backward else 1)
+
+
+def test_a_missing_anchor_run_is_named_and_a_sequence_without_anchors_refused(tmp_path, root):
+    sequences = load_vot(root, BENCH)[:1]
+    _generated(tmp_path, sequences, "partial", seed=3)
+    (tmp_path / BENCH / "multistart" / "partial" / sequences[0].name / "rep002.parquet").unlink()
+    stored = read_tracker(tmp_path, BENCH, "multistart", "partial", [sequences[0].name],
+                          frames=MULTISTART.shard_lengths(sequences))
+    from benchmarks.registry import benchmark_record
+
+    with pytest.raises(EvaluationError, match=r"no stored run from forward anchor at frame 16 .*1 of 4"):
+        MULTISTART.score(stored, sequences, MULTISTART.profile("vot_toolkit"), benchmark_record(BENCH))
+    bare = sequences[0].__class__(**{**sequences[0].__dict__, "frame_values": {}})
+    with pytest.raises(HarnessError, match="no anchor frames"):
+        anchor_runs(bare)
+
+
+def test_realtime_is_configured_like_the_stack():
+    realtime = experiment("multistart-realtime")
+    assert realtime.realtime_fps == 20.0 and realtime.grace == 3
+    assert experiment("multistart-realtime", fps=10, grace=1).realtime_fps == 10
+    assert experiment("multistart").realtime_fps is None
