@@ -95,6 +95,14 @@ class Masks:
         return cls.from_runs([None if item is None else (*item[1], item[0].shape[1], item[0].shape[0],
                                                          _runs(item[0])) for item in frames])
 
+    def take(self, order: np.ndarray) -> Masks:
+        """The masks of frames `order` (indices, any order, repeats allowed), as a sequence of their own."""
+        order = np.asarray(order, dtype=np.int64)
+        counts = np.diff(self.starts)[order]
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        picked = np.repeat(self.starts[:-1][order] - starts[:-1], counts) + np.arange(starts[-1])
+        return Masks(self.offsets[order], self.sizes[order], self.runs[picked], starts, self.special[order])
+
     def padded(self, length: int) -> Masks:
         """These masks followed by special frames up to `length` frames."""
         extra = length - len(self)

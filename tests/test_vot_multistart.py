@@ -35,7 +35,12 @@ def root(tmp_path_factory):
     return write_vot_root(load_synthetic(size=DEFAULT)[:4], tmp_path_factory.mktemp("vot2022stb"), masks=False)
 
 
-def _generated(results, sequences, tracker: str, seed: int) -> None:
+@pytest.fixture(scope="module")
+def mask_root(tmp_path_factory):
+    return write_vot_root(load_synthetic(size=DEFAULT), tmp_path_factory.mktemp("vot2022"), masks=True)
+
+
+def _generated(results, sequences, bench: str, tracker: str, seed: int) -> None:
     """Trajectories of a tracker that drifts, loses the target for good in some runs (boxes far away) and
     briefly in others (fewer bad frames than the toolkit's grace), as anchor-run shards."""
     rng = np.random.default_rng(seed)
@@ -44,33 +49,26 @@ def _generated(results, sequences, tracker: str, seed: int) -> None:
         for k, run in enumerate(anchor_runs(sequence), start=1):
             view = run_view(sequence, run)
             n = len(view)
-            boxes = view.ground_truth + rng.normal(0, 3, (n, 4)) * [1, 1, 0.5, 0.5]
+            truth = np.where(np.isnan(view.ground_truth), 20.0, view.ground_truth)  # masks' empty frames
+            boxes = truth + rng.normal(0, 3, (n, 4)) * [1, 1, 0.5, 0.5]
             kind = rng.integers(3)
             start = int(rng.integers(1, max(2, n)))
             if kind == 1:  # lost for good
                 boxes[start:, :2] += 500
             elif kind == 2:  # lost for fewer frames than the grace
                 boxes[start:start + int(rng.integers(1, 10)), :2] += 500
-            boxes[0] = view.ground_truth[0]
+            boxes[0] = truth[0]
             statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
             frames = ShardFrames(boxes, rng.uniform(0, 1, n), statuses, np.full(n, 5.0))
-            write_shard(results, ShardKey(tracker, BENCH, sequence.name, k, MULTISTART.name), frames, provenance)
+            write_shard(results, ShardKey(tracker, bench, sequence.name, k, MULTISTART.name), frames, provenance)
 
 
-def test_toolkit_scores_multistart_runs_as_the_harness(tmp_path, root, ray_address):
-    sequences = load_vot(root, BENCH)
-    results = tmp_path / "results"
-    mil = get_plugin("opencv-mil")
-    summary = run_shards([mil], BENCH, sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
-    runs = sum(len(anchor_runs(s)) for s in sequences)
-    assert not summary.failed and len(summary.completed) == runs
-    _generated(results, sequences, "drifter", seed=1)
-    _generated(results, sequences, "loser", seed=2)
-
-    ours = {s.tracker: s.result for s in score_trackers(results, BENCH, sequences, "vot_toolkit",
+def _toolkit_agrees(tmp_path, root, bench: str, results, trackers: int) -> None:
+    sequences = load_vot(root, bench)
+    ours = {s.tracker: s.result for s in score_trackers(results, bench, sequences, "vot_toolkit",
                                                          experiment="multistart")}
     workspace = tmp_path / "ws"
-    assert main(["export", "--vot-workspace", str(workspace), "--bench", BENCH, "--root", str(root),
+    assert main(["export", "--vot-workspace", str(workspace), "--bench", bench, "--root", str(root),
                  "--results", str(results), "--protocol", "multistart"]) == 0
     subprocess.run([sys.executable, "-m", "vot", "analysis", "--workspace", str(workspace), "--format", "json",
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
@@ -84,8 +82,30 @@ def test_toolkit_scores_multistart_runs_as_the_harness(tmp_path, root, ray_addre
         assert result.values["accuracy"] == pytest.approx(ar[0], abs=1e-9), name
         assert result.values["robustness"] == pytest.approx(ar[1], abs=1e-9), name
         np.testing.assert_allclose(result.eao_curve, curve[0], atol=1e-9, err_msg=name)
-    # the generated trackers fail in different places: the comparison is not between equal numbers
-    assert len({round(r.values["robustness"], 6) for r in ours.values()}) == 3
+    # the trackers fail in different places: the comparison is not between equal numbers
+    assert len({round(r.values["robustness"], 6) for r in ours.values()}) == trackers
+
+
+def test_toolkit_scores_multistart_runs_as_the_harness(tmp_path, root, ray_address):
+    sequences = load_vot(root, BENCH)
+    results = tmp_path / "results"
+    mil = get_plugin("opencv-mil")
+    summary = run_shards([mil], BENCH, sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
+    runs = sum(len(anchor_runs(s)) for s in sequences)
+    assert not summary.failed and len(summary.completed) == runs
+    _generated(results, sequences, BENCH, "drifter", seed=1)
+    _generated(results, sequences, BENCH, "loser", seed=2)
+    _toolkit_agrees(tmp_path, root, BENCH, results, trackers=3)
+
+
+def test_toolkit_scores_boxes_on_mask_ground_truth_as_the_harness(tmp_path, mask_root):
+    """VOT2022's kind: masks as ground truth (empty where the target is hidden), boxes as outputs."""
+    sequences = load_vot(mask_root, "vot2022")
+    assert sequences[0].masks is not None and any(s.masks.is_empty().any() for s in sequences)
+    results = tmp_path / "results"
+    for seed, tracker in enumerate(("drifter", "loser", "wanderer"), start=4):
+        _generated(results, sequences, "vot2022", tracker, seed=seed)
+    _toolkit_agrees(tmp_path, mask_root, "vot2022", results, trackers=3)
 
 
 def test_each_anchor_is_a_shard_over_its_run(root):
@@ -105,7 +125,7 @@ def test_each_anchor_is_a_shard_over_its_run(root):
 
 def test_a_missing_anchor_run_is_named_and_a_sequence_without_anchors_refused(tmp_path, root):
     sequences = load_vot(root, BENCH)[:1]
-    _generated(tmp_path, sequences, "partial", seed=3)
+    _generated(tmp_path, sequences, BENCH, "partial", seed=3)
     (tmp_path / BENCH / "multistart" / "partial" / sequences[0].name / "rep002.parquet").unlink()
     stored = read_tracker(tmp_path, BENCH, "multistart", "partial", [sequences[0].name],
                           frames=MULTISTART.shard_lengths(sequences))

@@ -19,10 +19,12 @@ import numpy as np
 
 from benchmarks import Sequence
 from benchmarks.record import BenchmarkRecord
+from benchmarks.vot_regions import anchors, empty_regions
 from harness.errors import EvaluationError, HarnessError
 from harness.experiments.base import Experiment
 from harness.experiments.one_pass import run_one_pass
-from harness.experiments.supervised import RealtimeClock, toolkit_overlap
+from harness.experiments.regions import region_overlaps
+from harness.experiments.supervised import RealtimeClock
 from harness.metrics.vot.multistart import PROFILES, AnchorRun as ScoredRun, MultistartProfile, MultistartResult, \
     MultistartSequence, evaluate_multistart
 from harness.metrics.vot.stack import VOT_STACK
@@ -46,15 +48,13 @@ class AnchorRun:
 
 
 def anchor_runs(sequence: Sequence, anchor: str = ANCHOR) -> list[AnchorRun]:
-    """The runs in the toolkit's order (`find_anchors`: frames whose value is > 0 forward, < 0 backward); a
-    sequence without any is an error, as in the toolkit."""
-    values = sequence.frame_values.get(anchor)
-    if values is None or not np.any(np.nan_to_num(values) != 0):
+    """The runs in the toolkit's order (`find_anchors`: frames whose value is > 0 forward, then < 0 backward);
+    a sequence without any is an error, as in the toolkit."""
+    forward, backward = anchors(sequence, anchor)
+    if not len(forward) and not len(backward):
         raise HarnessError(f"sequence {sequence.name!r} has no anchor frames ({anchor}.value with a non-zero "
                            f"value): the multistart experiment starts only from anchors")
-    values = np.nan_to_num(np.asarray(values, np.float64))
-    return [AnchorRun(int(i), False) for i in np.flatnonzero(values > 0)] + \
-           [AnchorRun(int(i), True) for i in np.flatnonzero(values < 0)]
+    return [AnchorRun(int(i), False) for i in forward] + [AnchorRun(int(i), True) for i in backward]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ class MappedFrames:
 
 
 def run_view(sequence: Sequence, run: AnchorRun) -> Sequence:
-    """The sequence as one anchor run sees it: frames, ground truth, absence and tags in run order."""
+    """The sequence as one anchor run sees it (the toolkit's `FrameMapSequence`): frames, ground truth, masks,
+    absence, tags and values in run order."""
     order = run.frames(len(sequence))
     return replace(
         sequence,
@@ -85,6 +86,7 @@ def run_view(sequence: Sequence, run: AnchorRun) -> Sequence:
         frame_tags={k: _taken(v, order) for k, v in sequence.frame_tags.items()},
         frame_values={k: _taken(v, order) for k, v in sequence.frame_values.items()},
         masks=None if sequence.masks is None else sequence.masks.take(order),
+        ignore_masks=None if sequence.ignore_masks is None else sequence.ignore_masks.take(order),
     )
 
 
@@ -147,20 +149,16 @@ class Multistart(Experiment):
             for run, shard in anchor_shards(shards[sequence.name], sequence):
                 view = run_view(sequence, run)
                 overlaps = run_overlaps(view, shard)
-                runs.append(ScoredRun(run.anchor, run.backward, overlaps, view.absent))
+                runs.append(ScoredRun(run.anchor, run.backward, overlaps, empty_regions(view)))
             scored.append(MultistartSequence(sequence.name, len(sequence), tuple(runs),
                                              source=shards[sequence.name][0].source))
         return evaluate_multistart(scored, profile)
 
 
 def run_overlaps(view: Sequence, shard: StoredShard) -> np.ndarray:
-    """The toolkit's overlap of each frame of an anchor run with its ground truth, bounded by the image: the
-    anchor frame's region is the special `initialised` one (empty), an empty ground truth overlaps an empty
-    region 1 and any other 0 (`vot/region/raster.py` `calculate_overlap`)."""
-    if view.image_size is None:
-        raise EvaluationError(f"sequence {view.name!r} has no image size; VOT overlaps are bounded by the image")
-    present = shard.status != STATUSES.index("initialized")
-    return toolkit_overlap(shard.boxes, view.ground_truth, view.image_size, present)
+    """The toolkit's overlap of each frame of an anchor run with its ground truth: the anchor frame's region
+    is the special `initialised` one (none)."""
+    return region_overlaps(view, shard.boxes, shard.status != STATUSES.index("initialized"))
 
 
 def anchor_shards(shards: list[StoredShard], sequence: Sequence) -> list[tuple[AnchorRun, StoredShard]]:
