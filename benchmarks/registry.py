@@ -83,15 +83,29 @@ def _vot(year: int, interval: tuple[int, int]) -> BenchmarkRecord:
 
 
 def _vot_multistart(name: str, title: str, variable: str) -> BenchmarkRecord:
-    """VOT2020 and later short-term: the anchor-based multistart experiment, its real-time variant and one
-    pass; the stacks' EAO interval is 115..755 (vot/stack/vot2020..2022)."""
+    """VOT2020 and later short-term: the anchor-based multistart experiment, its real-time variant, the
+    unsupervised one (average accuracy) and one pass; the stacks' EAO interval is 115..755
+    (vot/stack/vot2020..2022)."""
     return BenchmarkRecord(
-        name, f"{title} (multistart from anchors; also real time and one pass)",
+        name, f"{title} (multistart from anchors; also real time, unsupervised and one pass)",
         partial(load_vot_root, benchmark=name), vot_sources, _vars(variable),
         "the sequences folder holding list.txt (as `vot initialize` downloads it)",
-        ("multistart", "multistart-realtime", "ope"),
-        {"multistart": "vot_toolkit", "multistart-realtime": "vot_toolkit"}, eao_interval=(115, 755),
+        ("multistart", "multistart-realtime", "unsupervised", "ope"),
+        {"multistart": "vot_toolkit", "multistart-realtime": "vot_toolkit", "unsupervised": "vot_toolkit"},
+        eao_interval=(115, 755),
         frame_tags=VOT_TAGS,
+    )
+
+
+def _vot_longterm(year: int, count: int) -> BenchmarkRecord:
+    """VOT-LT: one unsupervised run scored by precision, recall and F-score over the tracker's confidence
+    (vot/stack/vot{year}/longterm.yaml); also one pass."""
+    name = f"votlt{year}"
+    return BenchmarkRecord(
+        name, f"VOT-LT{year} long-term, {count} sequences (precision/recall/F over the tracker's confidence)",
+        partial(load_vot_root, benchmark=name), vot_sources, _vars(f"VOTLT{year}"),
+        "the sequences folder holding list.txt (as `vot initialize` downloads it)", ("longterm", "ope"),
+        {"longterm": "vot_toolkit"}, aliases=(f"vot-lt{year}", f"vot{year}lt"),
     )
 
 
@@ -129,10 +143,16 @@ RECORDS: tuple[BenchmarkRecord, ...] = (
     _vot(2016, (108, 371)),
     _vot(2017, (100, 356)),
     _vot(2018, (100, 356)),
+    _vot(2019, (46, 291)),  # vot/stack/vot2019/shortterm.yaml
     _vot_multistart("vot2020", "VOT-ST2020, 60 sequences with segmentation masks", "VOT2020"),
     _vot_multistart("vot2021", "VOT-ST2021, 60 sequences with segmentation masks", "VOT2021"),
     _vot_multistart("vot2022", "VOT-ST2022, 62 sequences with segmentation masks", "VOT2022"),
     _vot_multistart("vot2022stb", "VOT-STb2022, the bounding-box challenge, 62 sequences", "VOT2022STB"),
+    _vot_longterm(2018, 35),
+    _vot_longterm(2019, 50),
+    _vot_longterm(2020, 50),
+    _vot_longterm(2021, 50),
+    _vot_longterm(2022, 50),
     _lasot("lasot", "test", "LaSOT test set, 280 sequences (protocol II)", _vars("LASOT"), ("lasot_test",)),
     _lasot("lasot_full", "full", "LaSOT, all 1,400 sequences (protocol I)", _vars("LASOT_FULL", "LASOT"), ("lasot1400",)),
     _lasot("lasot_ext", "ext", "LaSOT extension subset, 150 sequences of 15 new classes", _vars("LASOT_EXT"),

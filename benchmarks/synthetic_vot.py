@@ -1,5 +1,5 @@
-"""The embedded synthetic sequences re-labelled as a VOT2020+ short-term root, for runs and tests of the
-multistart experiment without a VOT download: the same frames, ground truth as rectangles (the VOT2022
+"""The embedded synthetic sequences re-labelled as a VOT2020+ short-term or VOT-LT root, for runs and tests of
+the multistart, unsupervised and long-term experiments without a VOT download: the same frames, ground truth as rectangles (the VOT2022
 bounding-box challenge's kind) or as masks (an ellipse in each box, VOT2020's kind; frames where the
 target is hidden have an empty mask), and forward and backward anchors (`anchor.value`) every few frames.
 """
@@ -18,12 +18,13 @@ ANCHOR_SPACING = 15  # frames between anchors: the synthetic sequences are 40-60
 MIN_ANCHOR_SIDE = 8  # pixels: a target partly out of view can leave a sliver no tracker starts from
 
 
-def write_vot_root(sequences: list[Sequence], destination: Path, masks: bool) -> Path:
-    """A VOT sequences folder (list.txt, one folder per sequence) holding `sequences`' frames; returns it."""
+def write_vot_root(sequences: list[Sequence], destination: Path, masks: bool = False, longterm: bool = False) -> Path:
+    """A VOT sequences folder (list.txt, one folder per sequence) holding `sequences`' frames; returns it.
+    `longterm`: the VOT-LT kind instead: rectangles, `nan` lines where the target is hidden, no anchors."""
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     for sequence in sequences:
-        _write_sequence(sequence, destination / sequence.name, masks)
+        _write_sequence(sequence, destination / sequence.name, masks, longterm)
     (destination / "list.txt").write_text("".join(f"{s.name}\n" for s in sequences))
     return destination
 
@@ -42,7 +43,7 @@ def anchor_values(usable: np.ndarray, spacing: int = ANCHOR_SPACING) -> np.ndarr
     return values
 
 
-def _write_sequence(sequence: Sequence, folder: Path, masks: bool) -> None:
+def _write_sequence(sequence: Sequence, folder: Path, masks: bool, longterm: bool) -> None:
     if sequence.frames is None or sequence.image_size is None:
         raise ValueError(f"sequence {sequence.name!r} has no frames to re-label")
     color = folder / "color"
@@ -52,9 +53,13 @@ def _write_sequence(sequence: Sequence, folder: Path, masks: bool) -> None:
     width, height = sequence.image_size
     boxes = sequence.ground_truth[:, :4]
     lines = [_mask_line(box, width, height) if masks and not absent else
-             ("m0,0,0,0,0" if masks else ",".join(f"{v:g}" for v in box))
+             ("m0,0,0,0,0" if masks else "nan,nan,nan,nan" if longterm and absent else ",".join(f"{v:g}" for v in box))
              for box, absent in zip(boxes, sequence.absent)]
     (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    if longterm:
+        (folder / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\n"
+                                         f"width={width}\nheight={height}\nlength={len(sequence)}\n")
+        return
     usable = ~sequence.absent & (boxes[:, 2] >= MIN_ANCHOR_SIDE) & (boxes[:, 3] >= MIN_ANCHOR_SIDE)
     (folder / "anchor.value").write_text("".join(f"{v:g}\n" for v in anchor_values(usable)))
     (folder / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\n"

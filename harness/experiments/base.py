@@ -62,10 +62,6 @@ class Experiment(abc.ABC):
         """Whether scoring under `profile` reads repetition 1 alone (else every repetition stored)."""
         return self.first_repetition_only
 
-    def scores_first_repetition_only(self, profile: object) -> bool:
-        """Whether scoring under `profile` reads repetition 1 alone (else every repetition stored)."""
-        return self.first_repetition_only
-
     def profile(self, name: str) -> object:
         """The profile of that name, if it can score this experiment; else an error naming those that can."""
         if name in self.profiles:

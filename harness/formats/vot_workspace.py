@@ -47,6 +47,12 @@ def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
     if experiment.kind == "one-pass":
         return f"    type: unsupervised\n    repetitions: {experiment.default_repetitions}\n" \
                "    analyses:\n      - type: average_accuracy\n"
+    if experiment.kind == "unsupervised":  # vot2020..2022 shortterm
+        return "    type: unsupervised\n    repetitions: 1\n    analyses:\n      - type: average_accuracy\n" \
+               "        name: accuracy\n        burnin: 1\n"
+    if experiment.kind == "long-term":  # vot2018..2022 longterm
+        return "    type: unsupervised\n    repetitions: 1\n    analyses:\n      - type: average_tpr\n" \
+               "        name: average_tpr\n      - type: pr_curve\n      - type: f_curve\n"
     if record.eao_interval is None:
         raise HarnessError(f"benchmark {record.name} has no EAO interval; a VOT stack needs one")
     low, high = record.eao_interval
@@ -150,4 +156,7 @@ def export_workspace(
                 (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
                 seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
                 (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")
+                if experiment.kind == "long-term" and shard.scores is not None:
+                    (folder / f"{stem}_confidence.value").write_text(
+                        "\n".join("" if np.isnan(c) else repr(float(c)) for c in shard.scores) + "\n")
     return workspace
