@@ -23,7 +23,7 @@ from benchmarks.errors import BenchmarkError
 from benchmarks.registry import benchmark_record, resolve_root
 from benchmarks.sequence import Sequence
 from benchmarks.sources import Problem, Source
-from benchmarks.vot import axis_aligned_boxes
+from benchmarks.vot import axis_aligned_boxes, ground_truth_files, read_properties
 
 
 def check_benchmark(name: str, root: Path | str | None = None) -> list[Problem]:
@@ -49,6 +49,7 @@ def check_benchmark(name: str, root: Path | str | None = None) -> list[Problem]:
             except BenchmarkError as error:
                 problems.append(Problem.from_error(error, file))
         problems += first_frame_problems(sequence, source) + frame_problems(sequence, source)
+        problems += mask_problems(sequence, source)
     return problems
 
 
@@ -69,6 +70,21 @@ def first_frame_problems(sequence: Sequence, source: Source) -> list[Problem]:
     return [Problem(source.annotation, source.first_line, (
         f"first frame of {sequence.name}: {what} {shown} {why}; trackers start from the first frame's box, "
         "so a run fails this sequence: expected finite numbers, width and height above 0"))]
+
+
+def mask_problems(sequence: Sequence, source: Source) -> list[Problem]:
+    """Mask lines whose pixels reach outside the image (the toolkit cuts them only where an analysis is bounded,
+    so the same run scores differently bounded and unbounded), each with its ground-truth file and line."""
+    if sequence.masks is None or sequence.image_size is None:
+        return []
+    folder = source.annotation.parent
+    path, _ = ground_truth_files(folder, read_properties(folder / "sequence"))
+    width, height = sequence.image_size
+    b = sequence.masks.bounds()
+    outside = ~sequence.masks.empty & ((b[:, :2] < 0).any(axis=1) | (b[:, 2] >= width) | (b[:, 3] >= height))
+    return [Problem(path, int(f) + 1, (
+        f"frame {f + 1} of {sequence.name}: mask pixels x {b[f, 0]}..{b[f, 2]}, y {b[f, 1]}..{b[f, 3]} reach outside "
+        f"the {width}x{height} image; expected masks inside it")) for f in np.flatnonzero(outside)]
 
 
 def frame_problems(sequence: Sequence, source: Source) -> list[Problem]:

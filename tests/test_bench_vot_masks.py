@@ -181,3 +181,34 @@ def test_masks_round_trip_bitmaps() -> None:
             assert offset == item[1]
         else:  # only column 0: the toolkit's reader drops the pixels
             assert not bitmap.any()
+
+
+def test_bench_check_names_mask_defects(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "check" / "seq", ["m1,1,3,2,1,5", "m38,2,4,1,0,4", "0", "m1,2,3,2,1,2"],
+                    **{"anchor.value": "1\n0\n"})
+    (folder / "color").mkdir()
+    for i in range(1, 5):
+        (folder / "color" / f"{i:08d}.jpg").write_bytes(b"")
+    problems = [str(p) for p in check_benchmark("vot2018", folder.parent)]
+    assert problems == [f"{folder / 'groundtruth.txt'}:4: mask runs sum to 3 pixels; expected width x height = "
+                        "3 x 2 = 6"]
+    (folder / "groundtruth.txt").write_text("m1,1,3,2,1,5\nm38,2,4,1,0,4\n0\nm-1,2,3,2,1,5\n")
+    problems = [str(p) for p in check_benchmark("vot2018", folder.parent)]
+    assert problems == [
+        f"{folder / 'groundtruth.txt'}:2: frame 2 of seq: mask pixels x 38..41, y 2..2 reach outside the 40x30 "
+        "image; expected masks inside it",
+        f"{folder / 'groundtruth.txt'}:4: frame 4 of seq: mask pixels x -1..1, y 2..3 reach outside the 40x30 "
+        "image; expected masks inside it"]
+
+
+def test_vot2019_record_takes_its_stack_interval() -> None:
+    """VOT2019 short-term: the 2018 protocol with the EAO interval of the toolkit's vot2019 stack."""
+    yaml = pytest.importorskip("yaml")
+    from benchmarks.registry import benchmark_record
+
+    stack = Path(common.__file__).parent.parent / "stack" / "vot2019" / "shortterm.yaml"
+    baseline = yaml.safe_load(stack.read_text())["experiments"]["baseline"]
+    eao = next(a for a in baseline["analyses"] if a["type"] == "supervised_eao_score")
+    record = benchmark_record("vot2019")
+    assert record.eao_interval == (eao["low"], eao["high"]) == (46, 291)
+    assert record.experiments == benchmark_record("vot2018").experiments
