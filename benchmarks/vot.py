@@ -54,9 +54,13 @@ def sequences_folder(root: Path | str) -> Path:
     for folder in (root, root / "sequences"):
         if (folder / "list.txt").is_file():
             return folder
+    unfinished = next((f for f in (root, root / "sequences") if (f / "description.json").is_file()), None)
+    hint = "" if unfinished is None else (
+        f"; {unfinished / 'description.json'} is there: vot-toolkit writes list.txt once every sequence it lists "
+        "is downloaded, so the download did not finish (run `vot initialize` again)")
     raise MissingDataError(
         f"{root} is not a VOT sequences folder: looked for {root / 'list.txt'} "
-        f"and {root / 'sequences' / 'list.txt'}"
+        f"and {root / 'sequences' / 'list.txt'}{hint}"
     )
 
 

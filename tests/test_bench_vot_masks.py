@@ -212,3 +212,11 @@ def test_vot2019_record_takes_its_stack_interval() -> None:
     record = benchmark_record("vot2019")
     assert record.eao_interval == (eao["low"], eao["high"]) == (46, 291)
     assert record.experiments == benchmark_record("vot2018").experiments
+
+
+def test_unfinished_download_is_named(tmp_path: Path) -> None:
+    from benchmarks.errors import MissingDataError
+
+    (tmp_path / "description.json").write_text("{}")
+    with pytest.raises(MissingDataError, match="download did not finish"):
+        load_vot(tmp_path)
