@@ -192,10 +192,10 @@ def test_bench_check_names_mask_defects(tmp_path: Path) -> None:
     problems = [str(p) for p in check_benchmark("vot2018", folder.parent)]
     assert problems == [f"{folder / 'groundtruth.txt'}:4: mask runs sum to 3 pixels; expected width x height = "
                         "3 x 2 = 6"]
-    (folder / "groundtruth.txt").write_text("m1,1,3,2,1,5\nm38,2,4,1,0,4\n0\nm-1,2,3,2,1,5\n")
+    (folder / "groundtruth.txt").write_text("m1,1,3,2,1,5\nm37,2,4,1,0,4\n0\nm-1,2,3,2,1,5\n")
     problems = [str(p) for p in check_benchmark("vot2018", folder.parent)]
     assert problems == [
-        f"{folder / 'groundtruth.txt'}:2: frame 2 of seq: mask pixels x 38..41, y 2..2 reach outside the 40x30 "
+        f"{folder / 'groundtruth.txt'}:2: frame 2 of seq: mask pixels x 37..40, y 2..2 reach outside the 40x30 "
         "image; expected masks inside it",
         f"{folder / 'groundtruth.txt'}:4: frame 4 of seq: mask pixels x -1..1, y 2..3 reach outside the 40x30 "
         "image; expected masks inside it"]
