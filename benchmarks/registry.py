@@ -97,6 +97,12 @@ def _vot_multistart(name: str, title: str, variable: str) -> BenchmarkRecord:
     )
 
 
+def _synthetic_vot(kind: str) -> Path:
+    from benchmarks.synthetic_vot import synthetic_vot_root  # generating frames needs OpenCV
+
+    return synthetic_vot_root(kind)
+
+
 def _vot_longterm(year: int, count: int) -> BenchmarkRecord:
     """VOT-LT: one unsupervised run scored by precision, recall and F-score over the tracker's confidence
     (vot/stack/vot{year}/longterm.yaml); also one pass."""
@@ -125,6 +131,16 @@ RECORDS: tuple[BenchmarkRecord, ...] = (
                _vars("SYNTHETIC")),
     _synthetic("synthetic_full", "12 generated sequences of 100-300 frames, for smoke tests (built on first use)",
                _vars("SYNTHETIC_FULL"), aliases=("synthetic-full",)),
+    BenchmarkRecord("synthetic_vot", "the synthetic sequences as a VOT2022 short-term root: masks, anchors "
+                    "(multistart, unsupervised, one pass; built on first use)", partial(load_vot_root,
+                    benchmark="synthetic_vot"), vot_sources, _vars("SYNTHETIC_VOT"), "a generated VOT sequences folder",
+                    ("multistart", "multistart-realtime", "unsupervised", "ope"),
+                    {"multistart": "vot_toolkit", "multistart-realtime": "vot_toolkit", "unsupervised": "vot_toolkit"},
+                    eao_interval=(115, 755), generated_root=partial(_synthetic_vot, "masks")),
+    BenchmarkRecord("synthetic_votlt", "the synthetic sequences as a VOT-LT root: hidden frames unannotated "
+                    "(long-term, one pass; built on first use)", partial(load_vot_root, benchmark="synthetic_votlt"),
+                    vot_sources, _vars("SYNTHETIC_VOTLT"), "a generated VOT sequences folder", ("longterm", "ope"),
+                    {"longterm": "vot_toolkit"}, generated_root=partial(_synthetic_vot, "longterm")),
     _otb("otb", "otb100", "OTB-2015 / OTB100, 100 sequences", _vars("OTB"), aliases=("otb100", "otb2015")),
     _otb("otb2013", "otb2013", "OTB-2013, 51 sequences", _vars("OTB2013", "OTB")),
     _otb("otb50", "otb50", "OTB-50 (TB-50), 50 sequences", _vars("OTB50", "OTB")),
