@@ -93,6 +93,8 @@ def test_toolkit_scores_multistart_runs_as_the_harness(tmp_path, root, ray_addre
     summary = run_shards([mil], BENCH, sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
     runs = sum(len(anchor_runs(s)) for s in sequences)
     assert not summary.failed and len(summary.completed) == runs
+    again = run_shards([mil], BENCH, sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
+    assert len(again.skipped) == runs and not again.completed  # resumable: every anchor run is complete
     _generated(results, sequences, BENCH, "drifter", seed=1)
     _generated(results, sequences, BENCH, "loser", seed=2)
     _toolkit_agrees(tmp_path, root, BENCH, results, trackers=3)
