@@ -7,6 +7,8 @@ numbers `harness eval` gives, to 1e-9."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -15,7 +17,7 @@ import pytest
 
 from benchmarks.synthetic import DEFAULT, load_synthetic
 from benchmarks.synthetic_vot import write_vot_root
-from benchmarks.vot import load_vot
+from benchmarks.vot import axis_aligned_boxes, load_vot
 from harness.cli import main
 from harness.errors import EvaluationError, HarnessError
 from harness.evaluate import score_trackers
@@ -23,6 +25,7 @@ from harness.experiments import experiment
 from harness.experiments.multistart import MULTISTART, anchor_runs, run_view
 from harness.runner.dispatch import plan_shards, run_shards
 from harness.store import Provenance, ShardFrames, ShardKey, read_tracker, write_shard
+from tests.conftest import realdata_path
 from trackers.registry import get_plugin
 
 pytestmark = pytest.mark.slow
@@ -49,7 +52,8 @@ def _generated(results, sequences, bench: str, tracker: str, seed: int) -> None:
         for k, run in enumerate(anchor_runs(sequence), start=1):
             view = run_view(sequence, run)
             n = len(view)
-            truth = np.where(np.isnan(view.ground_truth), 20.0, view.ground_truth)  # masks' empty frames
+            truth = axis_aligned_boxes(view.ground_truth)
+            truth = np.where(np.isnan(truth), 20.0, truth)  # masks' empty frames
             boxes = truth + rng.normal(0, 3, (n, 4)) * [1, 1, 0.5, 0.5]
             kind = rng.integers(3)
             start = int(rng.integers(1, max(2, n)))
@@ -108,6 +112,36 @@ def test_toolkit_scores_boxes_on_mask_ground_truth_as_the_harness(tmp_path, mask
     for seed, tracker in enumerate(("drifter", "loser", "wanderer"), start=4):
         _generated(results, sequences, "vot2022", tracker, seed=seed)
     _toolkit_agrees(tmp_path, mask_root, "vot2022", results, trackers=3)
+
+
+def _relabelled_bag(folder):
+    """The real VOT2018 `bag` (polygons, tags) as a VOT2020+ folder: its frames linked, anchors every 50 frames
+    (forward in the first half, backward in the second) - what VOT2020's re-annotation added to such sequences."""
+    source = realdata_path("vot", "sequences", "bag")
+    bag = folder / "bag"
+    (bag / "color").mkdir(parents=True)
+    for frame in sorted((source / "color").iterdir()):
+        os.symlink(frame, bag / "color" / frame.name)
+    for name in ("groundtruth.txt", "sequence", *(p.name for p in source.glob("*.tag"))):
+        shutil.copyfile(source / name, bag / name)
+    n = len((source / "groundtruth.txt").read_text().split())
+    values = np.zeros(n)
+    values[[0, 50]], values[[100, 150, n - 1]] = 1, -1
+    (bag / "anchor.value").write_text("".join(f"{v:g}\n" for v in values))
+    (folder / "list.txt").write_text("bag\n")
+    return folder
+
+
+def test_toolkit_scores_a_real_tracker_on_real_frames_as_the_harness(tmp_path, ray_address):
+    """NanoTrack (real weights) on the real `bag`, polygons as ground truth, through Ray."""
+    root = _relabelled_bag(tmp_path / "sequences")
+    sequences = load_vot(root, "vot2020")
+    nano = get_plugin("opencv-nano", {"weights_dir": str(realdata_path("models", "nanotrack-v2"))})
+    results = tmp_path / "results"
+    summary = run_shards([nano], "vot2020", sequences, results, experiment=MULTISTART, address=ray_address, workers=2)
+    assert not summary.failed and len(summary.completed) == 5
+    _generated(results, sequences, "vot2020", "drifter", seed=7)
+    _toolkit_agrees(tmp_path, root, "vot2020", results, trackers=2)
 
 
 def test_each_anchor_is_a_shard_over_its_run(root):
