@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks.masks import Masks
 from harness.atomic import out_of_space, write_atomic
 from harness.errors import StoreError
 from harness.locks import Held, remove_if_abandoned, try_hold
@@ -58,6 +59,12 @@ SCHEMA = pa.schema(
     ]
 )
 
+
+# A tracker that outputs segmentation masks (VOT2020+) has one more column: per frame the mask as the VOT
+# toolkit's RLE, x, y, width, height and then the run lengths (0s first), or null where it gave none. The
+# boxes are kept too, as the tracker gave them; box-only shards have no such column.
+MASK_FIELD = pa.field("mask", pa.list_(pa.int64()))
+MASK_SCHEMA = SCHEMA.append(MASK_FIELD)
 
 _DICTIONARY_COLUMNS = [f.name for f in SCHEMA if pa.types.is_dictionary(f.type)]
 
@@ -105,6 +112,7 @@ class ShardFrames:
     scores: np.ndarray  # (N,)
     statuses: np.ndarray  # (N,) strings from STATUSES
     latency_ms: np.ndarray  # (N,)
+    masks: Masks | None = None  # the tracker's masks, for a tracker that outputs them (special: none there)
 
 
 def _safe(name: str) -> str:
@@ -134,7 +142,7 @@ _CHECKED = [*_KEY_COLUMNS, "frame"]  # what says whose rows a file holds, and in
 def schema_problem(schema: pa.Schema) -> str | None:
     """How `schema` differs from a shard's columns, or None."""
     have = [(f.name, f.type) for f in schema]
-    if have == [(f.name, f.type) for f in SCHEMA]:
+    if have in ([(f.name, f.type) for f in SCHEMA], [(f.name, f.type) for f in MASK_SCHEMA]):
         return None
     return (f"its columns are {', '.join(f'{n} ({t})' for n, t in have)}; a shard's are "
             f"{', '.join(f'{f.name} ({f.type})' for f in SCHEMA)}")
@@ -243,7 +251,24 @@ def to_table(key: ShardKey, frames: ShardFrames) -> pa.Table:
         pa.DictionaryArray.from_arrays(pa.array(status_index), pa.array(list(STATUSES))),
         pa.array(np.asarray(frames.latency_ms, np.float64)),
     ]
-    return pa.Table.from_arrays(columns, schema=SCHEMA)
+    if frames.masks is None:
+        return pa.Table.from_arrays(columns, schema=SCHEMA)
+    if len(frames.masks) != n:
+        raise StoreError(f"shard {key}: {len(frames.masks)} masks for {n} frames")
+    return pa.Table.from_arrays([*columns, _mask_column(frames.masks)], schema=MASK_SCHEMA)
+
+
+def _mask_column(masks: Masks) -> pa.Array:
+    rows = [None if masks.special[i] else [*masks.offsets[i].tolist(), *masks.sizes[i].tolist(),
+                                           *masks.runs[masks.starts[i]:masks.starts[i + 1]].tolist()]
+            for i in range(len(masks))]
+    return pa.array(rows, type=MASK_FIELD.type)
+
+
+def _masks(column: pa.ChunkedArray) -> Masks:
+    """The mask column read back (the toolkit's view of each mask, as its reader of text files holds it)."""
+    return Masks.from_runs([None if row is None else (*row[:4], np.asarray(row[4:], np.int64))
+                            for row in column.to_pylist()])
 
 
 def write_shard(root: Path, key: ShardKey, frames: ShardFrames, provenance: Provenance) -> Path:
@@ -327,6 +352,7 @@ class StoredShard:
     source: str  # what a user recognises: the imported result file, else the shard file itself
     synthetic_weights: bool = False  # made with weights trained on synthetic data only
     scores: np.ndarray | None = None  # (N,) the tracker's confidence per frame (NaN where it gave none)
+    masks: Masks | None = None  # the tracker's masks, where it outputs them (the mask column)
 
     @property
     def statuses(self) -> np.ndarray:
@@ -368,7 +394,8 @@ def _read_file(path: Path, key: ShardKey, frames: int | None, stamp: Stamp) -> P
         if problem:
             raise StoreError(f"{path}: not a shard file: {problem}; {_REMEDY}")
         provenance = _provenance(parquet.schema_arrow.metadata or {})
-        table = parquet.read(columns=_READ + _CHECKED, use_threads=False)
+        masked = parquet.schema_arrow.get_field_index(MASK_FIELD.name) >= 0
+        table = parquet.read(columns=_READ + _CHECKED + ([MASK_FIELD.name] if masked else []), use_threads=False)
     except FileNotFoundError:
         raise StoreError(f"{path}: no such shard file") from None
     except (OSError, pa.ArrowException, KeyError) as exc:
@@ -384,12 +411,13 @@ def _read_file(path: Path, key: ShardKey, frames: int | None, stamp: Stamp) -> P
     except StoreError as error:
         raise StoreError(f"{path}: {error}") from None
     return PackedShard(stamp, boxes, status, table["latency_ms"].to_numpy(), table["score"].to_numpy(),
-                       provenance.source, bool(provenance.synthetic_weights))
+                       provenance.source, bool(provenance.synthetic_weights),
+                       _masks(table[MASK_FIELD.name]) if masked else None)
 
 
 def _stored(shard: PackedShard, key: ShardKey, path: Path) -> StoredShard:
     return StoredShard(key.tracker, key.sequence, key.repetition, shard.boxes, shard.status, shard.latency_ms,
-                       shard.imported or str(path), shard.synthetic_weights, shard.scores)
+                       shard.imported or str(path), shard.synthetic_weights, shard.scores, shard.masks)
 
 
 def shard_file(root: Path, key: ShardKey) -> StoredShard:

@@ -53,6 +53,7 @@ class PackedShard:
     scores: np.ndarray  # (N,) the tracker's confidence per frame, NaN where it gave none
     source: str  # its provenance's source: "run", or "import:<format>:<result file>"
     synthetic_weights: bool
+    masks: object = None  # benchmarks.masks.Masks of a tracker that outputs masks; such shards are never packed
 
     @property
     def imported(self) -> str:
@@ -107,7 +108,10 @@ def load_pack(folder: Path, wanted: dict[ShardId, Stamp], identity: Identity,
 
 
 def save_pack(folder: Path, shards: dict[ShardId, PackedShard], identity: Identity) -> None:
-    """Write the pack of a tracker's `folder` holding `shards`; a failure to write leaves the pack that was there."""
+    """Write the pack of a tracker's `folder` holding `shards`; a failure to write leaves the pack that was there.
+    A tracker with masks gets none: its shards are read from their files (the pack holds per-frame numbers)."""
+    if any(s.masks is not None for s in shards.values()):
+        return
     order = sorted(shards)
     rows = [shards[i] for i in order]
     boxes = np.concatenate([s.boxes for s in rows] or [np.zeros((0, 4))])

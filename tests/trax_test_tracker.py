@@ -5,7 +5,8 @@ request to the file ``$TRAX_TEST_LOG`` (its pid, the request, the image path, th
 test sees what the harness sent and which processes it started. MODE says what goes wrong at the N-th
 request since the last initialisation (1: the initialisation), on frames whose path contains MATCH when given:
 
-    hold       nothing (N unused); `hold-rect`: the same, declaring rectangles only
+    hold       nothing (N unused); `hold-rect`: the same, declaring rectangles only; `mask`: the same, answering
+               the ellipse inside its box as a mask (a segmenting tracker, VOT2020+)
     exit       the process dies without a word (os._exit(3)), as on a crash, after a line on stderr
     hang       it starts a helper process (`sleep`) and never answers, as a tracker stuck in a loop
     garbage    it answers a malformed TraX message
@@ -20,7 +21,7 @@ import sys
 import time
 
 from trax import Image, Region, Server, TraxStatus
-from trax.region import Polygon, Rectangle
+from trax.region import Mask, Polygon, Rectangle
 
 
 def _bounds(region: Rectangle | Polygon) -> list[float]:
@@ -33,6 +34,18 @@ def _bounds(region: Rectangle | Polygon) -> list[float]:
 def _region(region: Rectangle | Polygon) -> dict:
     points = [v for point in region for v in point] if isinstance(region, Polygon) else list(region.bounds())
     return {"type": region.type, "values": points}
+
+
+def _ellipse(box: list[float]) -> Mask:
+    """The ellipse inscribed in `box`, pixel centres inside it, as a mask at the box's whole-pixel corner."""
+    import numpy as np
+
+    x, y, w, h = box
+    left, top = int(x), int(y)
+    cols = np.arange(left, int(np.ceil(x + w))) + 0.5
+    rows = np.arange(top, int(np.ceil(y + h))) + 0.5
+    inside = ((cols[None, :] - x - w / 2) / (w / 2)) ** 2 + ((rows[:, None] - y - h / 2) / (h / 2)) ** 2 <= 1
+    return Mask.create(inside.astype(np.uint8), max(left, 0), max(top, 0))
 
 
 def _fault(mode: str) -> None:
@@ -74,7 +87,8 @@ def main(mode: str, at: int, match: str) -> None:
             _log(entry)
             if count == at and match in path:
                 _fault(mode)
-            server.status([(Rectangle.create(*box), {"confidence": "0.5"})])
+            answer = _ellipse(box) if mode == "mask" else Rectangle.create(*box)
+            server.status([(answer, {"confidence": "0.5"})])
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ class WeightsMissingError(TrackerError):
 
 @dataclass(frozen=True)
 class Prediction:
+    """A tracker's answer for one frame: its box, its confidence (NaN: none), and, for a tracker that segments,
+    its mask as a boolean bitmap and the bitmap's top-left pixel (x, y) in the frame (VOT2020+ scores it)."""
+
     box: np.ndarray
     score: float = float("nan")
+    mask: tuple[np.ndarray, tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,9 @@ class TraxSession:
         shape = Rectangle.create(*values) if len(values) == 4 else Polygon.create(list(zip(values[0::2], values[1::2])))
         self._call("initialising", lambda client: client.initialize(self._image(path), [(shape, {})], {}))
 
-    def frame(self, path: Path) -> tuple[np.ndarray, float]:
-        """The tracker's box x, y, w, h in this frame and its score (its `confidence`, else NaN)."""
+    def frame(self, path: Path) -> tuple[np.ndarray, float, tuple[np.ndarray, tuple[int, int]] | None]:
+        """The tracker's box x, y, w, h in this frame, its score (its `confidence`, else NaN) and its mask
+        (bitmap, (x, y)) when it answered one."""
         objects = self._call("tracking", lambda client: client.frame(self._image(path), {}, []))
         return self._answer(objects)
 
@@ -213,20 +214,30 @@ class TraxSession:
             self._watchdog.disarm()
         return objects
 
-    def _answer(self, objects: list) -> tuple[np.ndarray, float]:
-        from trax.region import Polygon, Rectangle
+    def _answer(self, objects: list) -> tuple[np.ndarray, float, tuple[np.ndarray, tuple[int, int]] | None]:
+        """The answer's box, confidence and, for a tracker that segments, its mask (bitmap, offset); a mask's
+        box is the bounds of its pixels (none: an empty box at the mask's offset)."""
+        from trax.region import Mask, Polygon, Rectangle
 
         if len(objects) != 1:
             raise self._broken(f"answered with {len(objects)} objects; one was asked for")
         region, properties = objects[0]
-        if isinstance(region, Rectangle):
+        mask = None
+        if isinstance(region, Mask):
+            bitmap, offset = region.array() > 0, region.offset()
+            mask = (bitmap, (int(offset[0]), int(offset[1])))
+            rows, cols = np.flatnonzero(bitmap.any(axis=1)), np.flatnonzero(bitmap.any(axis=0))
+            box = (np.array([offset[0] + cols[0], offset[1] + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1],
+                            np.float64) if len(rows) else np.array([offset[0], offset[1], 0.0, 0.0]))
+        elif isinstance(region, Rectangle):
             box = np.array(region.bounds(), np.float64)
         elif isinstance(region, Polygon):
             points = np.array(list(region), np.float64)
             low = points.min(axis=0)
             box = np.concatenate([low, points.max(axis=0) - low])  # its upright bounds, as one-pass scoring reads VOT's
         else:
-            raise self._broken(f"answered a {region.type} region; the harness stores boxes: a rectangle or a polygon")
+            raise self._broken(f"answered a {region.type} region; the harness stores rectangles, polygons (their "
+                               "bounds) and masks")
         # Coordinates cross as text with 4 decimals and arrive as float32: read back as the decimals sent
         # (below 1024 px exactly; float32 is coarser than the 4th decimal above).
         box = np.round(box, WIRE_DECIMALS)
@@ -235,7 +246,7 @@ class TraxSession:
             score = math.nan if text is None else float(text)
         except ValueError:
             raise self._broken(f"answered {CONFIDENCE}={text!r}, not a number") from None
-        return box, score
+        return box, score, mask
 
     def _broken(self, what: str) -> TrackerError:
         """The tracker answered what the harness cannot use: the session ends here."""

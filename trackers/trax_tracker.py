@@ -55,8 +55,8 @@ class TraxTracker(Tracker):
         self._held.session.initialize(self._frame(image), self._start_region(np.asarray(box, np.float64)))
 
     def track(self, image: np.ndarray) -> Prediction:
-        box, score = self._held.session.frame(self._frame(image))
-        return Prediction(box=box, score=score)
+        box, score, mask = self._held.session.frame(self._frame(image))
+        return Prediction(box=box, score=score, mask=mask)
 
     def close(self) -> None:
         self._finalizer()

@@ -158,7 +158,7 @@ class Multistart(Experiment):
 def run_overlaps(view: Sequence, shard: StoredShard) -> np.ndarray:
     """The toolkit's overlap of each frame of an anchor run with its ground truth: the anchor frame's region
     is the special `initialised` one (none)."""
-    return region_overlaps(view, shard.boxes, shard.status != STATUSES.index("initialized"))
+    return region_overlaps(view, shard.boxes, shard.status != STATUSES.index("initialized"), shard.masks)
 
 
 def anchor_shards(shards: list[StoredShard], sequence: Sequence) -> list[tuple[AnchorRun, StoredShard]]:

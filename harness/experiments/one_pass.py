@@ -16,7 +16,7 @@ from harness.errors import HarnessError
 from harness.experiments.base import Experiment
 from harness.metrics.ope.evaluate import OPEResult, SequenceInput, evaluate
 from harness.metrics.ope.profiles import PROFILES, Profile
-from harness.runner.calls import checked_box, frame_paths, start_box, timed_call
+from harness.runner.calls import checked_box, checked_mask, frame_paths, start_box, timed_call, tracked_masks
 from harness.store import ShardFrames, StoredShard
 from trackers import Tracker
 
@@ -40,6 +40,7 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock:
             f"sequence {sequence.name!r} frame 1: ground truth {sequence.ground_truth[0].tolist()} "
             f"gives tracker {tracker_name!r} no usable initial box"
         )
+    masks: list = [None] * n
     for i, image in enumerate(prefetch_frames(paths, sequence.name)):
         if i == 0:
             tracker.next_frame_file(paths[i])
@@ -49,17 +50,18 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock:
                 clock.reset()
                 clock.spent(seconds)
         elif clock and clock.missed():
-            boxes[i], seconds = boxes[i - 1], 0.0
+            boxes[i], masks[i], seconds = boxes[i - 1], masks[i - 1], 0.0
         else:
             tracker.next_frame_file(paths[i])
             prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
             boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
-            scores[i] = prediction.score
+            scores[i], masks[i] = prediction.score, checked_mask(prediction, tracker_name, sequence.name, i)
             if clock:
                 clock.spent(seconds)
         latency[i] = seconds * 1e3
     statuses = np.array(["initialized"] + ["tracked"] * (n - 1))
-    return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency)
+    return ShardFrames(boxes=boxes, scores=scores, statuses=statuses, latency_ms=latency,
+                       masks=tracked_masks(masks, tracker_name, sequence.name))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def _overlaps(sequence: Sequence, shard: StoredShard) -> np.ndarray:
     if len(shard.boxes) != len(sequence):
         raise EvaluationError(f"sequence {sequence.name!r}: {len(shard.boxes)} frames stored in {shard.source}, "
                               f"the sequence has {len(sequence)}")
-    return region_overlaps(sequence, shard.boxes, shard.status != _INITIALIZED)
+    return region_overlaps(sequence, shard.boxes, shard.status != _INITIALIZED, shard.masks)
 
 
 def _special(sequence: Sequence) -> np.ndarray:

@@ -5,7 +5,9 @@ Layout written (vot-toolkit 0.9.0):
     <workspace>/config.yaml      stack: <workspace>/stack.yaml, registry: [trackers.ini], sequences: <root>
     <workspace>/sequences/       only for an annotation-only root (a pysot-style json): list.txt, and per
                                  sequence groundtruth.txt, <tag>.tag and a `sequence` file stating width,
-                                 height and length, so the toolkit never looks for frames
+                                 height and length, so the toolkit never looks for frames; for the redetection
+                                 experiment, the generated sequences with their frames (0.9.0 cannot run its
+                                 transformer from a stack: harness/experiments/redetection.py)
     <workspace>/stack.yaml       the benchmark's short-term stack, reduced to the exported experiment (no download)
     <workspace>/trackers.ini     one entry per tracker (never executed: analysis reads results only)
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>.txt     1 / 2 / 0 / x,y,w,h per frame
@@ -27,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import Sequence
+from benchmarks.masks import Masks
 from benchmarks.record import BenchmarkRecord
 from harness.errors import HarnessError
-from harness.experiments import Experiment
+from harness.experiments import Experiment, Redetection
 from harness.metrics.vot.stack import VOT_STACK
 from harness.evaluate import missing_message
 from harness.store import read_tracker, stored_sequences, stored_trackers
@@ -69,12 +72,19 @@ def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
             f"      - type: supervised_eao_curve\n")
 
 
-def trajectory_lines(statuses: np.ndarray, boxes: np.ndarray) -> list[str]:
-    """One line per frame in the toolkit's text format; boxes written with full precision."""
+def trajectory_lines(statuses: np.ndarray, boxes: np.ndarray, masks: Masks | None = None) -> list[str]:
+    """One line per frame in the toolkit's text format; boxes written with full precision, a tracker's masks
+    as the toolkit's `m<x>,<y>,<w>,<h>,<runs>` lines."""
     return [
-        _CODES.get(status) or ",".join(repr(float(v)) for v in box)
-        for status, box in zip(statuses, boxes)
+        _CODES.get(status) or (mask_line(masks, i) if masks is not None and not masks.special[i] else
+                               ",".join(repr(float(v)) for v in box))
+        for i, (status, box) in enumerate(zip(statuses, boxes))
     ]
+
+
+def mask_line(masks: Masks, frame: int) -> str:
+    runs = masks.runs[masks.starts[frame]:masks.starts[frame + 1]]
+    return "m" + ",".join(str(int(v)) for v in (*masks.offsets[frame], *masks.sizes[frame], *runs))
 
 
 def write_sequences(sequences: list[Sequence], folder: Path) -> Path:
@@ -131,7 +141,9 @@ def export_workspace(
     trackers = complete_trackers(results_root, record, experiment, sequences, trackers)
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    if not (Path(sequences_root) / "list.txt").is_file():
+    if isinstance(experiment, Redetection):
+        sequences_root = experiment.write_generated(sequences, workspace / "sequences")
+    elif not (Path(sequences_root) / "list.txt").is_file():
         sequences_root = write_sequences(sequences, workspace / "sequences")
     (workspace / "stack.yaml").write_text(
         f"title: {record.name} short-term (exported by tracking-harness)\nexperiments:\n"
@@ -153,7 +165,8 @@ def export_workspace(
             folder = workspace / "results" / vot_identifier(tracker) / experiment.vot_type / sequence
             folder.mkdir(parents=True, exist_ok=True)
             for shard, stem in zip(shards, experiment.trajectory_names(by_name[sequence], shards)):
-                (folder / f"{stem}.txt").write_text("\n".join(trajectory_lines(shard.statuses, shard.boxes)) + "\n")
+                (folder / f"{stem}.txt").write_text(
+                    "\n".join(trajectory_lines(shard.statuses, shard.boxes, shard.masks)) + "\n")
                 seconds = np.nan_to_num(shard.latency_ms / 1e3, nan=0.0)
                 (folder / f"{stem}_time.value").write_text("\n".join(repr(float(t)) for t in seconds) + "\n")
                 if experiment.kind == "long-term" and shard.scores is not None:

@@ -16,6 +16,7 @@ from typing import TypeVar
 import numpy as np
 
 from benchmarks import Sequence
+from benchmarks.masks import Masks
 from harness.errors import HarnessError
 from trackers import Prediction, Tracker
 
@@ -85,3 +86,34 @@ def checked_box(prediction: Prediction, tracker_name: str, sequence: str, index:
             f"{sequence!r}; expected 4 finite numbers x, y, w, h"
         )
     return box
+
+
+def checked_mask(prediction: Prediction, tracker_name: str, sequence: str, index: int
+                 ) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The prediction's mask as a boolean bitmap and its (x, y) offset, or None when it gave none."""
+    if prediction.mask is None:
+        return None
+    try:
+        bitmap, (x, y) = prediction.mask
+        bitmap = np.asarray(bitmap)
+        offset = (int(x), int(y))
+    except (TypeError, ValueError):
+        bitmap, offset = np.zeros(0), (0, 0)
+    if bitmap.ndim != 2 or bitmap.dtype.kind not in "bui" or not np.isin(bitmap, (0, 1)).all():
+        raise TrackerOutputError(
+            f"tracker {tracker_name!r} returned a mask that is not a 2-D 0/1 bitmap with an (x, y) offset at frame "
+            f"{index + 1} of sequence {sequence!r}")
+    return bitmap.astype(bool), offset
+
+
+def tracked_masks(masks: list, tracker_name: str, sequence: str) -> Masks | None:
+    """A run's masks (None at frames without one: the initialisation's, a reset's), or None for a tracker that
+    gave none; a tracker that gave a mask on some tracked frames only is an error naming a frame without."""
+    given = [m is not None for m in masks[1:]]
+    if not any(given):
+        return None
+    if not all(given):
+        frame = given.index(False) + 2
+        raise TrackerOutputError(f"tracker {tracker_name!r} gave masks, but none at frame {frame} of sequence "
+                                 f"{sequence!r}; a tracker that segments answers every frame with a mask")
+    return Masks.from_bitmaps(masks)
