@@ -11,7 +11,8 @@ from pathlib import Path
 from benchmarks import BenchmarkError
 from harness.cli_numbers import gpu_share, positive, whole
 from harness.errors import HarnessError
-from harness.experiments import EXPERIMENTS, Supervised
+from harness.experiments import EXPERIMENTS
+from harness.formats.vot2020_import import VOT_IMPORTED
 from harness.metrics.vot.stack import VOT_STACK
 from harness.reports import cli as reports_cli
 from harness.reports.regress import NOT_EVALUATED, OUTCOMES
@@ -107,12 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
                                      "got10k toolkit's <seq>/<seq>_001.txt ... with <seq>_time.txt (also GOT-10k's "
                                      "server archive, zipped or not). vot: the VOT toolkit's and pysot's supervised "
                                      "layout, <seq>/<seq>_001.txt with 1 (initialised), 2 (failure), 0 (skipped) or x,y,w,h per "
-                                     "line (stored as --protocol, default baseline).")
+                                     "line (stored as --protocol); VOT2020+: a tracker's results/<tracker>/<experiment>/ "
+                                     "folder as the toolkit writes it, <seq>/<seq>_<anchor:08d>.txt per anchor "
+                                     "(multistart) or <seq>_001.txt (unsupervised, longterm), with _time.value and "
+                                     "_confidence.value.")
     imp.add_argument("--format", default="pysot", choices=["pysot", "pytracking", "got10k", "vot"],
                      help="raw result format (default: pysot)")
     imp.add_argument("--sequences", help="comma list: import only these sequences (any spelling of their names)")
-    imp.add_argument("--protocol", choices=[n for n, e in EXPERIMENTS.items() if isinstance(e, Supervised)], default="baseline",
-                     help="for --format vot: the protocol the results were produced under (default baseline)")
+    imp.add_argument("--protocol", choices=[n for n, e in EXPERIMENTS.items() if e.kind in VOT_IMPORTED],
+                     help="for --format vot: the protocol the results were produced under (default: the benchmark's "
+                          "first, baseline for VOT2016-2019, multistart for VOT2020+, longterm for VOT-LT)")
     imp.add_argument("--tracker", required=True, help="name to store the results under")
     imp.add_argument("directory", type=Path, help="folder of result files in --format's layout, or (pysot, got10k) "
                                                   "a server's .zip archive of them, read in place")

@@ -96,13 +96,22 @@ def import_(args: argparse.Namespace) -> int:
     # With --sequences, files of the other sequences are left out as asked, not reported as unplaced.
     other = "" if subset is None else " (files of sequences not in --sequences are left out)"
     if args.format == "vot":
+        from harness.formats.vot2020_import import VOT_IMPORTED, import_vot2020_results, trajectory_pattern
         from harness.formats.vot_import import import_vot_results
 
         chosen = _experiment(args, record)
-        imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences, args.results,
-                                                chosen.name)
+        if chosen.kind not in VOT_IMPORTED:
+            raise HarnessError(f"--format vot imports the VOT toolkit's {', '.join(VOT_IMPORTED)} experiments, not "
+                               f"{record.name}'s {chosen.name} ({chosen.kind}); name one with --protocol, or import "
+                               "one-pass results with --format pysot or got10k")
+        if chosen.kind == "supervised":
+            imported, unplaced = import_vot_results(args.directory, args.tracker, record.name, sequences,
+                                                    args.results, chosen.name)
+        else:
+            imported, unplaced = import_vot2020_results(args.directory, args.tracker, record.name, sequences,
+                                                        args.results, chosen)
         unplaced = unplaced if subset is None else []
-        pack_tracker(args.results, record.name, chosen.name, args.tracker, {s.name: len(s) for s in sequences},
+        pack_tracker(args.results, record.name, chosen.name, args.tracker, chosen.shard_lengths(sequences),
                      chosen.first_repetition_only)
         missing = sorted({s.name for s in sequences} - set(imported))
         if args.json:
@@ -111,7 +120,8 @@ def import_(args: argparse.Namespace) -> int:
         print(f"imported {len(imported)} sequences of {args.tracker} into {args.results}/{record.name}/{chosen.name}/"
               f"{other}")
         for path in unplaced:
-            print(f"  could not place {path}: no {record.name} sequence of that name, or no <seq>_001.txt inside")
+            print(f"  could not place {path}: no {record.name} sequence of that name, or no "
+                  f"{trajectory_pattern(chosen)} inside")
         if missing:
             print(f"  no results for {len(missing)} sequences: {', '.join(missing)}")
         return 0

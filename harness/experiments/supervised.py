@@ -39,7 +39,7 @@ OverlapFn = Callable[[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray]
 # (frame index, measured seconds) -> seconds the protocol accounts for that call
 LatencyModel = Callable[[int, float], float]
 # store status index -> VOT status code
-_VOT_CODE = np.array([{"initialized": INITIALISED, "tracked": TRACKED, "failed": FAILED, "skipped": SKIPPED}[s]
+VOT_CODE = np.array([{"initialized": INITIALISED, "tracked": TRACKED, "failed": FAILED, "skipped": SKIPPED}[s]
                       for s in STATUSES], dtype=np.int8)
 
 
@@ -139,7 +139,7 @@ class Supervised(Experiment):
         if record.eao_interval is None:
             raise EvaluationError(f"benchmark {record.name} has no EAO interval: supervised runs cannot be scored")
         trajectories = [
-            VOTTrajectory(s.name, shard.repetition, _VOT_CODE[shard.status],
+            VOTTrajectory(s.name, shard.repetition, VOT_CODE[shard.status],
                           np.where((shard.status == STATUSES.index("tracked"))[:, None], shard.boxes, np.nan),
                           source=shard.source)
             for s in sequences for shard in shards[s.name]

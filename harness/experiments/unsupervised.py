@@ -19,11 +19,11 @@ from harness.errors import EvaluationError
 from harness.experiments.base import Experiment
 from harness.experiments.one_pass import run_one_pass
 from harness.experiments.regions import region_overlaps
+from harness.experiments.supervised import VOT_CODE
 from harness.metrics.vot.average_accuracy import PROFILES as ACCURACY_PROFILES
 from harness.metrics.vot.average_accuracy import AccuracyProfile, AccuracyResult, AccuracySequence, average_accuracy
 from harness.metrics.vot.longterm import PROFILES as LONGTERM_PROFILES
 from harness.metrics.vot.longterm import LongTermProfile, LongTermResult, LongTermSequence, evaluate_longterm
-from harness.metrics.vot.status import INITIALISED, TRACKED
 from harness.store import STATUSES, ShardFrames, StoredShard
 from trackers import Tracker
 
@@ -66,7 +66,7 @@ class Unsupervised(Experiment):
         inputs = []
         for s in sequences:
             runs = shards[s.name]
-            status = np.stack([np.where(r.status == _INITIALIZED, INITIALISED, TRACKED) for r in runs])
+            status = np.stack([VOT_CODE[r.status] for r in runs])  # unknown (0) and failure (2) frames too
             inputs.append(AccuracySequence(s.name, np.stack([_overlaps(s, r) for r in runs]), status, _special(s),
                                            empty_regions(s), source=runs[0].source))
         return average_accuracy(inputs, profile)

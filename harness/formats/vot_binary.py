@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import ImportFormatError
+from harness.formats.vot_text import MASKS_NOT_STORED
 from harness.metrics.vot.status import TRACKED
 
 
@@ -51,8 +52,10 @@ def read_vot_binary_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                 boxes[frame] = struct.unpack_from("<8f", data, offset + 2)
                 offset += 2 + 32
                 status[frame] = TRACKED
+            elif kind == 3:
+                raise ImportFormatError(f"{path}: frame {frame + 1}: a mask region; {MASKS_NOT_STORED}")
             else:
-                raise ImportFormatError(f"{path}: frame {frame + 1}: region type {kind} (mask or point) is not supported")
+                raise ImportFormatError(f"{path}: frame {frame + 1}: region type {kind} (a point) is not supported")
     except struct.error:
         raise ImportFormatError(f"{path}: ends inside frame {frame + 1} of {length}") from None
     unknown = (status == TRACKED) & np.isnan(boxes[:, :4]).any(axis=1)

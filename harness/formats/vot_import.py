@@ -51,8 +51,20 @@ def import_vot_results(
 
 
 def _frames(path: Path) -> ShardFrames:
-    status, boxes = (read_vot_binary_file if path.suffix == ".bin" else read_vot_result_file)(path)
-    if boxes.shape[1] == 8 and not np.isnan(boxes[:, 4:]).all():
-        raise ImportFormatError(f"{path}: polygon outputs cannot be stored; the store keeps x,y,w,h boxes")
-    statuses = np.array([_NAMES[c] for c in status])
-    return ShardFrames(boxes[:, :4], np.full(len(status), np.nan), statuses, np.full(len(status), np.nan))
+    statuses, boxes = read_trajectory(path)
+    return ShardFrames(boxes, np.full(len(statuses), np.nan), statuses, np.full(len(statuses), np.nan))
+
+
+def read_trajectory(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(statuses (N,) names from the store's STATUSES, boxes (N, 4)) of a VOT trajectory, text or binary.
+
+    A polygon is refused naming its line (its frame, in a binary file): the toolkit overlaps the polygon
+    itself, so its bounding box would change every overlap, and the store keeps x,y,w,h boxes."""
+    binary = path.suffix == ".bin"
+    status, boxes = (read_vot_binary_file if binary else read_vot_result_file)(path)
+    polygons = np.flatnonzero(~np.isnan(boxes[:, 4:]).all(axis=1)) if boxes.shape[1] == 8 else []
+    if len(polygons):
+        where = f"{path}: frame {polygons[0] + 1}" if binary else f"{path}:{polygons[0] + 1}"
+        raise ImportFormatError(f"{where}: a polygon region; the toolkit overlaps the polygon itself and the store "
+                                "keeps x,y,w,h boxes: polygon outputs cannot be imported")
+    return np.array([_NAMES[c] for c in status]), boxes[:, :4]

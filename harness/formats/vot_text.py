@@ -1,6 +1,7 @@
 """Reader for VOT supervised result files (`<seq>_001.txt`): one line per frame, `1` (initialised),
 `2` (failure), `0` (skipped), or a region `x,y,w,h` / `x1,y1,...,x4,y4`. As in the VOT toolkit, a region
-with a NaN value is an unknown frame (status 0)."""
+with a NaN value is an unknown frame (status 0). The toolkit's mask lines (`m<x>,<y>,<w>,<h>,<runs>`) are
+refused, naming the line: importing masks is not built."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from harness.errors import ImportFormatError
 from harness.metrics.vot.status import SKIPPED, TRACKED
+
+MASKS_NOT_STORED = "importing a tracker's masks is not built (only boxes are imported)"
 
 
 def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -28,12 +31,15 @@ def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     blank = np.flatnonzero(line_end <= line_start)
     if len(blank):
         raise ImportFormatError(f"{path}:{blank[0] + 1}: empty line")
+    masks = np.flatnonzero(buf[line_start] == ord("m"))
+    if len(masks):
+        raise ImportFormatError(f"{path}:{masks[0] + 1}: a mask region (m...); {MASKS_NOT_STORED}")
     per_line = np.bincount(np.searchsorted(newline, np.flatnonzero(buf == ord(","))), minlength=n_lines) + 1
     tokens = np.array(text.replace(b"\n", b",").split(b","))
     try:
         values = tokens.astype(np.float64)
     except ValueError:
-        bad = next(i for i, t in enumerate(tokens) if not _is_number(t))  # error path only
+        bad = next(i for i, t in enumerate(tokens) if not is_number(t))  # error path only
         line = int(np.searchsorted(np.cumsum(per_line), bad, side="right")) + 1
         raise ImportFormatError(f"{path}:{line}: {tokens[bad].decode(errors='replace')!r} is not a number") from None
     odd = np.flatnonzero(~np.isin(per_line, (1, 4, 8)))
@@ -57,7 +63,7 @@ def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return status, boxes
 
 
-def _is_number(token: bytes) -> bool:
+def is_number(token: bytes | str) -> bool:
     try:
         float(token)
     except ValueError:
