@@ -105,13 +105,15 @@ def _synthetic_vot(kind: str) -> Path:
 
 def _vot_longterm(year: int, count: int) -> BenchmarkRecord:
     """VOT-LT: one unsupervised run scored by precision, recall and F-score over the tracker's confidence
-    (vot/stack/vot{year}/longterm.yaml); also one pass."""
+    (vot/stack/vot{year}/longterm.yaml), the same on the stack's generated re-detection sequences; also one
+    pass."""
     name = f"votlt{year}"
     return BenchmarkRecord(
         name, f"VOT-LT{year} long-term, {count} sequences (precision/recall/F over the tracker's confidence)",
         partial(load_vot_root, benchmark=name), vot_sources, _vars(f"VOTLT{year}"),
-        "the sequences folder holding list.txt (as `vot initialize` downloads it)", ("longterm", "ope"),
-        {"longterm": "vot_toolkit"}, aliases=(f"vot-lt{year}", f"vot{year}lt"),
+        "the sequences folder holding list.txt (as `vot initialize` downloads it)",
+        ("longterm", "redetection", "ope"), {"longterm": "vot_toolkit", "redetection": "vot_toolkit"},
+        aliases=(f"vot-lt{year}", f"vot{year}lt"),
     )
 
 
@@ -139,8 +141,9 @@ RECORDS: tuple[BenchmarkRecord, ...] = (
                     eao_interval=(115, 755), generated_root=partial(_synthetic_vot, "masks")),
     BenchmarkRecord("synthetic_votlt", "the synthetic sequences as a VOT-LT root: hidden frames unannotated "
                     "(long-term, one pass; built on first use)", partial(load_vot_root, benchmark="synthetic_votlt"),
-                    vot_sources, _vars("SYNTHETIC_VOTLT"), "a generated VOT sequences folder", ("longterm", "ope"),
-                    {"longterm": "vot_toolkit"}, generated_root=partial(_synthetic_vot, "longterm")),
+                    vot_sources, _vars("SYNTHETIC_VOTLT"), "a generated VOT sequences folder",
+                    ("longterm", "redetection", "ope"), {"longterm": "vot_toolkit", "redetection": "vot_toolkit"},
+                    generated_root=partial(_synthetic_vot, "longterm")),
     _otb("otb", "otb100", "OTB-2015 / OTB100, 100 sequences", _vars("OTB"), aliases=("otb100", "otb2015")),
     _otb("otb2013", "otb2013", "OTB-2013, 51 sequences", _vars("OTB2013", "OTB")),
     _otb("otb50", "otb50", "OTB-50 (TB-50), 50 sequences", _vars("OTB50", "OTB")),
