@@ -56,3 +56,20 @@ def test_vot_page_draws_offline(tmp_path) -> None:
                         "--results", str(vot_store()), "-o", str(page))
     assert code == 0, out
     _check(page, plots=4)  # EAO curve, AR plot, accuracy and failures heat maps
+
+
+def test_vot2020_multistart_and_longterm_pages_draw_offline(tmp_path) -> None:
+    from tests.vot2020_stores import roots, write_longterm, write_short_term
+
+    benchmark_roots = roots(tmp_path)
+    results = tmp_path / "results"
+    for seed, tracker in enumerate(("alpha", "beta")):
+        write_short_term(results, benchmark_roots["synthetic_vot"], "multistart", tracker, seed)
+        write_longterm(results, benchmark_roots["synthetic_votlt"], tracker, seed)
+    for bench, protocol, plots in (("synthetic_vot", "multistart", 4),  # EAO plot, AR plot, 2 heat maps
+                                   ("synthetic_votlt", "longterm", 5)):  # PR curve, F curve, 3 heat maps
+        page = tmp_path / f"{protocol}.html"
+        code, out = harness("report", "--bench", bench, "--root", str(benchmark_roots[bench]), "--protocol", protocol,
+                            "--results", str(results), "-o", str(page))
+        assert code == 0, out
+        _check(page, plots=plots)

@@ -23,6 +23,9 @@ class Field:
     digits: int = 3
     description: str = ""
     short: str = ""  # a paper table's column header (AUC, P, EAO); the label when empty
+    # why the figure never decomposes over sequences (no `Terms`: no bootstrap interval, no regression gate),
+    # shown where one is asked for; empty where it does, or only under some profiles
+    no_terms: str = ""
 
     @property
     def abbreviation(self) -> str:
@@ -111,6 +114,8 @@ class Scatter:
     label: str
     x: str  # field names
     y: str
+    x_range: tuple[float, float] | None = None  # the axes' full extent where the figures are bounded (AR: 0..1)
+    y_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,11 @@ class Curve:
     shade: tuple[float, float] | None = None  # an x interval the headline figure averages (EAO), if any
     field: str = ""  # the field a plot's legend shows beside each tracker (the success plot's AUC)
     terms: Terms | None = None  # the curve as sums over sequences (per-attribute plots), where it is one
+    # the point this result's headline figure is read at where each result has its own (the long-term F-score's
+    # best threshold): marked on each tracker's line, where `mark` is one x for all
+    point: int | None = None
+    x_range: tuple[float, float] | None = None  # the axes' full extent where the values are bounded (PR: 0..1)
+    y_range: tuple[float, float] | None = None
 
 
 class Result(Protocol):

@@ -74,12 +74,16 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
     tab = sub.add_parser("table", help="a paper's comparison table (LaTeX or Markdown) over several benchmarks",
                          description="One row per tracker, one column group per benchmark (AUC / P / NP, EAO / A / R, "
                                      "AO / SR as its results report them), top three marked, '–' where a tracker has "
-                                     "no results. Each benchmark is scored under its default experiment.")
+                                     "no results. Each benchmark is scored under its default experiment unless "
+                                     "--protocol names one.")
     tab.add_argument("--bench", dest="benches", required=True, help="comma list of benchmarks, e.g. otb,lasot,vot2018")
     tab.add_argument("--root", action="append", default=[], metavar="[BENCH=]PATH",
                      help="a benchmark's data folder (repeatable; BENCH= may be left out with one benchmark)")
     tab.add_argument("--profile", default="", metavar="P|BENCH=P,...",
                      help="one profile for every benchmark, or BENCH=PROFILE pairs (default: each one's official)")
+    tab.add_argument("--protocol", default="", metavar="P|BENCH=P,...",
+                     help="one experiment for every benchmark, or BENCH=EXPERIMENT pairs, e.g. synthetic_vot=unsupervised "
+                          "(default: each one's default experiment)")
     tab.add_argument("--format", choices=["latex", "markdown"], default="markdown", help="default: markdown")
     tab.add_argument("--fps", action="store_true", help="add a frames-per-second column")
     tab.add_argument("--trackers", help="comma list (default: every tracker stored for any of the benchmarks)")
@@ -198,13 +202,13 @@ def write_reports(args: argparse.Namespace, record, chosen, profile, sequences, 
 
 
 def _pairs(values: list[str], what: str, benches: list[str]) -> dict[str, str]:
-    """BENCH=VALUE pairs (a bare VALUE applies to a single benchmark, or to all for profiles)."""
+    """BENCH=VALUE pairs (a bare VALUE applies to a single benchmark, or to all for profiles and protocols)."""
     out = {}
     for v in values:
         bench, eq, rest = v.partition("=")
         if eq:
             out[bench] = rest
-        elif what == "profile":
+        elif what != "root":  # a bare profile or protocol applies to every benchmark
             out.update({b: v for b in benches if b not in out})
         elif len(benches) == 1:
             out[benches[0]] = v
@@ -224,11 +228,12 @@ def table(args: argparse.Namespace) -> int:
         raise HarnessError("--bench: give at least one benchmark, e.g. --bench otb,lasot,vot2018")
     roots = {benchmark_record(k).name: Path(v) for k, v in _pairs(args.root, "root", benches).items()}
     profiles = {benchmark_record(k).name: v for k, v in _pairs(_names(args.profile) or [], "profile", benches).items()}
+    protocols = {benchmark_record(k).name: v for k, v in _pairs(_names(args.protocol) or [], "protocol", benches).items()}
     wanted = _names(args.trackers)
     sections = []
     for bench in benches:
         record = benchmark_record(bench)
-        chosen = choose_experiment(record)
+        chosen = choose_experiment(record, protocols.get(bench))
         profile = choose_profile(record, chosen, profiles.get(bench))
         stored = stored_trackers(args.results, record.name, chosen.name)
         trackers = [t for t in stored if wanted is None or t in wanted]
@@ -261,6 +266,7 @@ def table(args: argparse.Namespace) -> int:
 
 def leaderboard_update(args: argparse.Namespace) -> int:
     from harness.reports import leaderboard
+    from harness.metrics.fields import headline
     from harness.reports.collect import provenance, score_profiles
 
     record, chosen, sequences, root = _setting(args)
@@ -273,6 +279,10 @@ def leaderboard_update(args: argparse.Namespace) -> int:
     leaderboard.write(path, board)
     for tracker, reason in section.left_out.items():
         print(f"harness: note: {tracker} left out: {reason}", file=sys.stderr)
+    head = next((headline(s.result) for s in section.scores if s.result is not None), None)
+    if head is not None and head.no_terms:
+        print(f"harness: note: `harness regress` cannot gate on this leaderboard: its {head.label} is {head.no_terms}",
+              file=sys.stderr)
     print(json.dumps({"leaderboard": str(path), "trackers": list(board["trackers"])}) if args.json
           else f"wrote {path}: {len(board['trackers'])} trackers on {len(sequences)} sequences, profile {profile}")
     return 0

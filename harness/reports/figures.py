@@ -72,10 +72,32 @@ def curve_figure(scores: list[TrackerScore], name: str) -> dict:
         c = _curve(s, name)
         if c is None:
             continue
+        group = {"legendgroup": text(s.tracker)}
         data.append({"type": "scatter", "mode": "lines", "name": _legend(s, c.field), "x": _rounded(c.x),
-                     "y": _rounded(c.y), "line": {"width": 2, **style(i)}})
+                     "y": _rounded(c.y), "line": {"width": 2, **style(i)}, **group})
+        if c.point is not None:
+            data.append({"type": "scatter", "mode": "markers", "name": _legend(s, c.field), "showlegend": False,
+                         "x": _rounded(c.x[c.point:c.point + 1]), "y": _rounded(c.y[c.point:c.point + 1]),
+                         "marker": {"size": 9, "symbol": "circle-open", "line": {"width": 2}, "color": style(i)["color"]},
+                         **group})
     title = first.label + (f" (legend: {_field(scores[0], first.field).label})" if first.field else "")
-    return {"data": data, "layout": _layout(title, first.x_label, first.label, shapes=_marks(first), height=420)}
+    layout = _layout(title, first.x_label, first.label, shapes=_marks(first), height=420)
+    _ranges(layout, first.x_range, first.y_range)
+    return {"data": data, "layout": layout}
+
+
+def _ranges(layout: dict, x: tuple[float, float] | None, y: tuple[float, float] | None,
+            reversed_axes: tuple[str, ...] = ()) -> None:
+    """The declared extents, 2% wider each side so that points on an edge (robustness 1) are drawn whole;
+    a reversed axis runs from its high end."""
+    for axis, extent in (("xaxis", x), ("yaxis", y)):
+        if extent is None:
+            continue
+        low, high = extent
+        pad = (high - low) * 0.02
+        bounds = [low - pad, high + pad]
+        layout[axis]["range"] = bounds[::-1] if axis in reversed_axes else bounds
+        layout[axis].pop("autorange", None)
 
 
 def _curve(score: TrackerScore, name: str) -> Curve | None:
@@ -143,9 +165,10 @@ def scatter_figure(scores: list[TrackerScore], scatter: Scatter) -> dict:
                      "text": [text(s.tracker)], "textposition": "top center",
                      "marker": {"size": 11, "color": style(i)["color"]}})
     layout = _layout(scatter.label, fx.label, fy.label)
-    for axis, f in (("xaxis", fx), ("yaxis", fy)):
-        if f.better == "lower":
-            layout[axis]["autorange"] = "reversed"
+    backwards = tuple(axis for axis, f in (("xaxis", fx), ("yaxis", fy)) if f.better == "lower")
+    for axis in backwards:
+        layout[axis]["autorange"] = "reversed"
+    _ranges(layout, scatter.x_range, scatter.y_range, backwards)
     return {"data": data, "layout": layout}
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from harness.metrics.conventions import conventions
 from harness.metrics.fields import Field, headline
-from harness.reports.tables import FPS, cell, columns, mark_notes, marked, ranked, title, value
+from harness.reports.tables import FPS, cell, columns, interval_notes, mark_notes, marked, ranked, title, value
 from harness.reports import figures as fig
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
@@ -63,6 +63,7 @@ def _summary(section: Scored, bootstrap: Bootstrap | None) -> str:
         note += (f'<p class="note">Intervals: {bootstrap.level:.0%} bootstrap over sequences ({bootstrap.resamples:,} '
                 f"resamples, seed {bootstrap.seed}), shown as {'± half the width' if bootstrap.style == 'pm' else '[low, high]'}"
                 "; figures that do not decompose over sequences are shown without one.</p>")
+        note += "".join(f'<p class="note">{esc(line)}</p>' for line in interval_notes(section.scores, bootstrap))
     return _table(["tracker", *(esc(f.label) for f in fields)], rows, sortable=True) + note
 
 

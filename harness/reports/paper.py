@@ -15,7 +15,7 @@ from itertools import groupby
 
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Field
-from harness.reports.tables import cell, markdown_notes, markdown_text, one_line, ranked, value
+from harness.reports.tables import cell, interval_notes, markdown_notes, markdown_text, one_line, ranked, value
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
 
@@ -96,8 +96,21 @@ def _groups(columns: list[Column]) -> list[tuple[Scored, int]]:
     return groups
 
 
-def _caption(sections: list[Scored]) -> list[str]:
-    return [f"{s.record.name}: {s.experiment.title}, profile {s.profile.name} ({s.profile.source})" for s in sections]
+def _group_name(section: Scored) -> str:
+    """A column group's name: the benchmark, and its experiment where it is not the benchmark's default."""
+    record, chosen = section.record, section.experiment.name
+    return record.name if chosen == record.default_experiment else f"{record.name} {chosen}"
+
+
+def _caption(sections: list[Scored], bootstrap: Bootstrap | None = None) -> list[str]:
+    """Each group's experiment and profile, and which of its figures have no interval, and why."""
+    lines = []
+    for s in sections:
+        lines.append(f"{_group_name(s)}: {s.experiment.title}, profile {s.profile.name} ({s.profile.source})")
+        by_name = {f.name: f for f in s.scores[0].result.fields}
+        fields = [by_name[name] for name in s.scores[0].result.table_fields]
+        lines += [f"{_group_name(s)}: {note}" for note in interval_notes(s.scores, bootstrap, fields)]
+    return lines
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -146,13 +159,13 @@ def latex(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap |
           standalone: bool = False) -> str:
     columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
     spec = "l" + "".join(" " + "c" * n for _, n in _groups(columns)) + (" r" if with_fps else "")
-    top = ["", *(rf"\multicolumn{{{n}}}{{c}}{{{latex_escape(s.record.name)}}}" for s, n in _groups(columns))]
+    top = ["", *(rf"\multicolumn{{{n}}}{{c}}{{{latex_escape(_group_name(s))}}}" for s, n in _groups(columns))]
     rules, start = [], 2
     for _, n in _groups(columns):
         rules.append(rf"\cmidrule(lr){{{start}-{start + n - 1}}}")
         start += n
     names = ["Tracker", *(latex_escape(c.field.abbreviation) for c in columns), *(["FPS"] if with_fps else [])]
-    lines = [*(f"% {one_line(line)}" for line in _caption(sections)), *_as_written(trackers),
+    lines = [*(f"% {one_line(line)}" for line in _caption(sections, bootstrap)), *_as_written(trackers),
              "% Top three of each column: \\first{}, \\second{}, \\third{}; needs, in the preamble:",
              *(f"% {line}" for line in (*LATEX_PACKAGES, *LATEX_MACROS)),
              rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(top) + (" & " if with_fps else "") + r" \\",
@@ -182,7 +195,7 @@ def _markdown_cell(text: str, rank: int) -> str:
 def markdown(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstrap | None = None) -> str:
     """Names escaped (`harness.reports.tables.markdown_text`): shown as written, whatever characters they hold."""
     columns, trackers, table, fps = _cells(sections, with_fps, bootstrap)
-    header = ["tracker", *(f"{c.section.record.name} {c.field.abbreviation}" for c in columns),
+    header = ["tracker", *(f"{_group_name(c.section)} {c.field.abbreviation}" for c in columns),
               *(["fps"] if with_fps else [])]
     lines = ["| " + " | ".join(map(markdown_text, header)) + " |",
              "|" + "|".join([":---", *("---:" for _ in header[1:])]) + "|"]
@@ -192,5 +205,5 @@ def markdown(sections: list[Scored], with_fps: bool = False, bootstrap: Bootstra
             row.append(f"{fps[t]:.1f}" if t in fps else MISSING)
         lines.append("| " + " | ".join(row) + " |")
     notes = ["", "Best **bold**, second *italic*, third <ins>underlined</ins>; " + MISSING + ": no results.",
-             *markdown_notes(_caption(sections))]
+             *markdown_notes(_caption(sections, bootstrap))]
     return "\n".join(lines + notes) + "\n"

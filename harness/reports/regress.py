@@ -77,6 +77,10 @@ def regress(section: Scored, board: Leaderboard, tolerance: float, bootstrap: Bo
             continue
         new_terms, old_terms = score.result.terms().get(head.name), entry.terms.get(head.name)
         if new_terms is None or old_terms is None:
+            declared = next((f.no_terms for f in score.result.fields if f.name == head.name), "")
+            if declared:
+                raise EvaluationError(f"{score.tracker}: the gate cannot tell whether its {head.label} under profile "
+                                      f"{board.profile} got worse: the {head.label} is {declared}")
             raise EvaluationError(f"{score.tracker}: its {head.label} under profile {board.profile} does not decompose "
                                   f"over sequences ({board.path} or the stored results have no terms for it), so no "
                                   "paired bootstrap can be drawn; the gate needs a profile whose headline does")

@@ -105,6 +105,21 @@ def notes(scores: list[TrackerScore]) -> list[str]:
     return lines
 
 
+def interval_notes(scores: list[TrackerScore], bootstrap: Bootstrap | None,
+                   fields: list[Field] | None = None) -> list[str]:
+    """Under a table with intervals: the figures shown (`fields`, default every column) without one, and why
+    (the reason their field declares)."""
+    if bootstrap is None:
+        return []
+    scored = _scored(scores)
+    reasons: dict[str, list[str]] = {}
+    for f in columns(scores) if fields is None else fields:
+        if f is not FPS and any(s.result.values.get(f.name) is not None and f.name not in s.result.terms()
+                                for s in scored):
+            reasons.setdefault(f.no_terms or "not a sum over sequences under this profile", []).append(f.label)
+    return [f"no interval for {', '.join(labels)}: {reason}" for reason, labels in reasons.items()]
+
+
 def aligned(header: str, cols: list[str], rows: list[list[str]]) -> str:
     """A header line, then columns aligned: the first to the left, the figures to the right."""
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
@@ -158,7 +173,7 @@ def markdown_notes(lines: list[str]) -> list[str]:
 
 
 def format_table(scores: list[TrackerScore], header: str, bootstrap: Bootstrap | None = None) -> str:
-    return "\n".join([aligned(header, *_cells(scores, bootstrap)), *notes(scores)])
+    return "\n".join([aligned(header, *_cells(scores, bootstrap)), *notes(scores), *interval_notes(scores, bootstrap)])
 
 
 def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
@@ -202,7 +217,7 @@ def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, ex
     stem = report_stem(directory, benchmark, experiment, profile)
     data = json.dumps(scores_json(scores, benchmark, experiment, profile, bootstrap), indent=2)
     text = "\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores, bootstrap)), "",
-                      *markdown_notes(notes(scores))]).rstrip() + "\n"
+                      *markdown_notes(notes(scores) + interval_notes(scores, bootstrap))]).rstrip() + "\n"
     md = stem.with_suffix(".md")
     for path, content in ((stem.with_suffix(".json"), data), (md, text)):
         write_atomic(path, lambda temporary, content=content: temporary.write_text(content, encoding="utf-8"))

@@ -21,11 +21,18 @@ from harness.errors import EvaluationError, ProfileError
 from harness.metrics.conventions import check_conventions, define
 from harness.metrics.fields import Curve, Field, Scatter, Terms
 
+# Each figure is read at one threshold picked from every sequence's confidences pooled and chosen where the mean
+# F-score over all sequences peaks: a resample of the sequences moves both, so per-sequence sums cannot give it.
+NO_TERMS = ("read at one confidence threshold chosen over all sequences together (picked from their pooled "
+            "confidences, where the F-score over all of them is highest), so it is no sum over sequences and "
+            "cannot be bootstrapped over them")
 FIELDS = (
     Field("f_score", "F-score", "higher", short="F",
-          description="tracking F-score at the confidence threshold that maximises it"),
-    Field("precision", "precision", "higher", short="Pr", description="tracking precision at the best F-score's threshold"),
-    Field("recall", "recall", "higher", short="Re", description="tracking recall at the best F-score's threshold"),
+          description="tracking F-score at the confidence threshold that maximises it", no_terms=NO_TERMS),
+    Field("precision", "precision", "higher", short="Pr", description="tracking precision at the best F-score's threshold",
+          no_terms=NO_TERMS),
+    Field("recall", "recall", "higher", short="Re", description="tracking recall at the best F-score's threshold",
+          no_terms=NO_TERMS),
 )
 
 
@@ -93,10 +100,14 @@ class LongTermResult:
     fields: ClassVar[tuple[Field, ...]] = FIELDS
 
     def curves(self) -> list[Curve]:
+        """The toolkit's PR curve (recall x precision, 0..1) and F-score curve (over the thresholds, index 0 the
+        highest: its "normalized threshold"; 0..1), each with the point of the best F-score marked."""
+        unit = (0.0, 1.0)
         return [Curve("pr_curve", "precision", "recall", self.recall_curve, self.precision_curve, "pr_recall",
-                      field="f_score"),
-                Curve("f_curve", "F-score", "threshold index (confidence from high to low)",
-                      np.arange(len(self.f_curve)), self.f_curve, mark=float(self.best), field="f_score")]
+                      field="f_score", point=self.best, x_range=unit, y_range=unit),
+                Curve("f_curve", "F-score", "confidence threshold (index, from the highest confidence down)",
+                      np.arange(len(self.f_curve)), self.f_curve, field="f_score", point=self.best,
+                      x_range=(0.0, float(len(self.f_curve) - 1)), y_range=unit)]
 
     @property
     def table_fields(self) -> tuple[str, ...]:

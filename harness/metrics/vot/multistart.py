@@ -112,9 +112,10 @@ class MultistartResult:
     fields: ClassVar[tuple[Field, ...]] = FIELDS
 
     def curves(self) -> list[Curve]:
-        return [Curve("eao_curve", "expected average overlap", "sequence length", np.arange(len(self.eao_curve)),
-                      self.eao_curve, shade=tuple(float(v) for v in self.eao_interval), field="eao",
-                      terms=self.sequence_terms.get("eao_curve"))]
+        """The toolkit's EAO plot: over sequence length in frames, 0..1, the score's interval shaded."""
+        return [Curve("eao_curve", "expected average overlap", "sequence length (frames)",
+                      np.arange(len(self.eao_curve)), self.eao_curve, shade=tuple(float(v) for v in self.eao_interval),
+                      field="eao", terms=self.sequence_terms.get("eao_curve"), y_range=(0.0, 1.0))]
 
     @property
     def table_fields(self) -> tuple[str, ...]:
@@ -125,7 +126,8 @@ class MultistartResult:
 
     def scatters(self) -> list[Scatter]:
         """The toolkit's AR plot: robustness on x, accuracy on y, both in [0, 1]."""
-        return [Scatter("ar_plot", "accuracy-robustness", x="robustness", y="accuracy")]
+        return [Scatter("ar_plot", "accuracy-robustness", x="robustness", y="accuracy", x_range=(0.0, 1.0),
+                        y_range=(0.0, 1.0))]
 
     def groups(self) -> dict[str, dict[str, dict[str, float]]]:
         return {}
