@@ -1,6 +1,7 @@
 """The VOT toolkit's overlap of a run's outputs with its ground truth, whatever the ground truth is made of
 (rectangles, polygons, masks), as `vot/region/raster.py` `calculate_overlaps` computes it: what the VOT
-2020+ experiments score every frame with."""
+2020+ experiments score every frame with; and pysot's (`pysot_overlaps`), which the long-term `pysot`
+profile scores with."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from benchmarks.masks import Masks
 from harness.errors import EvaluationError
 from harness.experiments.supervised import toolkit_overlap
 from harness.metrics.vot.mask_overlap import mask_overlaps
+from harness.metrics.vot.regions import prepare_raster, raster_overlaps
 
 
 def region_overlaps(truth: Sequence, boxes: np.ndarray, present: np.ndarray, masks: Masks | None = None
@@ -39,6 +41,31 @@ def region_overlaps(truth: Sequence, boxes: np.ndarray, present: np.ndarray, mas
     if special.any():
         none = Masks.from_runs([None] * int(special.sum()))
         overlaps[special] = mask_overlaps(outputs[special], none, size)
+    return overlaps
+
+
+def pysot_overlaps(truth: Sequence, boxes: np.ndarray, present: np.ndarray, masks: Masks | None = None
+                   ) -> np.ndarray:
+    """(N,) overlap of each frame's output with `truth` as pysot's F1Benchmark computes it: `calculate_accuracy`
+    with bound=(width, height) (toolkit/utils/statistics.py lines 20-55) -> region.pyx `vot_overlap` (lines
+    145-189): region.c's overlap of the corners (x, y) .. (x + w, y + h) within [0, width] x [0, height]; NaN
+    where either side has no region (a `nan` ground-truth line, read as [0] by VOTLTVideo; `present` False:
+    the initialisation's line "1")."""
+    if truth.image_size is None:
+        raise EvaluationError(f"sequence {truth.name!r} has no image size; pysot bounds overlaps by it")
+    if masks is not None or truth.masks is not None:
+        raise EvaluationError(f"sequence {truth.name!r}: pysot scores rectangles and polygons, not masks")
+    gt = np.asarray(truth.ground_truth, np.float64)
+    visible = ~np.isnan(gt).any(axis=1)
+    if gt.shape[1] == 4:  # prepare_raster takes rectangles as x, y, w, h with NaN in the polygon columns
+        gt = np.pad(gt, ((0, 0), (0, 4)), constant_values=np.nan)
+    overlaps = np.full(len(gt), np.nan)
+    m = int(visible.sum())
+    if m:
+        prepared = prepare_raster(gt[visible], np.full(m, truth.image_size[0]), np.full(m, truth.image_size[1]),
+                                  pysot=True, bound=0)
+        overlaps[visible] = raster_overlaps(prepared, np.arange(m), np.asarray(boxes, np.float64)[visible],
+                                            present[visible])
     return overlaps
 
 

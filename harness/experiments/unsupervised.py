@@ -18,7 +18,7 @@ from benchmarks.vot_regions import empty_regions
 from harness.errors import EvaluationError
 from harness.experiments.base import Experiment
 from harness.experiments.one_pass import run_one_pass
-from harness.experiments.regions import region_overlaps
+from harness.experiments.regions import pysot_overlaps, region_overlaps
 from harness.experiments.supervised import VOT_CODE
 from harness.metrics.vot.average_accuracy import PROFILES as ACCURACY_PROFILES
 from harness.metrics.vot.average_accuracy import AccuracyProfile, AccuracyResult, AccuracySequence, average_accuracy
@@ -87,9 +87,17 @@ class LongTerm(Experiment):
 
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: LongTermProfile,
               record: BenchmarkRecord, pad_missing: bool = False) -> LongTermResult:
-        """Every stored repetition against the ground truth with the tracker's confidence (the `score` column)."""
+        """Every stored repetition against the ground truth with the tracker's confidence (the `score` column);
+        overlaps the toolkit's way or pysot's, as the profile says."""
         _refuse_padding(pad_missing)
-        inputs = [LongTermSequence(s.name, np.stack([_overlaps(s, r) for r in shards[s.name]]),
+
+        def overlaps(s: Sequence, r: StoredShard) -> np.ndarray:
+            if profile.overlap == "pysot" and len(r.boxes) == len(s):  # else _overlaps names the mismatch
+                # pysot reads a code line (initialised, failed, skipped) as no region
+                return pysot_overlaps(s, r.boxes, r.status == STATUSES.index("tracked"), r.masks)
+            return _overlaps(s, r)
+
+        inputs = [LongTermSequence(s.name, np.stack([overlaps(s, r) for r in shards[s.name]]),
                                    np.stack([r.scores for r in shards[s.name]]), _special(s),
                                    source=shards[s.name][0].source)
                   for s in sequences]

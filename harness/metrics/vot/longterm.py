@@ -7,13 +7,17 @@ vot2018..2022/longterm): tracking precision and recall at confidence thresholds 
 Every frame is placed once among the thresholds (how many lie above its confidence), then overlap sums
 and frame counts per trajectory and threshold come from one `bincount` and a cumulative sum: O(frames +
 trajectories x thresholds), where the toolkit masks every trajectory once per threshold.
+
+The `pysot` profile scores as pysot's F1Benchmark does (STVIR/pysot@d04028f8e18c
+toolkit/evaluation/f1_benchmark.py, toolkit/utils/statistics.py `determine_thresholds`, `calculate_f1`,
+toolkit/datasets/vot.py `VOTLTVideo.load_tracker`): docs/vot.md lists where it differs.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -43,6 +47,17 @@ class LongTermProfile:
     resolution: int  # thresholds: resolution - 2 picked from the sorted confidences, then +inf and -inf
     beta: float  # the F-score's beta
     bounded: bool  # overlaps are computed within the image bounds (the caller's overlaps must be)
+    # whose overlaps the experiment computes: the toolkit's calculate_overlaps (1 where both regions are empty)
+    # or pysot's vot_overlap (NaN where either side has no region, read as 0 by calculate_f1)
+    overlap: Literal["vot_toolkit", "pysot"]
+    thresholds: Literal["vot_toolkit", "pysot"]  # determine_thresholds of either (`determine_thresholds`, below)
+    pool_missing_confidence: bool  # a missing confidence joins the pool thresholds are picked from, as 0
+    first_confidence: Literal["stored", "missing"]  # pysot skips the confidence file's first line (NaN)
+    lowest_threshold: Literal["every_frame", "positive_confidence"]  # who passes -inf (pysot: confidence > 0)
+    repetitions: Literal["all", "first"]  # pysot reads <seq>_001 only
+    best: Literal["first_maximum", "nan_first"]  # Python's max over the F curve, or np.argmax (a NaN wins)
+    per_sequence_threshold: Literal["overall_best", "own_best"]  # each sequence's figures read at the overall
+    # best threshold (the toolkit's sequence table), or at its own F curve's np.argmax (pysot's video table)
 
     def __post_init__(self) -> None:
         check_conventions(self)
@@ -63,6 +78,31 @@ PROFILES: dict[str, LongTermProfile] = {
             resolution=100,
             beta=1.0,
             bounded=True,
+            overlap="vot_toolkit",
+            thresholds="vot_toolkit",
+            pool_missing_confidence=True,
+            first_confidence="stored",
+            lowest_threshold="every_frame",
+            repetitions="all",
+            best="first_maximum",
+            per_sequence_threshold="overall_best",
+        ),
+        define(
+            LongTermProfile,
+            name="pysot",
+            source="STVIR/pysot@d04028f8e18c toolkit/evaluation/f1_benchmark.py, toolkit/utils/statistics.py, "
+                   "toolkit/datasets/vot.py (VOTLTVideo), toolkit/utils/{region.pyx,src/region.c}",
+            resolution=100,
+            beta=1.0,
+            bounded=True,
+            overlap="pysot",
+            thresholds="pysot",
+            pool_missing_confidence=False,
+            first_confidence="missing",
+            lowest_threshold="positive_confidence",
+            repetitions="first",
+            best="nan_first",
+            per_sequence_threshold="own_best",
         ),
     )
 }
@@ -148,9 +188,27 @@ def determine_thresholds(confidence: np.ndarray, resolution: int) -> np.ndarray:
     return np.concatenate([[math.inf], scores, [-math.inf]])
 
 
+def pysot_thresholds(confidence: np.ndarray, resolution: int) -> np.ndarray:
+    """pysot's determine_thresholds (toolkit/utils/statistics.py lines 121-133), reversed by F1Benchmark (line
+    50): the confidences without NaN sorted from low to high, always resolution - 2 of them, at ranks
+    floor(linspace(delta - 1, n - delta, resolution - 2) + 0.5) with delta = floor(n / (resolution - 2)); +inf
+    first and -inf last. With fewer than resolution - 2 confidences its last rank is n, past the end (pysot
+    stops with an IndexError): refused."""
+    scores = np.sort(confidence[~np.isnan(confidence)])
+    n, picked = len(scores), resolution - 2
+    if n < picked:
+        raise EvaluationError(f"pysot's F1Benchmark picks {picked} thresholds from the confidences and needs at least "
+                              f"that many (it fails on fewer); these results have {n} (the first frame's and "
+                              "missing ones are not counted)")
+    delta = math.floor(n / picked)
+    ranks = np.floor(np.linspace(delta - 1, n - delta, picked) + 0.5).astype(np.int32)
+    return np.concatenate([[math.inf], scores[ranks][::-1], [-math.inf]])
+
+
 def evaluate_longterm(sequences: list[LongTermSequence], profile: str | LongTermProfile = "vot_toolkit") -> LongTermResult:
     """Precision, recall and F-score curves over the tracker's confidence thresholds and the F-score at its
-    best threshold, as vot-toolkit 0.9.0's `pr_curve`, `f_curve` and `average_tpr` report them.
+    best threshold, as vot-toolkit 0.9.0's `pr_curve`, `f_curve` and `average_tpr` report them (or pysot's
+    F1Benchmark `eval` and `show_result`, under its profile).
 
     Raises EvaluationError for shapes the toolkit asserts against (a trajectory, its confidences and the ground
     truth of different lengths)."""
@@ -160,8 +218,9 @@ def evaluate_longterm(sequences: list[LongTermSequence], profile: str | LongTerm
     names = tuple(s.name for s in sequences)
     if len(set(names)) != len(names):
         raise EvaluationError("duplicate sequence names in the long-term results")
-    overlaps, confidence, owner, visible = _assemble(sequences)
-    thresholds = determine_thresholds(confidence, prof.resolution)
+    overlaps, confidence, pool, owner, visible = _assemble(sequences, prof)
+    pick = pysot_thresholds if prof.thresholds == "pysot" else determine_thresholds
+    thresholds = pick(pool, prof.resolution)
     k = len(thresholds)
     # a frame passes the thresholds from index `first` on (confidence >= t: those not above it); padding none
     first = np.where(np.isnan(confidence), k, k - np.searchsorted(thresholds[::-1], confidence, side="right"))
@@ -171,6 +230,9 @@ def evaluate_longterm(sequences: list[LongTermSequence], profile: str | LongTerm
     counts = np.cumsum(np.bincount(bins, minlength=n_traj * (k + 1)).reshape(n_traj, k + 1), axis=1)[:, :k]
     sums = np.cumsum(np.bincount(bins, weights=overlaps.ravel(), minlength=n_traj * (k + 1))
                      .reshape(n_traj, k + 1), axis=1)[:, :k]
+    if prof.lowest_threshold == "positive_confidence":  # calculate_f1 lines 143-144: at -inf, score > 0 only
+        passing = confidence > 0
+        counts[:, -1], sums[:, -1] = passing.sum(axis=1), np.where(passing, overlaps, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # a sequence without a visible frame: inf or NaN, as there
         precision = np.where(counts == 0, 1.0, sums / np.maximum(counts, 1))
         recall = np.where(counts == 0, 0.0, sums / visible[owner][:, None])
@@ -179,14 +241,25 @@ def evaluate_longterm(sequences: list[LongTermSequence], profile: str | LongTerm
     precision_curve = np.cumsum(seq_precision, axis=0)[-1] / n_seq
     recall_curve = np.cumsum(seq_recall, axis=0)[-1] / n_seq
     f_curve = _f(precision_curve, recall_curve, prof.beta)
-    # Python's max keeps the first value unless a later one is greater (NaN never is), and index() finds it
-    best = 0 if math.isnan(f_curve[0]) else int(np.nanargmax(f_curve))
-    per_sequence = {name: {"precision": float(p), "recall": float(r), "f_score": float(_f(p, r, prof.beta))}
-                    for name, p, r in zip(names, seq_precision[:, best], seq_recall[:, best])}
+    best = _best(f_curve, prof)
+    seq_f = _f(seq_precision, seq_recall, prof.beta)
+    # show_result's video table (f1_benchmark.py line 130): each video's own np.argmax, a NaN first
+    read_at = np.argmax(seq_f, axis=1) if prof.per_sequence_threshold == "own_best" else np.full(n_seq, best)
+    rows = np.arange(n_seq)
+    per_sequence = {name: {"precision": float(p), "recall": float(r), "f_score": float(f)}
+                    for name, p, r, f in zip(names, seq_precision[rows, read_at], seq_recall[rows, read_at],
+                                             seq_f[rows, read_at])}
     values = {"f_score": float(f_curve[best]), "precision": float(precision_curve[best]),
               "recall": float(recall_curve[best])}
     return LongTermResult(profile=prof.name, values=values, thresholds=thresholds, precision_curve=precision_curve,
                           recall_curve=recall_curve, f_curve=f_curve, best=best, per_sequence_figures=per_sequence)
+
+
+def _best(f_curve: np.ndarray, prof: LongTermProfile) -> int:
+    if prof.best == "nan_first":  # show_result line 81: np.argmax, for which a NaN is the maximum
+        return int(np.argmax(f_curve))
+    # Python's max keeps the first value unless a later one is greater (NaN never is), and index() finds it
+    return 0 if math.isnan(f_curve[0]) else int(np.nanargmax(f_curve))
 
 
 def _f(precision: np.ndarray, recall: np.ndarray, beta: float) -> np.ndarray:
@@ -203,10 +276,12 @@ def _per_sequence_mean(values: np.ndarray, owner: np.ndarray, n_seq: int) -> np.
     return np.add.reduceat(values, starts, axis=0) / np.bincount(owner, minlength=n_seq)[:, None]
 
 
-def _assemble(sequences: list[LongTermSequence]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _assemble(sequences: list[LongTermSequence], prof: LongTermProfile
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All trajectories as rows padded to the longest sequence (padding: overlap 0 and confidence NaN, which
-    passes no threshold), their sequence, and each sequence's visible frames."""
-    rows, confidences, owner, visible = [], [], [], []
+    passes no threshold; a missing confidence reads as 0), the confidences the thresholds are picked from,
+    each row's sequence, and each sequence's visible frames."""
+    rows, confidences, pool, owner, visible = [], [], [], [], []
     for index, seq in enumerate(sequences):
         o = np.atleast_2d(np.asarray(seq.overlaps, dtype=np.float64))
         c = np.atleast_2d(np.asarray(seq.confidence, dtype=np.float64))
@@ -215,8 +290,17 @@ def _assemble(sequences: list[LongTermSequence]) -> tuple[np.ndarray, np.ndarray
         if o.shape != c.shape or o.shape[1] != n or absent.ndim != 1 or len(o) == 0:
             raise EvaluationError(f"{seq.source or seq.name}: sequence {seq.name} has {n} ground-truth frames but "
                                   f"overlaps {o.shape} and confidences {c.shape}; expected (repetitions, {n})")
+        if prof.repetitions == "first":
+            o, c = o[:1], c[:1]
+        if prof.first_confidence == "missing":  # load_tracker (vot.py lines 170-171) drops line 1, inserts NaN
+            c = c.copy()
+            c[:, 0] = np.nan
+        if prof.overlap == "pysot":  # calculate_f1 line 137: a NaN overlap (a side without a region) counts 0
+            o = np.nan_to_num(o, nan=0.0)
+        read = np.where(np.isnan(c), 0.0, c)  # the toolkit's `get('confidence', 0)`; calculate_f1 line 139
+        pool.append((read if prof.pool_missing_confidence else c).ravel())
         rows += list(o)
-        confidences += list(np.where(np.isnan(c), 0.0, c))
+        confidences += list(read)
         owner += [index] * len(o)
         visible.append(n - np.count_nonzero(absent))
     width = max(len(r) for r in rows)
@@ -224,4 +308,4 @@ def _assemble(sequences: list[LongTermSequence]) -> tuple[np.ndarray, np.ndarray
     confidence = np.full((len(rows), width), np.nan)
     for i, (o, c) in enumerate(zip(rows, confidences)):
         overlaps[i, :len(o)], confidence[i, :len(c)] = o, c
-    return overlaps, confidence, np.array(owner), np.array(visible, dtype=np.float64)
+    return overlaps, confidence, np.concatenate(pool), np.array(owner), np.array(visible, dtype=np.float64)
