@@ -74,6 +74,11 @@ def read_mask_lines(path: Path, root: Path | None) -> tuple[np.ndarray, Masks | 
     return out, None
 
 
+def parse_mask_line(path: Path, number: int, line: str) -> tuple[int, int, int, int, np.ndarray]:
+    """A `m<x>,<y>,<w>,<h>,<runs...>` line (line `number` of `path`, for errors) as x, y, w, h and its runs."""
+    return _mask(path, number, line.strip()[1:])
+
+
 def _mask(path: Path, number: int, body: str) -> tuple[int, int, int, int, np.ndarray]:
     if not _INTEGERS.fullmatch(body):
         raise AnnotationError(path, number, "expected a mask m<x>,<y>,<width>,<height>,<runs...> of integers "

@@ -97,3 +97,17 @@ def test_toolkit_scores_a_segmenting_trax_tracker_as_the_harness(tmp_path, monke
     np.testing.assert_allclose(score.result.eao_curve, curve[0], atol=1e-9)
     # the ellipse inside the box overlaps the ground truth's ellipse better than its box would
     assert 0.3 < score.result.values["accuracy"] < 1.0
+
+    # the exported masks imported back under another name: the same masks, the same numbers
+    assert main(["import", "--format", "vot", "--bench", "vot2022", "--root", str(root), "--results", str(results),
+                 "--protocol", "multistart", "--tracker", "reimported",
+                 str(workspace / "results" / "segmenter" / "baseline")]) == 0
+    back = read_tracker(results, "vot2022", "multistart", "reimported", [s.name for s in sequences])
+    for name, shards in stored.items():
+        for ours, theirs in zip(shards, back[name]):
+            np.testing.assert_array_equal(theirs.masks.special, ours.masks.special)
+            np.testing.assert_array_equal(theirs.masks.runs, ours.masks.runs)
+            np.testing.assert_array_equal(theirs.masks.offsets, ours.masks.offsets)
+    again = {s.tracker: s.result for s in score_trackers(results, "vot2022", sequences, "vot_toolkit",
+                                                          experiment="multistart")}
+    assert again["reimported"].values == again["segmenter"].values

@@ -168,7 +168,7 @@ def test_bad_lines_are_refused_naming_file_and_line(multistart, tmp_path, capsys
     path = seq_folder / f"{sequence.name}_{runs[0].anchor:08d}.txt"
     good = path.read_text()
     lines = good.splitlines()
-    for line, problem in [("m10,10,2,2,1,3", "3: a mask region (m...); importing a tracker's masks is not built"),
+    for line, problem in [("m10,10,2,2,1,3", "2: a region '"),
                           ("1,1,20,1,20,20,1,20", "3: a polygon region; the toolkit overlaps the polygon itself"),
                           ("1,2,x,4", "3: 'x' is not a number")]:
         path.write_text("\n".join(lines[:2] + [line] + lines[3:]) + "\n")

@@ -142,7 +142,7 @@ def test_known_answers_by_hand() -> None:
     np.testing.assert_allclose(result.recall_curve, [0, .8 / 3, .6, .6, 2.8 / 3, 2.8 / 3], atol=1e-15)
     f = 2 * .7 * (2.8 / 3) / (.7 + 2.8 / 3)
     assert result.best == 4 and result.values["f_score"] == pytest.approx(f, abs=1e-15)
-    assert result.curves()[1].mark == 4.0 and result.per_sequence_figures["a"]["f_score"] == pytest.approx(f)
+    assert result.curves()[1].point == 4 and result.per_sequence_figures["a"]["f_score"] == pytest.approx(f)
 
 
 def test_a_nan_first_f_score_is_the_maximum_as_python_max_keeps_it() -> None:

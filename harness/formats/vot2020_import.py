@@ -14,7 +14,8 @@ exists as .txt and .bin the toolkit reads the .txt (`Trajectory.read`), and so d
 
 Every file is read and checked before anything is written: a trajectory that is not as long as its run, an
 anchor file for a frame that is no anchor, a sequence with some anchor runs but not all, a bad value line,
-a polygon or a mask import nothing, each named by file (and line). Property files may end early (the rest
+a polygon, a mask line among rectangles (or the reverse) import nothing, each named by file (and line). A
+segmenting tracker's text trajectory (mask lines) is stored with its masks (the store's mask column). Property files may end early (the rest
 is NaN, as the toolkit's reader leaves them unset); an empty line is NaN (the toolkit's None), read as 0 by
 the long-term analyses as the toolkit reads it. Store paths come from the benchmark's sequence names, never
 from the files' names.
@@ -33,8 +34,8 @@ from harness.errors import ImportFormatError
 from harness.experiments import Experiment
 from harness.experiments.multistart import anchor_runs
 from harness.formats.imported import import_provenance
-from harness.formats.vot_import import read_trajectory
-from harness.formats.vot_text import is_number
+from harness.formats.vot_import import STATUS_NAMES, read_trajectory
+from harness.formats.vot_text import has_mask_lines, is_number, read_vot_mask_file
 from harness.store import ShardFrames, ShardKey, write_shard
 
 VOT_IMPORTED = ("supervised", "multistart", "unsupervised", "long-term")  # experiment kinds --format vot reads
@@ -129,14 +130,19 @@ def _trajectories(folder: Path, sequence: Sequence, experiment: Experiment) -> l
 
 
 def _frames(path: Path, length: int, run: str) -> ShardFrames:
-    statuses, boxes = read_trajectory(path)
+    masks = None
+    if path.suffix == ".txt" and has_mask_lines(path):
+        codes, boxes, masks = read_vot_mask_file(path)
+        statuses = np.array([STATUS_NAMES[c] for c in codes])
+    else:
+        statuses, boxes = read_trajectory(path)
     if len(statuses) != length:
         raise ImportFormatError(f"{path}: {len(statuses)} frames; the run on {run} has {length} (the toolkit's "
                                 "analyses need one line per frame)")
     stem = path.with_suffix("")
     seconds = _property(stem.with_name(f"{stem.name}_time.value"), length)
     confidence = _property(stem.with_name(f"{stem.name}_confidence.value"), length)
-    return ShardFrames(boxes, confidence, statuses, seconds * 1e3)
+    return ShardFrames(boxes, confidence, statuses, seconds * 1e3, masks=masks)
 
 
 def _property(path: Path, length: int) -> np.ndarray:

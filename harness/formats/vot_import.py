@@ -17,7 +17,7 @@ from harness.formats.vot_text import read_vot_result_file
 from harness.metrics.vot.status import FAILED, INITIALISED, SKIPPED, TRACKED
 from harness.store import ShardFrames, ShardKey, write_shard
 
-_NAMES = {SKIPPED: "skipped", INITIALISED: "initialized", FAILED: "failed", TRACKED: "tracked"}
+STATUS_NAMES = {SKIPPED: "skipped", INITIALISED: "initialized", FAILED: "failed", TRACKED: "tracked"}
 _REPETITION = re.compile(r"^(?P<seq>.+)_(?P<rep>\d{3})\.(?P<ext>txt|bin)$")
 
 
@@ -67,4 +67,4 @@ def read_trajectory(path: Path) -> tuple[np.ndarray, np.ndarray]:
         where = f"{path}: frame {polygons[0] + 1}" if binary else f"{path}:{polygons[0] + 1}"
         raise ImportFormatError(f"{where}: a polygon region; the toolkit overlaps the polygon itself and the store "
                                 "keeps x,y,w,h boxes: polygon outputs cannot be imported")
-    return np.array([_NAMES[c] for c in status]), boxes[:, :4]
+    return np.array([STATUS_NAMES[c] for c in status]), boxes[:, :4]

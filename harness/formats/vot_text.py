@@ -1,7 +1,7 @@
 """Reader for VOT supervised result files (`<seq>_001.txt`): one line per frame, `1` (initialised),
 `2` (failure), `0` (skipped), or a region `x,y,w,h` / `x1,y1,...,x4,y4`. As in the VOT toolkit, a region
-with a NaN value is an unknown frame (status 0). The toolkit's mask lines (`m<x>,<y>,<w>,<h>,<runs>`) are
-refused, naming the line: importing masks is not built."""
+with a NaN value is an unknown frame (status 0). A trajectory of masks (`m<x>,<y>,<w>,<h>,<runs>` lines, a
+segmenting tracker's, VOT2020+) is read by `read_vot_mask_file`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.errors import AnnotationError
+from benchmarks.masks import Masks
+from benchmarks.vot_regions import parse_mask_line
 from harness.errors import ImportFormatError
 from harness.metrics.vot.status import SKIPPED, TRACKED
 
-MASKS_NOT_STORED = "importing a tracker's masks is not built (only boxes are imported)"
+MASKS_NOT_STORED = "masks are imported for the VOT2020+ experiments only (the supervised ones score boxes)"
 
 
 def read_vot_result_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -69,3 +72,33 @@ def is_number(token: bytes | str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def has_mask_lines(path: str | Path) -> bool:
+    """Whether a text trajectory holds mask lines (a segmenting tracker's)."""
+    return any(line.startswith(b"m") for line in Path(path).read_bytes().splitlines())
+
+
+def read_vot_mask_file(path: str | Path) -> tuple[np.ndarray, np.ndarray, Masks]:
+    """A segmenting tracker's trajectory: (status (N,) int8, boxes (N, 4): each mask's pixels' bounds, NaN where
+    none, masks (special where a line is a status code)). A rectangle or polygon among masks is refused, naming
+    its line: one run answers in one kind of region."""
+    path = Path(path)
+    lines = path.read_text(errors="replace").replace("\r", "").rstrip("\n").split("\n")
+    first_mask = next(n for n, line in enumerate(lines, start=1) if line.strip().startswith("m"))
+    status, masks = np.full(len(lines), TRACKED, np.int8), []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if text.startswith("m"):
+            try:
+                masks.append(parse_mask_line(path, number, text))
+            except AnnotationError as error:
+                raise ImportFormatError(str(error)) from None
+        elif text in ("0", "1", "2"):
+            status[number - 1] = int(text)
+            masks.append(None)
+        else:
+            raise ImportFormatError(f"{path}:{number}: a region {text[:40]!r} among mask lines (line {first_mask}); "
+                                    "expected masks and status codes only: one run answers in one kind of region")
+    found = Masks.from_runs(masks)
+    return status, found.boxes(), found
