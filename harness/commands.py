@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from benchmarks.record import BenchmarkRecord
 from benchmarks.registry import benchmark_record, load_benchmark, records, unavailable_reason
+from benchmarks.roots import configured_roots
 from harness.errors import HarnessError
 from harness.experiments import ONE_PASS, Experiment
 from harness.records import record_problems
@@ -50,7 +52,8 @@ def _print_scores(args: argparse.Namespace, scores, chosen: Experiment, profile,
     if args.json:
         print(json.dumps({**scores_json(scores, args.bench, chosen, profile, bootstrap), **(extra or {})}, indent=2))
     else:
-        print(format_table(scores, title(args.bench, chosen.title, profile.name), bootstrap))
+        print(format_table(scores, title(args.bench, chosen.title, profile.name, default=args.profile is None),
+                           bootstrap))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -155,7 +158,8 @@ def eval_(args: argparse.Namespace) -> int:
                                          protocol=args.protocol, sequences=names, trackers=trackers)
         record, chosen, profile, breakdown = (evaluation.record, evaluation.experiment, evaluation.profile,
                                               evaluation.breakdown)
-        header = title(record.name, chosen.title, profile.name, f"by {chosen.groups_by.rstrip('s')}")
+        header = title(record.name, chosen.title, profile.name, f"by {chosen.groups_by.rstrip('s')}",
+                       default=args.profile is None)
         if args.json:
             out = attributes_json(breakdown.groups, breakdown.counts, record.name, chosen, profile, breakdown.unit)
             out["not_scored"] = {s.tracker: {"coverage": list(s.coverage)} for s in breakdown.unscored}
@@ -173,7 +177,9 @@ def eval_(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(evaluation.to_json(bootstrap), indent=2))
     else:
-        print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset), bootstrap))
+        print(format_table(scoring.scores, title(record.name, chosen.title, profile.name, subset,
+                                                 default=args.profile is None),
+                           bootstrap, len(scoring.sequences) if args.common else None))
     scored = [s for s in scoring.scores if s.result is not None]
     if not scored:
         print(f"harness: no tracker has results on all {scoring.asked} {record.name} sequences asked for: score "
@@ -196,12 +202,39 @@ def list_(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"trackers": trackers, "benchmarks": benches}, indent=2))
         return 0
-    width = max(map(len, [*trackers, *benches]))
-    for heading, items in (("trackers", trackers), ("benchmarks", benches)):
+    config, roots = configured_roots()
+    unset = _unset(roots)
+    shown = {name: reason for name, reason in benches.items() if not (reason and name in unset)}
+    width = max(map(len, [*trackers, *shown]))
+    for heading, items in (("trackers", trackers), ("benchmarks", shown)):
         print(f"{heading}:")
         for name, reason in items.items():
             print(f"  {name:<{width}}  {'available' if reason is None else 'unavailable: ' + reason}")
+    families = _families([name for name, reason in benches.items() if reason and name in unset])
+    if families:
+        here = config.relative_to(Path.cwd()) if config.is_relative_to(Path.cwd()) else config
+        print(f"  without data here (--root PATH, HARNESS_<NAME>_ROOT=PATH or [roots] in {here}; details: --json):")
+        for family in families:
+            print(textwrap.fill(", ".join(family), 100, initial_indent="    ", subsequent_indent="      "))
     return 0
+
+
+def _unset(roots: dict[str, Path]) -> set[str]:
+    """Benchmarks no root is given for (no environment variable, no harness.toml entry, not generated) whose
+    root HARNESS_<NAME>_ROOT and `<name> =` in harness.toml would give: `harness list` names them together."""
+    return {name for name, record in records().items()
+            if record.generated_root is None and not record_problems(record)
+            and f"HARNESS_{name.upper()}_ROOT" in record.env_vars
+            and not any(os.environ.get(v) for v in record.env_vars) and not any(k in roots for k in record.config_keys)}
+
+
+def _families(names: list[str]) -> list[list[str]]:
+    """`names` grouped by the loader that reads them (OTB's, VOT's, LaSOT's ...), in the registry's order."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        load = records()[name].load
+        groups.setdefault(getattr(getattr(load, "func", load), "__qualname__", name), []).append(name)
+    return list(groups.values())
 
 
 def bench_check(args: argparse.Namespace) -> int:

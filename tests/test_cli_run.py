@@ -21,7 +21,7 @@ def test_run_on_otb_layout_prints_profiled_table_and_writes_report(tmp_path, ray
     ]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "otb · one-pass · profile lasot_matlab"
+    assert out.splitlines()[0] == "otb · one-pass · profile lasot_matlab (otb's default; --profile to choose)"
     assert out.splitlines()[3].startswith("opencv-nano")
     report = json.loads((tmp_path / "reports" / "otb-ope-lasot_matlab.json").read_text())
     assert set(report["trackers"]["opencv-nano"]["per_sequence_auc"]) == {"Couple", "Crossing"}

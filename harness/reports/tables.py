@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 FPS = Field("fps", "fps", "higher", digits=1, description="frames per second of the tracker's own calls")
 
 
-def title(benchmark: str, experiment: str, profile: str, what: str = "") -> str:
-    return " · ".join([benchmark, experiment, *([what] if what else []), f"profile {profile}"])
+def title(benchmark: str, experiment: str, profile: str, what: str = "", default: bool = False) -> str:
+    """`default`: the profile was not asked for; the title says it is the benchmark's own, so that its figures
+    are not compared unawares with those of a table under the profile asked for one command earlier."""
+    named = f"profile {profile}" + (f" ({benchmark}'s default; --profile to choose)" if default else "")
+    return " · ".join([benchmark, experiment, *([what] if what else []), named])
 
 
 MARKS = {"padded": ("*", "results short of frames scored with zero boxes there (--pad-missing)"),
@@ -84,13 +87,20 @@ def mark_notes(scores: list[TrackerScore]) -> list[str]:
     return [f"{symbol} {meaning}" for mark, (symbol, meaning) in MARKS.items() if any(mark in s.marks for s in scores)]
 
 
-def _cells(scores: list[TrackerScore], bootstrap: Bootstrap | None = None) -> tuple[list[str], list[list[str]]]:
+def _sequences(score: TrackerScore, scored: int | None) -> str:
+    """The sequences column: those a tracker's figures are over (`scored`, the common subset), else those it
+    has results on, of those asked for."""
+    return f"{scored if scored is not None and score.result is not None else score.coverage[0]}/{score.total}"
+
+
+def _cells(scores: list[TrackerScore], bootstrap: Bootstrap | None = None,
+           scored: int | None = None) -> tuple[list[str], list[list[str]]]:
     fields = columns(scores)
     partial = any(s.missing for s in scores)
     rows = []
     for s in ranked(scores):
         figures = [cell(s, f, bootstrap) if s.result is not None else "-" for f in fields]
-        rows.append([marked(s), *figures, *([f"{s.coverage[0]}/{s.coverage[1]}"] if partial else [])])
+        rows.append([marked(s), *figures, *([_sequences(s, scored)] if partial else [])])
     return ["tracker", *(f.label for f in fields), *([COVERAGE] if partial else [])], rows
 
 
@@ -172,8 +182,11 @@ def markdown_notes(lines: list[str]) -> list[str]:
     return [f"- {markdown_text(line, line_start=True)}" for line in lines]
 
 
-def format_table(scores: list[TrackerScore], header: str, bootstrap: Bootstrap | None = None) -> str:
-    return "\n".join([aligned(header, *_cells(scores, bootstrap)), *notes(scores), *interval_notes(scores, bootstrap)])
+def format_table(scores: list[TrackerScore], header: str, bootstrap: Bootstrap | None = None,
+                 scored: int | None = None) -> str:
+    """`scored`: how many sequences the figures are over, where that is a subset of those asked for (--common)."""
+    return "\n".join([aligned(header, *_cells(scores, bootstrap, scored)), *notes(scores),
+                      *interval_notes(scores, bootstrap)])
 
 
 def scores_json(scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
@@ -212,11 +225,14 @@ def report_stem(directory: Path, benchmark: str, experiment: Any, profile: Any) 
 
 
 def write_report(directory: Path, scores: list[TrackerScore], benchmark: str, experiment: Any, profile: Any,
-                 bootstrap: Bootstrap | None = None) -> Path:
-    """reports/<benchmark>-<experiment>-<profile>.{md,json}; returns the Markdown path."""
+                 bootstrap: Bootstrap | None = None, scored: int | None = None) -> Path:
+    """reports/<benchmark>-<experiment>-<profile>.{md,json}; returns the Markdown path. `scored` as
+    `format_table`'s."""
     stem = report_stem(directory, benchmark, experiment, profile)
     data = json.dumps(scores_json(scores, benchmark, experiment, profile, bootstrap), indent=2)
-    text = "\n".join([markdown(title(benchmark, experiment.title, profile.name), *_cells(scores, bootstrap)), "",
+    common = "" if scored is None or not scores else f"{scored} of {scores[0].total} sequences in common"
+    text = "\n".join([markdown(title(benchmark, experiment.title, profile.name, common),
+                               *_cells(scores, bootstrap, scored)), "",
                       *markdown_notes(notes(scores) + interval_notes(scores, bootstrap))]).rstrip() + "\n"
     md = stem.with_suffix(".md")
     for path, content in ((stem.with_suffix(".json"), data), (md, text)):
