@@ -17,6 +17,7 @@ from harness.metrics.vot.stack import VOT_STACK
 from harness.reports import cli as reports_cli
 from harness.reports.regress import NOT_EVALUATED, OUTCOMES
 from harness.train.command import add_train_parser, train
+from harness.viewer.command import add_show_parser, show
 from trackers import TrackerError
 
 EPILOG = """\
@@ -32,6 +33,7 @@ examples:
   harness bench check --bench lasot --root ~/data/LaSOT
   harness export --submission --bench got10k_test --tracker opencv-nano
   harness trax --tracker siamrpnpp                       a plugin as a TraX tracker, for `vot evaluate` (trackers.ini)
+  harness show --bench otb --sequence Couple --trackers SiamRPN++   a sequence's frames with the boxes drawn
   harness list
 
 Results go to results/ (one parquet file per tracker x sequence), reports to reports/.
@@ -210,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "relative to the folder the toolkit starts it in: a temporary one)")
     reports_cli.add_parsers(sub, _common)
     add_train_parser(sub)
+    add_show_parser(sub)
     return parser
 
 
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = {"run": commands.run, "import": commands.import_, "eval": commands.eval_, "list": commands.list_,
                "bench": commands.bench_check, "export": commands.export, "train": train, "trax": trax_serve.command,
+               "show": show,
                **reports_cli.handlers()}
     try:
         if getattr(args, "bench", None):

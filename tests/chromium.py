@@ -4,7 +4,8 @@ download: Debian's `chromium` package is all it takes.
 
 `load(page)` opens an HTML file with the network emulated offline and reports what a reader would meet:
 console errors, uncaught exceptions, JavaScript dialogs, every request made, the page's text, and a
-screenshot of each element matching a selector.
+screenshot of each element matching a selector; `interact` acts on the page once it is drawn (`Tab`:
+evaluate JavaScript, send DevTools commands such as mouse events), and what it meets is reported too.
 
     python -m tests.chromium page.html out.png [width]   # a screenshot of a page, e.g. for docs/
 """
@@ -18,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,31 @@ class Loaded:
     text: str = ""
     shots: list[bytes] = field(default_factory=list)  # PNG of each selected element, in document order
     page_png: bytes = b""
+
+
+@dataclass
+class Tab:
+    """The loaded page, for `load`'s `interact`: JavaScript evaluated in it, DevTools commands sent to it."""
+
+    browser: Browser
+    session: str
+
+    def evaluate(self, expression: str) -> object:
+        """The expression's value (a promise awaited), as JSON turns it into Python."""
+        reply = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                       "awaitPromise": True}, session=self.session)
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"{expression}: {reply['exceptionDetails'].get('exception', {}).get('description')}")
+        return reply["result"].get("value")
+
+    def send(self, method: str, params: dict | None = None) -> dict:
+        return self.browser.send(method, params, session=self.session)
+
+    def click(self, x: float, y: float) -> None:
+        """A left click at page coordinates (x, y) of the viewport, as a mouse makes it."""
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                   "buttons": 0 if kind == "mouseMoved" else 1, "clickCount": 1})
 
 
 class Browser:
@@ -120,7 +147,7 @@ class Browser:
 
 
 def load(page: Path, selector: str = ".plot", width: int = 1280, height: int = 900, timeout: float = 60,
-         full_page: bool = False) -> Loaded:
+         full_page: bool = False, interact: Callable[[Tab], None] | None = None) -> Loaded:
     binary = chromium_binary()
     if binary is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
@@ -142,6 +169,8 @@ def load(page: Path, selector: str = ".plot", width: int = 1280, height: int = 9
                                                       "returnByValue": True}, session=session)["result"]["value"]
             if not ready:
                 time.sleep(0.2)
+        if interact is not None and ready:
+            interact(Tab(browser, session))
         loaded = Loaded(ready)
         for event in browser.events:
             method, params = event.get("method"), event.get("params", {})

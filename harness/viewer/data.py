@@ -1,0 +1,179 @@
+"""What the viewer shows of one sequence: its frames in run order, its ground truth, and every chosen tracker's
+stored outputs, statuses and per-frame overlap, read through the store's `read_tracker` (every shard checked
+to be what its path says) and the benchmark's loader, as `harness eval` reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import Sequence
+from benchmarks.masks import Masks
+from benchmarks.registry import benchmark_record, load_benchmark
+from benchmarks.vot import axis_aligned_boxes
+from harness.errors import HarnessError
+from harness.experiments import Experiment, LongTerm, Multistart, OnePass, Supervised, Unsupervised
+from harness.experiments.multistart import anchor_runs, run_overlaps, run_view
+from harness.experiments.regions import region_overlaps
+from harness.experiments.supervised import toolkit_overlap
+from harness.metrics.ope.evaluate import SequenceInput
+from harness.metrics.ope.frames import align, frame_errors, repair_predictions
+from harness.reports.figures import COLORS
+from harness.selection import choose_experiment, choose_profile
+from harness.store import STATUSES, StoredShard, read_tracker, stored_trackers
+
+_TRACKED = STATUSES.index("tracked")
+_INITIALIZED = STATUSES.index("initialized")
+
+
+@dataclass(frozen=True)
+class TrackerView:
+    """One tracker's stored run of the sequence, in run order."""
+
+    name: str
+    colour: str
+    boxes: np.ndarray  # (M, 4) x, y, w, h as stored
+    status: np.ndarray  # (M,) int8 index into STATUSES
+    overlaps: np.ndarray  # (M,) the experiment's overlap with the ground truth, NaN where it scores none
+    scores: np.ndarray  # (M,) the tracker's confidence, NaN where it gave none
+    masks: Masks | None  # the tracker's masks, for a tracker that outputs them
+    source: str  # the shard file or imported result it was read from
+
+
+@dataclass(frozen=True)
+class SequenceView:
+    """One run of one sequence as the viewer shows it: `order[k]` is the 0-based frame of the sequence shown at
+    run step k (a multistart backward anchor run goes from its anchor back to frame 1)."""
+
+    benchmark: str
+    experiment: str
+    sequence: str
+    run: str  # which run, in words
+    overlap: str  # what the per-frame overlap is, in words
+    order: np.ndarray  # (M,) sequence frame index of each run step
+    paths: list[Path | None]  # (M,) frame files; None where the root holds annotations only
+    truth: np.ndarray  # (M, 4 or 8) ground truth in run order
+    truth_masks: Masks | None
+    absent: np.ndarray  # (M,) bool
+    image_size: tuple[int, int] | None  # (width, height)
+    fps: float | None  # the capture frame rate where the benchmark states it
+    trackers: list[TrackerView]
+    left_out: list[str] = field(default_factory=list)  # stored trackers without this run, and why
+
+
+def tracker_colour(name: str, all_names: list[str]) -> str:
+    """One colour per tracker, by its place among the benchmark's stored trackers sorted by name: the same in every
+    viewer of those trackers, whichever of them a page shows."""
+    return COLORS[sorted(all_names).index(name) % len(COLORS)]
+
+
+def gather(results: Path, bench: str, sequence: str, *, root: Path | None = None, protocol: str | None = None,
+           trackers: list[str] | None = None, repetition: int = 1, profile: str | None = None) -> SequenceView:
+    """The view of `sequence` of `bench` (`protocol`: the stored experiment, default the benchmark's) with the
+    stored runs of `trackers` (default: every tracker with results on it), repetition `repetition` (for
+    multistart, the `repetition`-th anchor run in the toolkit's order)."""
+    record = benchmark_record(bench)
+    chosen = choose_experiment(record, protocol)
+    loaded = load_benchmark(record.name, root, [sequence])[0]
+    stored = stored_trackers(results, record.name, chosen.name)
+    if not stored:
+        raise HarnessError(f"no results for benchmark {record.name!r} ({chosen.name}) under {Path(results).resolve()}; "
+                           "run or import some first")
+    unknown = [t for t in trackers or () if t not in stored]
+    if unknown:
+        raise HarnessError(f"no stored {record.name} {chosen.name} results of tracker {unknown[0]!r} under "
+                           f"{Path(results).resolve()}; stored: {', '.join(stored)}")
+    if repetition < 1:
+        raise HarnessError(f"--repetition {repetition}: repetitions are numbered from 1")
+    view, order, run = _run(chosen, loaded, repetition)
+    lengths = chosen.shard_lengths([loaded])
+    overlap_of = _overlap_function(chosen, record, profile, loaded, view)
+    shown, left_out = [], []
+    for name in trackers or stored:
+        shards = read_tracker(results, record.name, chosen.name, name, [loaded.name], frames=lengths).get(loaded.name)
+        shard = next((s for s in shards or () if s.repetition == repetition), None)
+        if shard is None:
+            why = (f"{loaded.name!r} has repetitions {', '.join(str(s.repetition) for s in shards)} stored, not "
+                   f"{repetition}" if shards else f"no stored {chosen.name} run of {record.name} sequence "
+                   f"{loaded.name!r} under {Path(results).resolve()}")
+            if trackers:
+                raise HarnessError(f"tracker {name!r}: {why}")
+            left_out.append(f"{name} ({why})")
+            continue
+        if len(shard.boxes) != len(view):
+            raise HarnessError(f"{shard.source}: {len(shard.boxes)} frames stored, {loaded.name!r} "
+                               f"({run}) has {len(view)}")
+        scores = shard.scores if shard.scores is not None else np.full(len(shard.boxes), np.nan)
+        shown.append(TrackerView(name, tracker_colour(name, stored), shard.boxes, shard.status, overlap_of(shard),
+                                 scores, shard.masks, shard.source))
+    if not shown:
+        raise HarnessError(f"no tracker has a stored {chosen.name} run ({run}) of {record.name} sequence "
+                           f"{loaded.name!r} under {Path(results).resolve()}")
+    frames = view.frames
+    return SequenceView(record.name, chosen.name, loaded.name, run, _overlap_words(chosen, record, profile), order,
+                        [frames[i] for i in range(len(view))] if frames is not None else [None] * len(view),
+                        view.ground_truth, view.masks, view.absent, loaded.image_size, loaded.fps, shown, left_out)
+
+
+def _run(chosen: Experiment, sequence: Sequence, repetition: int) -> tuple[Sequence, np.ndarray, str]:
+    """The sequence as the chosen run saw it, its frames' order, and the run in words."""
+    if isinstance(chosen, Multistart):
+        runs = anchor_runs(sequence)
+        if repetition > len(runs):
+            raise HarnessError(f"--repetition {repetition}: {sequence.name!r} has {len(runs)} anchor runs")
+        run = runs[repetition - 1]
+        direction = "backward to frame 1" if run.backward else f"forward to frame {len(sequence)}"
+        words = f"anchor run {repetition} of {len(runs)}: from frame {run.anchor + 1} {direction}"
+        return run_view(sequence, run), run.frames(len(sequence)), words
+    return sequence, np.arange(len(sequence)), f"repetition {repetition}"
+
+
+def _overlap_words(chosen: Experiment, record, profile: str | None) -> str:
+    if isinstance(chosen, OnePass):
+        return f"IoU as profile {choose_profile(record, chosen, profile).name} counts it (its success curve)"
+    if isinstance(chosen, Supervised):
+        return "the VOT toolkit's overlap (rasterised, bounded by the image) of tracked frames, its failure test"
+    return "the VOT toolkit's overlap (bounded by the image, ignore masks left out), as its analyses score it"
+
+
+def _overlap_function(chosen: Experiment, record, profile: str | None, sequence: Sequence, view: Sequence):
+    """shard -> (M,) per-frame overlap, as the experiment's scoring computes it; NaN where it scores none."""
+    if isinstance(chosen, OnePass):
+        prof = choose_profile(record, chosen, profile)
+
+        def ope(shard: StoredShard) -> np.ndarray:
+            inputs = [SequenceInput(sequence.name, shard.boxes, axis_aligned_boxes(sequence.ground_truth),
+                                    sequence.absent, source=shard.source)]
+            frames = align(inputs, prof)
+            repair_predictions(frames, prof)
+            iou = frame_errors(frames, prof)[0]
+            iou[~np.isfinite(iou)] = np.nan
+            return iou[: len(shard.boxes)]
+
+        return ope
+    if isinstance(chosen, Supervised):
+        if sequence.image_size is None:
+            raise HarnessError(f"sequence {sequence.name!r} has no image size; VOT overlaps are bounded by the image")
+        size = (int(sequence.image_size[0]), int(sequence.image_size[1]))
+
+        def supervised(shard: StoredShard) -> np.ndarray:
+            tracked = shard.status == _TRACKED
+            overlaps = np.full(len(shard.boxes), np.nan)
+            if tracked.any():
+                overlaps[tracked] = toolkit_overlap(shard.boxes[tracked], sequence.ground_truth[tracked], size)
+            return overlaps
+
+        return supervised
+    if isinstance(chosen, Multistart):
+        return lambda shard: _unscored_start(run_overlaps(view, shard), shard)
+    if isinstance(chosen, (Unsupervised, LongTerm)):
+        return lambda shard: _unscored_start(
+            region_overlaps(sequence, shard.boxes, shard.status != _INITIALIZED, shard.masks), shard)
+    raise HarnessError(f"the viewer does not know how the {chosen.name} experiment scores a frame")
+
+
+def _unscored_start(overlaps: np.ndarray, shard: StoredShard) -> np.ndarray:
+    """The initialisation frame holds no output (the toolkit's special region): no overlap is shown there."""
+    return np.where(shard.status == _INITIALIZED, np.nan, overlaps)
