@@ -94,6 +94,9 @@ def show(args: argparse.Namespace) -> int:
         lines.append(f"wrote {path}: {path.stat().st_size / 1e6:.1f} MB, {len(steps)} frames at {encoded.side} px, "
                      f"JPEG quality {encoded.quality}" + (f"; {unread} could not be read (shown as missing)"
                                                           if unread else ""))
+        if all(p is None for p in view.paths):
+            lines.append(f"no frames: the {view.benchmark} root read holds annotations only; --root the dataset's own "
+                         "folder to see them")
     steps = shown_steps(len(view.order), args.max_frames)
     for kind, target, writer in (("video", args.video, write_video), ("gif", args.gif, write_gif)):
         if target:
