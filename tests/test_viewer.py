@@ -18,7 +18,9 @@ import pytest
 from benchmarks.masks import Masks
 from benchmarks.registry import load_benchmark
 from benchmarks.vot import axis_aligned_boxes
+from harness.experiments import experiment
 from harness.experiments.multistart import anchor_runs, run_overlaps, run_view
+from harness.experiments.regions import region_overlaps
 from harness.experiments.supervised import toolkit_overlap
 from harness.store import STATUSES, Provenance, ShardFrames, ShardKey, read_tracker, write_shard
 from harness.viewer.data import TrackerView, gather
@@ -191,6 +193,29 @@ def test_multistart_page_shows_one_anchor_run_in_run_order_with_masks(multistart
     segmenter = next(t for t in data["trackers"] if t["name"] == "segmenter")
     assert segmenter["masks"][0] is None and segmenter["masks"][1:] == data["truthMasks"][1:]
     assert _nan(segmenter["overlap"])[1:][~np.array(data["absent"][1:])] == pytest.approx(1.0)
+
+
+def test_redetection_page_shows_the_generated_sequence(tmp_path, monkeypatch) -> None:
+    """The re-detection run goes over the toolkit's generated sequence (padded first frame, then the target's
+    crop on a 3x canvas): its frames, ground truth and overlaps are the page's, not the original sequence's."""
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    sequence = load_benchmark("synthetic_votlt", None, ["synthetic_001"])[0]
+    redetection = experiment("redetection")
+    generated = redetection.generated(sequence, redetection.build(sequence))
+    n = len(generated)
+    results = tmp_path / "results"
+    boxes = np.nan_to_num(generated.ground_truth, nan=0.0) + 1.5
+    write_shard(results, ShardKey("mover", "synthetic_votlt", sequence.name, 1, "redetection"),
+                ShardFrames(boxes, np.full(n, 0.5), np.array(["initialized"] + ["tracked"] * (n - 1)), np.ones(n)),
+                PROVENANCE)
+    view = gather(results, "synthetic_votlt", "synthetic_001", protocol="redetection")
+    assert [str(p) for p in view.paths] == [str(generated.frames[i]) for i in range(n)]
+    np.testing.assert_array_equal(view.truth, generated.ground_truth)
+    assert view.image_size == generated.image_size != sequence.image_size
+    (shown,) = view.trackers
+    shard = read_tracker(results, "synthetic_votlt", "redetection", "mover", [sequence.name])[sequence.name][0]
+    expected = region_overlaps(generated, shard.boxes, shard.status != 0, None)
+    np.testing.assert_array_equal(shown.overlaps[1:], expected[1:])
 
 
 def test_a_thousand_frames_stay_under_15_mb(tmp_path) -> None:

@@ -15,6 +15,7 @@ from benchmarks.registry import benchmark_record, load_benchmark
 from benchmarks.vot import axis_aligned_boxes
 from harness.errors import HarnessError
 from harness.experiments import Experiment, LongTerm, Multistart, OnePass, Supervised, Unsupervised
+from harness.experiments.redetection import Redetection
 from harness.experiments.multistart import anchor_runs, run_overlaps, run_view
 from harness.experiments.regions import region_overlaps
 from harness.experiments.supervised import toolkit_overlap
@@ -114,7 +115,7 @@ def gather(results: Path, bench: str, sequence: str, *, root: Path | None = None
     frames = view.frames
     return SequenceView(record.name, chosen.name, loaded.name, run, _overlap_words(chosen, record, profile), order,
                         [frames[i] for i in range(len(view))] if frames is not None else [None] * len(view),
-                        view.ground_truth, view.masks, view.absent, loaded.image_size, loaded.fps, shown, left_out)
+                        view.ground_truth, view.masks, view.absent, view.image_size, loaded.fps, shown, left_out)
 
 
 def _run(chosen: Experiment, sequence: Sequence, repetition: int) -> tuple[Sequence, np.ndarray, str]:
@@ -127,6 +128,10 @@ def _run(chosen: Experiment, sequence: Sequence, repetition: int) -> tuple[Seque
         direction = "backward to frame 1" if run.backward else f"forward to frame {len(sequence)}"
         words = f"anchor run {repetition} of {len(runs)}: from frame {run.anchor + 1} {direction}"
         return run_view(sequence, run), run.frames(len(sequence)), words
+    if isinstance(chosen, Redetection):
+        view = chosen.generated(sequence, chosen.build(sequence))
+        return view, np.arange(len(view)), (f"repetition {repetition} on the generated re-detection sequence "
+                                             f"({len(view)} frames, the toolkit's transformer)")
     return sequence, np.arange(len(sequence)), f"repetition {repetition}"
 
 
@@ -170,7 +175,7 @@ def _overlap_function(chosen: Experiment, record, profile: str | None, sequence:
         return lambda shard: _unscored_start(run_overlaps(view, shard), shard)
     if isinstance(chosen, (Unsupervised, LongTerm)):
         return lambda shard: _unscored_start(
-            region_overlaps(sequence, shard.boxes, shard.status != _INITIALIZED, shard.masks), shard)
+            region_overlaps(view, shard.boxes, shard.status != _INITIALIZED, shard.masks), shard)
     raise HarnessError(f"the viewer does not know how the {chosen.name} experiment scores a frame")
 
 
