@@ -70,6 +70,17 @@ def tracker_colour(name: str, all_names: list[str]) -> str:
     return COLORS[sorted(all_names).index(name) % len(COLORS)]
 
 
+@dataclass(frozen=True)
+class Run:
+    """One run of a sequence: the sequence as the run saw it (`view`: a multistart anchor run's frames in run order,
+    the re-detection experiment's generated sequence), `order[k]` the sequence frame of run step k, in words."""
+
+    sequence: Sequence
+    view: Sequence
+    order: np.ndarray
+    words: str
+
+
 def gather(results: Path, bench: str, sequence: str, *, root: Path | None = None, protocol: str | None = None,
            trackers: list[str] | None = None, repetition: int = 1, profile: str | None = None) -> SequenceView:
     """The view of `sequence` of `bench` (`protocol`: the stored experiment, default the benchmark's) with the
@@ -88,37 +99,63 @@ def gather(results: Path, bench: str, sequence: str, *, root: Path | None = None
                            f"{Path(results).resolve()}; stored: {', '.join(stored)}")
     if repetition < 1:
         raise HarnessError(f"--repetition {repetition}: repetitions are numbered from 1")
-    view, order, run = _run(chosen, loaded, repetition)
-    lengths = chosen.shard_lengths([loaded])
-    overlap_of = _overlap_function(chosen, record, profile, loaded, view)
+    run = run_of(chosen, loaded, repetition)
     shown, left_out = [], []
     for name in trackers or stored:
-        shards = read_tracker(results, record.name, chosen.name, name, [loaded.name], frames=lengths).get(loaded.name)
-        shard = next((s for s in shards or () if s.repetition == repetition), None)
-        if shard is None:
-            why = (f"{loaded.name!r} has repetitions {', '.join(str(s.repetition) for s in shards)} stored, not "
-                   f"{repetition}" if shards else f"no stored {chosen.name} run of {record.name} sequence "
+        views, shards = _tracker_views(results, record, chosen, [run], name, stored, repetition, profile)
+        if run.sequence.name not in views:
+            have = shards.get(loaded.name)
+            why = (f"{loaded.name!r} has repetitions {', '.join(str(s.repetition) for s in have)} stored, not "
+                   f"{repetition}" if have else f"no stored {chosen.name} run of {record.name} sequence "
                    f"{loaded.name!r} under {Path(results).resolve()}")
             if trackers:
                 raise HarnessError(f"tracker {name!r}: {why}")
             left_out.append(f"{name} ({why})")
             continue
-        if len(shard.boxes) != len(view):
-            raise HarnessError(f"{shard.source}: {len(shard.boxes)} frames stored, {loaded.name!r} "
-                               f"({run}) has {len(view)}")
-        scores = shard.scores if shard.scores is not None else np.full(len(shard.boxes), np.nan)
-        shown.append(TrackerView(name, tracker_colour(name, stored), shard.boxes, shard.status, overlap_of(shard),
-                                 scores, shard.masks, shard.source))
+        shown.append(views[loaded.name])
     if not shown:
-        raise HarnessError(f"no tracker has a stored {chosen.name} run ({run}) of {record.name} sequence "
+        raise HarnessError(f"no tracker has a stored {chosen.name} run ({run.words}) of {record.name} sequence "
                            f"{loaded.name!r} under {Path(results).resolve()}")
-    frames = view.frames
-    return SequenceView(record.name, chosen.name, loaded.name, run, _overlap_words(chosen, record, profile), order,
-                        [frames[i] for i in range(len(view))] if frames is not None else [None] * len(view),
-                        view.ground_truth, view.masks, view.absent, view.image_size, loaded.fps, shown, left_out)
+    return sequence_view(record, chosen, run, shown, profile, left_out)
 
 
-def _run(chosen: Experiment, sequence: Sequence, repetition: int) -> tuple[Sequence, np.ndarray, str]:
+def tracker_views(results: Path, record, chosen: Experiment, runs: list[Run], tracker: str, stored: list[str],
+                  repetition: int = 1, profile: str | None = None) -> dict[str, TrackerView]:
+    """`tracker`'s stored run `repetition` of each of `runs`' sequences that has one (sequence name -> view), its
+    shards read at once; `stored`: the benchmark's stored trackers, which its colour is chosen among."""
+    return _tracker_views(results, record, chosen, runs, tracker, stored, repetition, profile)[0]
+
+
+def _tracker_views(results: Path, record, chosen: Experiment, runs: list[Run], tracker: str, stored: list[str],
+                   repetition: int, profile: str | None) -> tuple[dict[str, TrackerView], dict[str, list[StoredShard]]]:
+    lengths = chosen.shard_lengths([r.sequence for r in runs])
+    shards = read_tracker(results, record.name, chosen.name, tracker, [r.sequence.name for r in runs], frames=lengths)
+    views = {}
+    for run in runs:
+        shard = next((s for s in shards.get(run.sequence.name, ()) if s.repetition == repetition), None)
+        if shard is None:
+            continue
+        if len(shard.boxes) != len(run.view):
+            raise HarnessError(f"{shard.source}: {len(shard.boxes)} frames stored, {run.sequence.name!r} "
+                               f"({run.words}) has {len(run.view)}")
+        overlap_of = _overlap_function(chosen, record, profile, run.sequence, run.view)
+        scores = shard.scores if shard.scores is not None else np.full(len(shard.boxes), np.nan)
+        views[run.sequence.name] = TrackerView(tracker, tracker_colour(tracker, stored), shard.boxes, shard.status,
+                                               overlap_of(shard), scores, shard.masks, shard.source)
+    return views, shards
+
+
+def sequence_view(record, chosen: Experiment, run: Run, trackers: list[TrackerView], profile: str | None = None,
+                  left_out: list[str] | None = None) -> SequenceView:
+    """What the viewer shows of `run` with `trackers`' outputs."""
+    view, frames = run.view, run.view.frames
+    return SequenceView(record.name, chosen.name, run.sequence.name, run.words, _overlap_words(chosen, record, profile),
+                        run.order, [frames[i] for i in range(len(view))] if frames is not None else [None] * len(view),
+                        view.ground_truth, view.masks, view.absent, view.image_size, run.sequence.fps, trackers,
+                        left_out or [])
+
+
+def run_of(chosen: Experiment, sequence: Sequence, repetition: int) -> Run:
     """The sequence as the chosen run saw it, its frames' order, and the run in words."""
     if isinstance(chosen, Multistart):
         runs = anchor_runs(sequence)
@@ -127,12 +164,12 @@ def _run(chosen: Experiment, sequence: Sequence, repetition: int) -> tuple[Seque
         run = runs[repetition - 1]
         direction = "backward to frame 1" if run.backward else f"forward to frame {len(sequence)}"
         words = f"anchor run {repetition} of {len(runs)}: from frame {run.anchor + 1} {direction}"
-        return run_view(sequence, run), run.frames(len(sequence)), words
+        return Run(sequence, run_view(sequence, run), run.frames(len(sequence)), words)
     if isinstance(chosen, Redetection):
         view = chosen.generated(sequence, chosen.build(sequence))
-        return view, np.arange(len(view)), (f"repetition {repetition} on the generated re-detection sequence "
-                                             f"({len(view)} frames, the toolkit's transformer)")
-    return sequence, np.arange(len(sequence)), f"repetition {repetition}"
+        return Run(sequence, view, np.arange(len(view)), f"repetition {repetition} on the generated re-detection "
+                                                          f"sequence ({len(view)} frames, the toolkit's transformer)")
+    return Run(sequence, sequence, np.arange(len(sequence)), f"repetition {repetition}")
 
 
 def _overlap_words(chosen: Experiment, record, profile: str | None) -> str:

@@ -68,12 +68,24 @@ def _text(image: np.ndarray, text: str, origin: tuple[int, int], colour: tuple[i
     cv2.putText(image, text, origin, _FONT, scale, colour, 1, cv2.LINE_AA)
 
 
+def draw_regions(image: np.ndarray, view: SequenceView, step: int, thick: int) -> None:
+    """The ground truth (white) and every tracker's region of run step `step` in its colour, drawn into `image` (the
+    frame at any size: regions are scaled to its width)."""
+    original = image_size(view)
+    factor = image.shape[1] / original[0]
+    if not view.absent[step]:
+        _mask(image, view.truth_masks, step, _WHITE, original)
+        _region(image, view.truth[step], _WHITE, factor, thick)
+    for t in view.trackers:
+        if STATUSES[t.status[step]] != "skipped":
+            _mask(image, t.masks, step, _bgr(t.colour), original)
+            _region(image, t.boxes[step], _bgr(t.colour), factor, thick)
+
+
 def drawn_frames(view: SequenceView, steps: np.ndarray, side: int | None) -> Iterator[np.ndarray]:
     """Each shown run step's frame with the ground truth (white) and every tracker's region in its colour, the
     frame number, and each tracker's state where it failed or was re-initialised."""
     width, height = frame_size(view, side)
-    original = image_size(view)
-    factor = width / original[0]
     scale = max(0.35, width / 900)
     thick = max(1, round(width / 400))
     line = round(28 * scale)
@@ -84,13 +96,7 @@ def drawn_frames(view: SequenceView, steps: np.ndarray, side: int | None) -> Ite
             _text(image, f"frame missing: {view.paths[step] or 'no frame file'}", (8, height - 12), _WHITE, scale * 0.8)
         else:
             image = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-        if not view.absent[step]:
-            _mask(image, view.truth_masks, step, _WHITE, original)
-            _region(image, view.truth[step], _WHITE, factor, thick)
-        for t in view.trackers:
-            if STATUSES[t.status[step]] != "skipped":
-                _mask(image, t.masks, step, _bgr(t.colour), original)
-                _region(image, t.boxes[step], _bgr(t.colour), factor, thick)
+        draw_regions(image, view, step, thick)
         _text(image, f"frame {view.order[step] + 1}", (8, line), _WHITE, scale)
         if view.absent[step]:
             _text(image, "target absent", (8, 2 * line), _WHITE, scale)
