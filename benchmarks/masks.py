@@ -101,7 +101,17 @@ class Masks:
         counts = np.diff(self.starts)[order]
         starts = np.concatenate([[0], np.cumsum(counts)])
         picked = np.repeat(self.starts[:-1][order] - starts[:-1], counts) + np.arange(starts[-1])
-        return Masks(self.offsets[order], self.sizes[order], self.runs[picked], starts, self.special[order])
+        taken = Masks(self.offsets[order], self.sizes[order], self.runs[picked], starts, self.special[order])
+        # The frames' pixels are this sequence's, renumbered: decoded once for all the views taken of it (the
+        # multistart anchor runs cover each frame about as many times as there are anchors).
+        spans = self.spans()
+        bounds = np.searchsorted(spans.frame, np.arange(len(self) + 1))
+        sizes = np.diff(bounds)[order]
+        first = np.concatenate([[0], np.cumsum(sizes)])
+        rows = np.repeat(bounds[:-1][order] - first[:-1], sizes) + np.arange(first[-1])
+        taken.__dict__["_spans"] = Spans(np.repeat(np.arange(len(order)), sizes), spans.row[rows], spans.x0[rows],
+                                         spans.x1[rows])
+        return taken
 
     def padded(self, length: int) -> Masks:
         """These masks followed by special frames up to `length` frames."""

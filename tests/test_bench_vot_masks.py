@@ -220,3 +220,18 @@ def test_unfinished_download_is_named(tmp_path: Path) -> None:
     (tmp_path / "description.json").write_text("{}")
     with pytest.raises(MissingDataError, match="download did not finish"):
         load_vot(tmp_path)
+
+
+def test_masks_taken_keep_their_pixels_decoded_once():
+    """`Masks.take` (a multistart run's view) hands its frames' spans over instead of decoding again: the same
+    spans as decoding the taken masks afresh, in any order, with repeats and empty frames."""
+    rng = np.random.default_rng(5)
+    frames = [None if rng.random() < 0.2 else (rng.random((rng.integers(1, 7), rng.integers(1, 7))) < 0.5,
+                                               (int(rng.integers(0, 9)), int(rng.integers(0, 9)))) for _ in range(30)]
+    masks = Masks.from_bitmaps(frames)
+    for order in (np.arange(30)[::-1], rng.integers(0, 30, 50), np.array([], dtype=np.int64)):
+        taken = masks.take(order)
+        fresh = Masks(taken.offsets, taken.sizes, taken.runs, taken.starts, taken.special)
+        for name in ("frame", "row", "x0", "x1"):
+            np.testing.assert_array_equal(getattr(taken.spans(), name), getattr(fresh.spans(), name))
+        np.testing.assert_array_equal(taken.bounds(), fresh.bounds())
