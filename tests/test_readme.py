@@ -35,4 +35,5 @@ def test_every_command_of_the_everyday_section_works_as_written(tmp_path: Path) 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "SiamRPN++" in done.stdout and "EAO" in done.stdout
     assert (tmp_path / "ws" / "stack.yaml").is_file() and (tmp_path / "by-attribute.json").is_file()
-    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["leaderboards", "otb", "vot2018"]
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["leaderboards", "otb", "synthetic_vot",
+                                                                    "synthetic_votlt", "vot2018"]
