@@ -159,7 +159,8 @@ def test_vot_result_declarations() -> None:
     toolkit = vot_result({"eao": 0.3, "accuracy": 0.5, "ar_robustness": 0.8, "weighted_failures": 2.0},
                          eao_curve=np.array([1.0, 0.5, 0.25, 0.25, 0.2]))
     assert toolkit.table_fields == ("eao", "accuracy", "weighted_failures")
-    assert [(s.x, s.y) for s in toolkit.scatters()] == [("ar_robustness", "accuracy")]
+    # the toolkit's AR plot: exp(-30 F / L) and accuracy, both bounded
+    assert [(s.x, s.y, s.x_range, s.y_range) for s in toolkit.scatters()] == [("ar_robustness", "accuracy", (0, 1), (0, 1))]
     (curve,) = toolkit.curves()
     assert (curve.name, curve.field, curve.shade) == ("eao_curve", "eao", (2.0, 4.0))
     assert (curve.label, curve.x_label) == ("expected average overlap", "sequence length")
@@ -168,7 +169,8 @@ def test_vot_result_declarations() -> None:
     pysot = vot_result({"eao": None, "accuracy": 0.5, "failures_per_100_frames": 4.0},
                        per_tag={"all": {"accuracy": 0.5}})
     assert pysot.table_fields == ("accuracy", "failures_per_100_frames") and pysot.curves() == []
-    assert [(s.x, s.y) for s in pysot.scatters()] == [("failures_per_100_frames", "accuracy")]
+    assert [(s.x, s.y, s.x_range, s.y_range) for s in pysot.scatters()] == [
+        ("failures_per_100_frames", "accuracy", None, (0, 1))]  # a failure rate: unbounded
     assert pysot.groups() == {"tag": {"all": {"accuracy": 0.5}}}
     assert pysot.per_sequence() == {"accuracy": {"bag": 0.5, "ball": 0.25}, "failures": {"bag": 1.0, "ball": 0.0}}
     assert toolkit.to_json() == {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 import typing
 from typing import Any, Literal, TypeVar
 
@@ -70,6 +71,8 @@ def conventions(profile: object) -> dict[str, str]:
             shown[f.name] = f"{len(value)} values, {value[0]:g} to {value[-1]:g}"
         elif isinstance(value, tuple):
             shown[f.name] = ", ".join(map(str, value)) or "(none)"
+        elif value == sys.float_info.epsilon:  # LaSOT MATLAB's eps: its 16 digits would only hide what it is
+            shown[f.name] = "machine epsilon (2.2e-16)"
         else:
             shown[f.name] = str(value)
     return shown

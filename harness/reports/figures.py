@@ -15,6 +15,7 @@ import numpy as np
 
 from harness.evaluate import TrackerScore
 from harness.metrics.fields import Curve, Field, Scatter
+from harness.reports.tables import marked
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf")
@@ -25,9 +26,23 @@ def text(name: str) -> str:
     return html.escape(name, quote=False)
 
 
-def style(i: int) -> dict:
-    """Colour and dash of the i-th tracker: 40 distinguishable lines before any repeats."""
-    return {"color": COLORS[i % len(COLORS)], "dash": DASHES[i // len(COLORS) % len(DASHES)]}
+def _place(name: str, all_names: list[str]) -> int:
+    return sorted(set(all_names)).index(name)
+
+
+def tracker_colour(name: str, all_names: list[str]) -> str:
+    """One colour per tracker, by its place among `all_names` sorted: the same in every plot of a report, in every
+    report and viewer of the same trackers, whatever a plot ranks first."""
+    return COLORS[_place(name, all_names) % len(COLORS)]
+
+
+def style(name: str, all_names: list[str]) -> dict:
+    """Colour and dash of a tracker's lines: 40 distinguishable lines before any repeats."""
+    return {"color": tracker_colour(name, all_names), "dash": DASHES[_place(name, all_names) // len(COLORS) % len(DASHES)]}
+
+
+def _names(scores: list[TrackerScore], names: list[str] | None) -> list[str]:
+    return names if names is not None else [s.tracker for s in scores]
 
 
 def _field(score: TrackerScore, name: str) -> Field | None:
@@ -59,29 +74,32 @@ def order(scores: list[TrackerScore], field_name: str) -> list[TrackerScore]:
 def _legend(score: TrackerScore, field_name: str, value: float | None = None) -> str:
     f = _field(score, field_name)
     if f is None:
-        return text(score.tracker)
+        return text(marked(score))
     shown = score.result.values.get(field_name) if value is None else value
-    return f"{text(score.tracker)} [{f.format(shown)}]"
+    return f"{text(marked(score))} [{f.format(shown)}]"
 
 
-def curve_figure(scores: list[TrackerScore], name: str) -> dict:
-    """One declared curve of every tracker, legend best first with the curve's field beside each name."""
+def curve_figure(scores: list[TrackerScore], name: str, names: list[str] | None = None) -> dict:
+    """One declared curve of every tracker, legend best first with the curve's field beside each name; each
+    tracker in its colour among `names` (default: those of `scores`)."""
     first = _curve(scores[0], name)
+    names = _names(scores, names)
     data = []
-    for i, s in enumerate(order(scores, first.field) if first.field else scores):
+    for s in order(scores, first.field) if first.field else scores:
         c = _curve(s, name)
         if c is None:
             continue
         group = {"legendgroup": text(s.tracker)}
         data.append({"type": "scatter", "mode": "lines", "name": _legend(s, c.field), "x": _rounded(c.x),
-                     "y": _rounded(c.y), "line": {"width": 2, **style(i)}, **group})
+                     "y": _rounded(c.y), "line": {"width": 2, **style(s.tracker, names)}, **group})
         if c.point is not None:
             data.append({"type": "scatter", "mode": "markers", "name": _legend(s, c.field), "showlegend": False,
                          "x": _rounded(c.x[c.point:c.point + 1]), "y": _rounded(c.y[c.point:c.point + 1]),
-                         "marker": {"size": 9, "symbol": "circle-open", "line": {"width": 2}, "color": style(i)["color"]},
+                         "marker": {"size": 9, "symbol": "circle-open", "line": {"width": 2}, "color": tracker_colour(s.tracker, names)},
                          **group})
     title = first.label + (f" (legend: {_field(scores[0], first.field).label})" if first.field else "")
-    layout = _layout(title, first.x_label, first.label, shapes=_marks(first), height=420)
+    # shown even for one tracker (plotly hides a one-line legend): the title points the reader to its values
+    layout = _layout(title, first.x_label, first.label, shapes=_marks(first), height=420, showlegend=True)
     _ranges(layout, first.x_range, first.y_range)
     return {"data": data, "layout": layout}
 
@@ -115,7 +133,8 @@ def _marks(curve: Curve) -> list[dict]:
     return shapes
 
 
-def group_figure(scores: list[TrackerScore], name: str, groups: dict[str, list[str]], columns: int = 4) -> dict | None:
+def group_figure(scores: list[TrackerScore], name: str, groups: dict[str, list[str]], columns: int = 4,
+                 names: list[str] | None = None) -> dict | None:
     """Small multiples: a curve recomputed on each group's sequences (an attribute's), from the curve's terms;
     each panel titled with the group and its sequence count; hovering a line shows the group's figure (the
     legend has plain names: its values would be those of one panel only)."""
@@ -123,6 +142,7 @@ def group_figure(scores: list[TrackerScore], name: str, groups: dict[str, list[s
     if first is None or first.terms is None or not groups:
         return None
     sequences = first.terms.sequences
+    names = _names(scores, names)
     masks = np.array([[s in set(members) for s in sequences] for members in groups.values()], dtype=np.float64)
     rows = -(-len(groups) // columns)
     layout = _layout(f"{first.label} per attribute (sequences in brackets)", height=230 * rows + 90, annotations=[])
@@ -138,32 +158,33 @@ def group_figure(scores: list[TrackerScore], name: str, groups: dict[str, list[s
         layout["annotations"].append({"text": f"{text(group)} ({len(members)})", "x": (x0 + x1) / 2, "y": y1,
                                       "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom",
                                       "showarrow": False})
-        for i, s in enumerate(scores):
+        for s in scores:
             c, terms = _curve(s, name), s.result.terms().get(first.field)
             if c is None or c.terms is None:
                 continue
             value = terms.value(masks[g][None])[0] if terms is not None else None
             data.append({"type": "scatter", "mode": "lines", "x": _rounded(c.x),
                          "y": _rounded(c.terms.curve(masks[g][None])[0]), "name": _legend(s, first.field, value),
-                         "legendgroup": text(s.tracker), "showlegend": False, "line": {"width": 1.5, **style(i)},
+                         "legendgroup": text(s.tracker), "showlegend": False, "line": {"width": 1.5, **style(s.tracker, names)},
                          "xaxis": f"x{axis}", "yaxis": f"y{axis}"})
-    for i, s in enumerate(scores):  # the legend: one plain entry per tracker for all panels
-        data.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": text(s.tracker),
-                     "legendgroup": text(s.tracker), "line": {"width": 2, **style(i)}})
+    for s in scores:  # the legend: one plain entry per tracker for all panels
+        data.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": text(marked(s)),
+                     "legendgroup": text(s.tracker), "line": {"width": 2, **style(s.tracker, names)}})
     return {"data": data, "layout": layout}
 
 
-def scatter_figure(scores: list[TrackerScore], scatter: Scatter) -> dict:
+def scatter_figure(scores: list[TrackerScore], scatter: Scatter, names: list[str] | None = None) -> dict:
     """Two fields of each tracker against each other; an axis whose field is better lower runs reversed."""
     fx, fy = _field(scores[0], scatter.x), _field(scores[0], scatter.y)
+    names = _names(scores, names)
     data = []
-    for i, s in enumerate(scores):
+    for s in scores:
         x, y = s.result.values.get(scatter.x), s.result.values.get(scatter.y)
         if x is None or y is None:
             continue
-        data.append({"type": "scatter", "mode": "markers+text", "x": [x], "y": [y], "name": text(s.tracker),
-                     "text": [text(s.tracker)], "textposition": "top center",
-                     "marker": {"size": 11, "color": style(i)["color"]}})
+        data.append({"type": "scatter", "mode": "markers+text", "x": [x], "y": [y], "name": text(marked(s)),
+                     "text": [text(marked(s))], "textposition": "top center",
+                     "marker": {"size": 11, "color": tracker_colour(s.tracker, names)}})
     layout = _layout(scatter.label, fx.label, fy.label)
     backwards = tuple(axis for axis, f in (("xaxis", fx), ("yaxis", fy)) if f.better == "lower")
     for axis in backwards:
@@ -172,17 +193,39 @@ def scatter_figure(scores: list[TrackerScore], scatter: Scatter) -> dict:
     return {"data": data, "layout": layout}
 
 
+# Heat map geometry, in CSS pixels: a 10 px label fits a 13 px column upright, and plotly drops labels that
+# do not fit, so with many sequences the figure is widened (the card scrolls) rather than its labels thinned.
+COLUMN_PX, ROW_PX, CHAR_PX = 13, 22, 6.5
+PAGE_PX = 1180  # the report's content width (page.py: 1280 px less padding): wider figures scroll
+
+
 def heatmap_figure(scores: list[TrackerScore], field: Field) -> dict | None:
-    """A per-sequence figure of every tracker (rows, best first) over the sequences (columns)."""
+    """A per-sequence figure of every tracker (rows, best first) over the sequences (columns), sized to its
+    content: a row per tracker, every sequence labelled, as wide as its columns need."""
     rows = [s for s in scores if field.name in s.result.per_sequence()]
     if not rows:
         return None
     sequences = list(rows[0].result.per_sequence()[field.name])
     z = [_rounded([s.result.per_sequence()[field.name].get(q, np.nan) for q in sequences], 4) for s in rows]
-    return {"data": [{"type": "heatmap", "z": z, "x": [text(q) for q in sequences], "y": [text(s.tracker) for s in rows],
+    labels = [text(marked(s)) for s in rows]
+    left = round(CHAR_PX * max(map(len, labels))) + 20
+    bottom = round(CHAR_PX * max(map(len, sequences))) + 20
+    top, right = 100, 20  # the title, then the colour bar across, on the left: in view however the card scrolls
+    area = ROW_PX * len(rows)
+    natural = left + COLUMN_PX * len(sequences) + right
+    height = top + area + bottom
+    layout = _layout(f"{field.label} per sequence (trackers best first)", height=height,
+                     margin={"t": top, "r": right, "b": bottom, "l": left},
+                     xaxis={"tickangle": -90, "tickfont": {"size": 10}, "tickmode": "linear", "tick0": 0, "dtick": 1,
+                            "automargin": True},
+                     yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 11}})
+    layout["title"].update(x=0.01, xanchor="left")
+    if natural > PAGE_PX:
+        layout["width"] = natural
+    return {"data": [{"type": "heatmap", "z": z, "x": [text(q) for q in sequences], "y": labels,
                       "colorscale": "Viridis", "reversescale": field.better == "lower",
-                      "colorbar": {"title": {"text": text(field.label)}},
+                      "colorbar": {"title": {"text": text(field.label), "side": "right"}, "orientation": "h",
+                                   "thickness": 12, "len": 300, "lenmode": "pixels", "x": 0, "xanchor": "left",
+                                   "yref": "container", "y": 1 - 45 / height, "yanchor": "top"},
                       "hovertemplate": "%{y} on %{x}: %{z}<extra></extra>"}],
-            "layout": _layout(f"{field.label} per sequence (trackers best first)", height=170 + 26 * len(rows),
-                              xaxis={"tickangle": -60, "tickfont": {"size": 8}, "automargin": True},
-                              yaxis={"autorange": "reversed", "automargin": True})}
+            "layout": layout}

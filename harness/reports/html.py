@@ -48,11 +48,15 @@ class Builder:
         self.parts.append(text)
 
     def plot(self, figure: dict | None) -> None:
+        """A card as tall as the figure (no blank band under a short heat map); one wider than the page scrolls."""
         if figure is None or not figure["data"]:
             return
         key = f"plot-{len(self.figures) + 1}"
         self.figures[key] = figure
-        self.add(f'<div class="plot" id="{key}"></div>')
+        height = figure["layout"].get("height")
+        sized = f' style="min-height:{height}px"' if height else ""
+        wide = " wide" if figure["layout"].get("width") else ""
+        self.add(f'<div class="plot{wide}" id="{key}"{sized}></div>')
 
 
 def _summary(section: Scored, bootstrap: Bootstrap | None) -> str:
@@ -136,29 +140,31 @@ def _per_sequence_table(section: Scored, table_id: str) -> str:
             + _table(header, rows, table_id=table_id, sortable=True) + "</div>")
 
 
-def section_figures(section: Scored) -> dict[str, dict]:
+def section_figures(section: Scored, names: list[str] | None = None) -> dict[str, dict]:
     """The plotly figures (as dicts) of one profile's section, by name, in the order the page shows them:
-    each curve, each scatter, `by_attribute`, then `heatmap_<figure>` for each per-sequence figure."""
+    each curve, each scatter, `by_attribute`, then `heatmap_<figure>` for each per-sequence figure. Each tracker
+    has its colour among `names` (default: the section's trackers; a report passes all of its own)."""
     scores = ranked(section.scores)
     result = scores[0].result
-    figures: dict[str, dict | None] = {c.name: fig.curve_figure(scores, c.name) for c in result.curves()}
-    figures.update((s.name, fig.scatter_figure(scores, s)) for s in result.scatters())
+    names = names if names is not None else [s.tracker for s in section.scores]
+    figures: dict[str, dict | None] = {c.name: fig.curve_figure(scores, c.name, names) for c in result.curves()}
+    figures.update((s.name, fig.scatter_figure(scores, s, names)) for s in result.scatters())
     with_terms = next((c for c in result.curves() if c.terms is not None), None)
     if with_terms is not None and section.attributes:
-        figures["by_attribute"] = fig.group_figure(scores, with_terms.name, section.attributes)
+        figures["by_attribute"] = fig.group_figure(scores, with_terms.name, section.attributes, names=names)
     known = {f.name: f for f in result.fields}
     figures.update((f"heatmap_{name}", fig.heatmap_figure(scores, known[name]))
                    for name in result.per_sequence() if name in known)
     return {name: figure for name, figure in figures.items() if figure is not None and figure["data"]}
 
 
-def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None) -> None:
+def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None, names: list[str]) -> None:
     b.add(f'<h2 id="profile-{index}">{esc(title(section.record.name, section.experiment.title, section.profile.name))}</h2>')
     b.add(f'<p class="note">profile {esc(section.profile.name)}: {esc(section.profile.source)}</p>')
     b.add(_summary(section, bootstrap))
     for tracker, reason in section.left_out.items():
         b.add(f'<p class="note">left out: {esc(tracker)}: {esc(reason)}</p>')
-    figures = section_figures(section)
+    figures = section_figures(section, names)
     for name, figure in figures.items():
         if not name.startswith("heatmap_"):
             b.plot(figure)
@@ -189,7 +195,7 @@ def _side_by_side(sections: list[Scored]) -> str:
                 v = value(scores[tracker], f) if tracker in scores else None
                 shown = f.format(v)
                 if i and v is not None and first is not None:
-                    shown += f" ({v - first:+.{f.digits}f})"
+                    shown += f" ({_difference(v, first, f.digits)})"
                 row.append(esc(shown))
         rows.append(row)
     rules = [conventions(sec.profile) for sec in sections]
@@ -200,6 +206,13 @@ def _side_by_side(sections: list[Scored]) -> str:
             f"difference from {esc(base.profile.name)}. The toolkits differ in these conventions:</p>"
             + _table(header, rows, header_rows=groups_row)
             + _table(["convention", *(esc(sec.profile.name) for sec in sections)], convention_rows))
+
+
+def _difference(v: float, first: float, digits: int) -> str:
+    """The difference of the two figures as printed, so that it agrees with them: 0.695 beside 0.695 differs by
+    0.000, never -0.000."""
+    shown = round(v, digits) - round(first, digits)
+    return f"{shown:+.{digits}f}" if round(shown, digits) else f"{0:.{digits}f}"
 
 
 def _provenance(data: dict) -> str:
@@ -215,19 +228,25 @@ def _provenance(data: dict) -> str:
             + "<h3>where each tracker's results come from</h3>" + trackers)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def render(sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None = None) -> str:
     """The page for `sections` (one per profile, same benchmark and experiment)."""
     b = Builder()
     first = sections[0]
-    heading = f"{first.record.name} · {first.experiment.title} · {len(first.scores)} trackers, {len(first.sequences)} sequences"
+    heading = (f"{first.record.name} · {first.experiment.title} · {_count(len(first.scores), 'tracker')}, "
+               f"{_count(len(first.sequences), 'sequence')}")
     b.add(f"<h1>{esc(heading)}</h1>")
     b.add(f'<p class="note">{esc(first.record.description)}. Generated {esc(provenance["date"])} by harness '
           f'{esc(provenance["code_version"])}. Every figure is shown with its profile.</p>')
     links = [f'<a href="#profile-{i}">{esc(s.profile.name)}</a>' for i, s in enumerate(sections)]
     links += ['<a href="#profiles">profiles side by side</a>'] if len(sections) > 1 else []
     b.add("<nav>" + "".join(links) + '<a href="#provenance">provenance</a></nav>')
+    names = list(dict.fromkeys(s.tracker for section in sections for s in section.scores))
     for i, section in enumerate(sections):
-        _profile_section(b, section, i, bootstrap)
+        _profile_section(b, section, i, bootstrap, names)
     if len(sections) > 1:
         b.add(_side_by_side(sections))
     b.add(_provenance(provenance))

@@ -16,7 +16,7 @@ h1{font-size:1.5em;margin-top:1em}h2{border-bottom:1px solid #ccc;padding-bottom
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;text-align:right}
 th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
 table.sortable th{cursor:pointer}table.sortable th:after{content:" \\2195";color:#aaa}
-.plot{min-height:300px;margin:1em 0;border:1px solid #eee}.note{color:#666;font-size:.9em}
+.plot{min-height:300px;margin:1em 0;border:1px solid #eee}.plot.wide{overflow-x:auto}.note{color:#666;font-size:.9em}
 .scroll{max-height:32em;overflow:auto;border:1px solid #eee}input.search{margin:.5em 0;padding:.3em;width:20em}
 .first{font-weight:bold;color:#c00}.second{color:#06c}.third{color:#080}
 nav a{margin-right:1em}code{background:#f4f4f4;padding:0 .2em}details{margin:.5em 0}

@@ -21,7 +21,7 @@ from harness.experiments.regions import region_overlaps
 from harness.experiments.supervised import toolkit_overlap
 from harness.metrics.ope.evaluate import SequenceInput
 from harness.metrics.ope.frames import align, frame_errors, repair_predictions
-from harness.reports.figures import COLORS
+from harness.reports.figures import tracker_colour
 from harness.selection import choose_experiment, choose_profile
 from harness.store import STATUSES, StoredShard, read_tracker, stored_trackers
 
@@ -62,12 +62,6 @@ class SequenceView:
     fps: float | None  # the capture frame rate where the benchmark states it
     trackers: list[TrackerView]
     left_out: list[str] = field(default_factory=list)  # stored trackers without this run, and why
-
-
-def tracker_colour(name: str, all_names: list[str]) -> str:
-    """One colour per tracker, by its place among the benchmark's stored trackers sorted by name: the same in every
-    viewer of those trackers, whichever of them a page shows."""
-    return COLORS[sorted(all_names).index(name) % len(COLORS)]
 
 
 @dataclass(frozen=True)

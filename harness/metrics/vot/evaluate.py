@@ -99,9 +99,12 @@ class VOTResult:
         return {name: t for name, t in self.sequence_terms.items() if self.values.get(name) is not None}
 
     def scatters(self) -> list[Scatter]:
-        """The accuracy-robustness plot, on the toolkit's AR-plot robustness where it has one."""
-        x = "ar_robustness" if self.values.get("ar_robustness") is not None else self.table_fields[-1]
-        return [Scatter("ar_plot", "accuracy-robustness", x=x, y="accuracy")]
+        """The accuracy-robustness plot, on the toolkit's AR-plot robustness where it has one: both in 0..1, as the
+        toolkit draws it; another profile's robustness (a failure rate) has no upper bound."""
+        if self.values.get("ar_robustness") is not None:
+            return [Scatter("ar_plot", "accuracy-robustness", x="ar_robustness", y="accuracy", x_range=(0.0, 1.0),
+                            y_range=(0.0, 1.0))]
+        return [Scatter("ar_plot", "accuracy-robustness", x=self.table_fields[-1], y="accuracy", y_range=(0.0, 1.0))]
 
     def groups(self) -> dict[str, dict[str, dict[str, float]]]:
         return {"tag": self.per_tag} if self.per_tag else {}
