@@ -90,7 +90,7 @@ def test_toolkit_scores_a_segmenting_trax_tracker_as_the_harness(tmp_path, monke
     subprocess.run([sys.executable, "-m", "vot", "analysis", "--workspace", str(workspace), "--format", "json",
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
     report = json.loads((workspace / "analysis" / "check.json").read_text())
-    (eao,), (curve,), (ar,) = report["results"]["baseline"]["results"]
+    (eao,), (curve,), (ar,), _per_sequence = report["results"]["baseline"]["results"]
     assert score.result.values["eao"] == pytest.approx(eao[0], abs=1e-9)
     assert score.result.values["accuracy"] == pytest.approx(ar[0], abs=1e-9)
     assert score.result.values["robustness"] == pytest.approx(ar[1], abs=1e-9)

@@ -53,7 +53,7 @@ def _generated(results, sequences, bench: str, protocol: str, tracker: str, seed
                     ShardFrames(boxes, confidence, statuses, np.full(n, 5.0)), provenance)
 
 
-def _analysis(tmp_path, bench: str, root, results, protocol: str) -> tuple[list[str], list]:
+def _analysis(tmp_path, bench: str, root, results, protocol: str) -> tuple[list[str], list[str], list]:
     workspace = tmp_path / "ws"
     assert main(["export", "--vot-workspace", str(workspace), "--bench", bench, "--root", str(root),
                  "--results", str(results), "--protocol", protocol]) == 0
@@ -61,7 +61,7 @@ def _analysis(tmp_path, bench: str, root, results, protocol: str) -> tuple[list[
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
     report = json.loads((workspace / "analysis" / "check.json").read_text())
     (entry,) = report["results"].values()
-    return list(report["trackers"]), entry["results"]
+    return list(report["trackers"]), list(report["sequences"]), entry["results"]
 
 
 def test_toolkit_scores_longterm_runs_as_the_harness(tmp_path, sequences, ray_address):
@@ -76,8 +76,16 @@ def test_toolkit_scores_longterm_runs_as_the_harness(tmp_path, sequences, ray_ad
     _generated(results, loaded, bench, "longterm", "confident", seed=1)
     _generated(results, loaded, bench, "longterm", "doubtful", seed=2)
     ours = {s.tracker: s.result for s in score_trackers(results, bench, loaded, "vot_toolkit", experiment="longterm")}
-    names, (tpr, pr_curves, f_curves) = _analysis(tmp_path, bench, root, results, "longterm")
+    names, sequence_names, (tpr, pr_curves, f_curves, per_sequence) = _analysis(tmp_path, bench, root, results,
+                                                                              "longterm")
     assert sorted(names) == sorted(ours)
+    for t, name in enumerate(names):  # pr_curves' grid: trackers x sequences, (precision, recall) per threshold
+        result = ours[name]
+        for s, sequence in enumerate(sequence_names):
+            precision, recall = per_sequence[t * len(sequence_names) + s][0][result.best]
+            figures = result.per_sequence_figures[sequence]
+            assert figures["precision"] == pytest.approx(precision, abs=1e-9), (name, sequence)
+            assert figures["recall"] == pytest.approx(recall, abs=1e-9), (name, sequence)
     for name, (precision, recall, f_score), pr, f in zip(names, tpr, pr_curves, f_curves):
         result = ours[name]
         assert result.values["f_score"] == pytest.approx(f_score, abs=1e-9), name
@@ -99,7 +107,10 @@ def test_toolkit_scores_unsupervised_accuracy_as_the_harness(tmp_path, sequences
         _generated(results, loaded, bench, "unsupervised", tracker, seed=seed)
     ours = {s.tracker: s.result for s in score_trackers(results, bench, loaded, "vot_toolkit",
                                                          experiment="unsupervised")}
-    names, (accuracy,) = _analysis(tmp_path, bench, root, results, "unsupervised")
-    for name, value in zip(names, accuracy):
-        assert ours[name].values["accuracy"] == pytest.approx(value[0], abs=1e-9), name
+    names, sequence_names, (accuracy, per_sequence) = _analysis(tmp_path, bench, root, results, "unsupervised")
+    for t, name in enumerate(names):
+        assert ours[name].values["accuracy"] == pytest.approx(accuracy[t][0], abs=1e-9), name
+        for s, sequence in enumerate(sequence_names):
+            expected = per_sequence[t * len(sequence_names) + s][0]
+            assert ours[name].per_sequence_figures[sequence]["accuracy"] == pytest.approx(expected, abs=1e-9)
     assert len({round(r.values["accuracy"], 6) for r in ours.values()}) == 2

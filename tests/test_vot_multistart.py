@@ -77,9 +77,15 @@ def _toolkit_agrees(tmp_path, root, bench: str, results, trackers: int) -> None:
     subprocess.run([sys.executable, "-m", "vot", "analysis", "--workspace", str(workspace), "--format", "json",
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
     report = json.loads((workspace / "analysis" / "check.json").read_text())
-    names = list(report["trackers"])
-    eaos, curves, ars = report["results"]["baseline"]["results"]
+    names, sequence_names = list(report["trackers"]), list(report["sequences"])
+    eaos, curves, ars, per_sequence = report["results"]["baseline"]["results"]
     assert sorted(names) == sorted(ours)
+    for t, name in enumerate(names):  # the per-sequence analysis's grid: trackers x sequences, row by row
+        for s, sequence in enumerate(sequence_names):
+            accuracy, robustness, *_ = per_sequence[t * len(sequence_names) + s]
+            figures = ours[name].per_sequence_figures[sequence]
+            assert figures["accuracy"] == pytest.approx(accuracy, abs=1e-9), (name, sequence)
+            assert figures["robustness"] == pytest.approx(robustness, abs=1e-9), (name, sequence)
     for name, eao, curve, ar in zip(names, eaos, curves, ars):
         result = ours[name]
         assert result.values["eao"] == pytest.approx(eao[0], abs=1e-9), name

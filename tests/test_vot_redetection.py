@@ -148,7 +148,7 @@ def test_toolkit_scores_redetection_runs_as_the_harness(tmp_path, root, loaded, 
                     "--name", "check"], check=True, capture_output=True, timeout=300, cwd=workspace)
     report = json.loads((workspace / "analysis" / "check.json").read_text())
     (entry,) = report["results"].values()
-    tpr, pr_curves, f_curves = entry["results"]
+    tpr, pr_curves, f_curves, _per_sequence = entry["results"]
     assert sorted(report["trackers"]) == sorted(ours)
     # 1e-9: the toolkit sums in Python loops, the harness with numpy; they differ by a few ulps at most
     for name, (precision, recall, f_score), pr, f in zip(report["trackers"], tpr, pr_curves, f_curves):

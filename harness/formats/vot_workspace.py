@@ -8,7 +8,9 @@ Layout written (vot-toolkit 0.9.0):
                                  height and length, so the toolkit never looks for frames; for the redetection
                                  experiment, the generated sequences with their frames (0.9.0 cannot run its
                                  transformer from a stack: harness/experiments/redetection.py)
-    <workspace>/stack.yaml       the benchmark's short-term stack, reduced to the exported experiment (no download)
+    <workspace>/stack.yaml       the benchmark's stack, reduced to the exported experiment (no download), with
+                                 its analyses' per-sequence forms beside them (multistart_ar, accuracy,
+                                 pr_curves) so that every sequence's figures can be compared too
     <workspace>/trackers.ini     one entry per tracker (never executed: analysis reads results only)
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>.txt     1 / 2 / 0 / x,y,w,h per frame
     <workspace>/results/<tracker>/<experiment>/<seq>/<seq>_<rep:03d>_time.value   seconds per frame
@@ -52,10 +54,11 @@ def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
                "    analyses:\n      - type: average_accuracy\n"
     if experiment.kind == "unsupervised":  # vot2020..2022 shortterm
         return "    type: unsupervised\n    repetitions: 1\n    analyses:\n      - type: average_accuracy\n" \
-               "        name: accuracy\n        burnin: 1\n"
+               "        name: accuracy\n        burnin: 1\n      - type: accuracy\n        name: accuracy_per_sequence\n" \
+               "        burnin: 1\n"
     if experiment.kind == "long-term":  # vot2018..2022 longterm
         return "    type: unsupervised\n    repetitions: 1\n    analyses:\n      - type: average_tpr\n" \
-               "        name: average_tpr\n      - type: pr_curve\n      - type: f_curve\n"
+               "        name: average_tpr\n      - type: pr_curve\n      - type: f_curve\n      - type: pr_curves\n"
     if record.eao_interval is None:
         raise HarnessError(f"benchmark {record.name} has no EAO interval; a VOT stack needs one")
     low, high = record.eao_interval
@@ -64,7 +67,8 @@ def _experiment_yaml(experiment: Experiment, record: BenchmarkRecord) -> str:
         return (f"    type: multistart\n{realtime}    analyses:\n"
                 f"      - type: multistart_eao_score\n        name: eaoscore\n        low: {low}\n        high: {high}\n"
                 f"      - type: multistart_eao_curve\n        name: eaocurve\n        high: {high}\n"
-                f"      - type: multistart_average_ar\n        name: ar\n")
+                f"      - type: multistart_average_ar\n        name: ar\n"
+                f"      - type: multistart_ar\n        name: ar_per_sequence\n")
     return (f"    type: supervised\n    repetitions: {experiment.default_repetitions}\n"
             f"    skip_initialize: {experiment.skip_initialize}\n{realtime}    analyses:\n"
             f"      - type: supervised_average_ar\n        sensitivity: {VOT_STACK.sensitivity:g}\n"
