@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--weights", type=Path, help="folder holding tracker weights (else HARNESS_WEIGHTS or ./weights)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    reports_cli.add_viewers_option(run)
     reports_cli.add_ci_options(run)
     _common(run)
 

@@ -47,7 +47,17 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     """What `eval` takes to write its reports (`run` has --reports already)."""
     p.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     p.add_argument("--no-report", action="store_true", help="print only; write no report files")
+    add_viewers_option(p)
     add_ci_options(p)
+
+
+def add_viewers_option(p: argparse.ArgumentParser) -> None:
+    from harness.reports.gallery import VIEWERS
+
+    p.add_argument("--viewers", choices=VIEWERS, default="gallery",
+                   help="which sequences get a viewer (harness show's page) in <report>-viewers/, linked from the "
+                        "report: those of the failure gallery (default), all (every sequence with frames on disk: "
+                        "large on big benchmarks, docs/reports.md), or none")
 
 
 def _protocol(p: argparse.ArgumentParser) -> None:
@@ -67,6 +77,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
                           "(default: the benchmark's official one)")
     rep.add_argument("--trackers", help="comma list (default: every tracker stored for the benchmark)")
     rep.add_argument("-o", "--output", type=Path, help="HTML file (default: reports/<bench>-<experiment>-<profile>.html)")
+    add_viewers_option(rep)
     _protocol(rep)
     add_ci_options(rep)
     common(rep)
@@ -167,6 +178,7 @@ def _profiles(args: argparse.Namespace, record, chosen) -> list[str]:
 def report(args: argparse.Namespace) -> int:
     from harness.reports.tables import report_stem
     from harness.reports.collect import provenance, score_profiles
+    from harness.reports.gallery import build_gallery
     from harness.reports.html import write_html
 
     record, chosen, sequences, root = _setting(args)
@@ -174,8 +186,12 @@ def report(args: argparse.Namespace) -> int:
     sections = score_profiles(args.results, record, chosen, sequences, profiles, _names(args.trackers))
     output = args.output or Path("reports") / (report_stem(Path(), record.name, chosen, sections[0].profile).name
                                                + ("-" + "-".join(profiles[1:]) if len(profiles) > 1 else "") + ".html")
-    path = write_html(output, sections, provenance(args.results, sections, root), bootstrap_of(args))
-    print(json.dumps({"report": str(path)}) if args.json else f"wrote {path}")
+    gallery = build_gallery(args.results, sections[0], output, args.viewers)
+    path = write_html(output, sections, provenance(args.results, sections, root), bootstrap_of(args), gallery)
+    shown = {"report": str(path), "losses": len(gallery.losses), "viewers": [str(v) for v in gallery.viewers]}
+    print(json.dumps(shown) if args.json else f"wrote {path}" + (
+        f" and {len(gallery.viewers)} viewer{'s' if len(gallery.viewers) != 1 else ''} in "
+        f"{gallery.viewers[0].parent}/" if gallery.viewers else ""))
     return 0
 
 
@@ -189,6 +205,7 @@ def write_reports(args: argparse.Namespace, record, chosen, profile, sequences, 
     from benchmarks.registry import resolve_root
     from harness.reports.tables import report_stem, write_report
     from harness.reports.collect import provenance, score_profiles
+    from harness.reports.gallery import build_gallery
     from harness.reports.html import write_html
 
     bootstrap = bootstrap_of(args)
@@ -198,8 +215,9 @@ def write_reports(args: argparse.Namespace, record, chosen, profile, sequences, 
     trackers = [s.tracker for s in scores] if complete else None
     sections = score_profiles(args.results, record, chosen, sequences, [profile.name], trackers, known)
     root = resolve_root(record.name, args.root)
-    write_html(report_stem(args.reports, record.name, chosen, profile).with_suffix(".html"), sections,
-               provenance(args.results, sections, root), bootstrap)
+    output = report_stem(args.reports, record.name, chosen, profile).with_suffix(".html")
+    gallery = build_gallery(args.results, sections[0], output, args.viewers)
+    write_html(output, sections, provenance(args.results, sections, root), bootstrap, gallery)
 
 
 def _pairs(values: list[str], what: str, benches: list[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from harness.reports.tables import FPS, cell, columns, interval_notes, mark_note
 from harness.reports import figures as fig
 from harness.reports.bootstrap import Bootstrap
 from harness.reports.collect import Scored
+from harness.reports.gallery import Gallery
 from harness.reports.page import page
 
 
@@ -118,8 +119,9 @@ def _format(field: Field | None, number: float | None) -> str:
     return "-" if number is None or (isinstance(number, float) and math.isnan(number)) else f"{number:g}"
 
 
-def _per_sequence_table(section: Scored, table_id: str) -> str:
-    """Sequences x (tracker, per-sequence figure), sortable by any column, searchable by sequence name."""
+def _per_sequence_table(section: Scored, table_id: str, gallery: Gallery | None) -> str:
+    """Sequences x (tracker, per-sequence figure), sortable by any column, searchable by sequence name; each name
+    links to its sequence's viewer where the gallery wrote one."""
     scores = ranked(section.scores)
     known = {f.name: f for f in scores[0].result.fields}
     names = [n for n in scores[0].result.per_sequence() if n in known]
@@ -132,12 +134,15 @@ def _per_sequence_table(section: Scored, table_id: str) -> str:
               *(f"{esc(s.tracker)}<br>{esc(known[n].label)}" for s in scores for n in names)]
     rows = []
     for q in section.sequences:
-        row = [esc(q.name), *([esc(attributes[q.name])] if with_attributes else [])]
+        link = gallery.links.get(q.name) if gallery else None
+        name = f'<a href="{esc(link)}">{esc(q.name)}</a>' if link else esc(q.name)
+        row = [name, *([esc(attributes[q.name])] if with_attributes else [])]
         row += [esc(known[n].format(per[s.tracker].get(n, {}).get(q.name))) for s in scores for n in names]
         rows.append(row)
     search = f'<input class="search" data-table="{table_id}" placeholder="search sequences" aria-label="search sequences">'
     return (f"<h3>per sequence</h3>{search}<div class=\"scroll\">"
-            + _table(header, rows, table_id=table_id, sortable=True) + "</div>")
+            + _table(header, rows, table_id=table_id, sortable=True) + "</div>"
+            + (f'<p class="note">{gallery.note}</p>' if gallery else ""))
 
 
 def section_figures(section: Scored, names: list[str] | None = None) -> dict[str, dict]:
@@ -158,7 +163,8 @@ def section_figures(section: Scored, names: list[str] | None = None) -> dict[str
     return {name: figure for name, figure in figures.items() if figure is not None and figure["data"]}
 
 
-def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None, names: list[str]) -> None:
+def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstrap | None, names: list[str],
+                     gallery: Gallery | None) -> None:
     b.add(f'<h2 id="profile-{index}">{esc(title(section.record.name, section.experiment.title, section.profile.name))}</h2>')
     b.add(f'<p class="note">profile {esc(section.profile.name)}: {esc(section.profile.source)}</p>')
     b.add(_summary(section, bootstrap))
@@ -173,7 +179,7 @@ def _profile_section(b: Builder, section: Scored, index: int, bootstrap: Bootstr
     for name, figure in figures.items():
         if name.startswith("heatmap_"):
             b.plot(figure)
-    b.add(_per_sequence_table(section, f"sequences-{index}"))
+    b.add(_per_sequence_table(section, f"sequences-{index}", gallery))
 
 
 def _side_by_side(sections: list[Scored]) -> str:
@@ -232,8 +238,10 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render(sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None = None) -> str:
-    """The page for `sections` (one per profile, same benchmark and experiment)."""
+def render(sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None = None,
+           gallery: Gallery | None = None) -> str:
+    """The page for `sections` (one per profile, same benchmark and experiment), with `gallery` (failures, viewer
+    links) after them."""
     b = Builder()
     first = sections[0]
     heading = (f"{first.record.name} · {first.experiment.title} · {_count(len(first.scores), 'tracker')}, "
@@ -243,18 +251,22 @@ def render(sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None
           f'{esc(provenance["code_version"])}. Every figure is shown with its profile.</p>')
     links = [f'<a href="#profile-{i}">{esc(s.profile.name)}</a>' for i, s in enumerate(sections)]
     links += ['<a href="#profiles">profiles side by side</a>'] if len(sections) > 1 else []
+    links += ['<a href="#gallery">failure gallery</a>'] if gallery else []
     b.add("<nav>" + "".join(links) + '<a href="#provenance">provenance</a></nav>')
     names = list(dict.fromkeys(s.tracker for section in sections for s in section.scores))
     for i, section in enumerate(sections):
-        _profile_section(b, section, i, bootstrap, names)
+        _profile_section(b, section, i, bootstrap, names, gallery)
     if len(sections) > 1:
         b.add(_side_by_side(sections))
+    if gallery:
+        b.add(gallery.html)
     b.add(_provenance(provenance))
     return page(heading, "\n".join(b.parts), b.figures)
 
 
-def write_html(path: Path, sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None = None) -> Path:
+def write_html(path: Path, sections: list[Scored], provenance: dict, bootstrap: Bootstrap | None = None,
+               gallery: Gallery | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(sections, provenance, bootstrap), encoding="utf-8")
+    path.write_text(render(sections, provenance, bootstrap, gallery), encoding="utf-8")
     return path
