@@ -185,3 +185,76 @@ def test_realtime_is_configured_like_the_stack():
     assert realtime.realtime_fps == 20.0 and realtime.grace == 3
     assert experiment("multistart-realtime", fps=10, grace=1).realtime_fps == 10
     assert experiment("multistart").realtime_fps is None
+
+
+class _Counter:
+    """A tracker that answers each call with a box naming the run step it was called on (from the frame file
+    the loop names before each call)."""
+
+    info = None
+
+    def __init__(self, paths) -> None:
+        self.steps, self.step = {str(p): k for k, p in enumerate(paths)}, 0
+
+    def init_box(self, region):
+        return axis_aligned_boxes(np.asarray(region)[None])[0]
+
+    def next_frame_file(self, path) -> None:
+        self.step = self.steps[str(path)]
+
+    def initialize(self, image, box) -> None:
+        pass
+
+    def track(self, image):
+        from trackers import Prediction
+
+        return Prediction(np.array([float(self.step), 0.0, 1.0, 1.0]))
+
+
+class _ToolkitRuntime:
+    """A stand-in tracker process for the toolkit's RealtimeTrackerRuntime: answers with the run step."""
+
+    def __init__(self, latencies) -> None:
+        self.latencies = latencies
+
+    def initialize(self, frame, new=None):
+        return frame, self.latencies[frame]
+
+    def update(self, frame, new=None):
+        return frame, self.latencies[frame]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_realtime_anchor_runs_miss_the_frames_the_toolkit_runtime_misses(root, seed):
+    """multistart-realtime wraps each anchor run in the toolkit's clock (vot/tracker/__init__.py
+    RealtimeTrackerRuntime, vot/experiment/__init__.py: interval 1 / the sequence's fps, else 20; the stacks'
+    grace 3): with the same call times, the same frames answer with the last output, run by run."""
+    from vot.tracker import OnlineTrackerRuntime, RealtimeTrackerRuntime
+
+    from harness.experiments.one_pass import run_one_pass
+    from harness.experiments.supervised import RealtimeClock
+
+    class Runtime(_ToolkitRuntime, OnlineTrackerRuntime):
+        def __init__(self, latencies) -> None:
+            OnlineTrackerRuntime.__init__(self, None)
+            _ToolkitRuntime.__init__(self, latencies)
+
+        def stop(self) -> None:
+            pass
+
+        def restart(self) -> None:
+            pass
+
+    sequence = load_vot(root, BENCH)[0]
+    realtime = experiment("multistart-realtime")
+    rng = np.random.default_rng(seed)
+    interval = 1.0 / (sequence.fps or realtime.realtime_fps)
+    for k, view in MULTISTART.shards_of(sequence, 1):
+        latencies = rng.choice([0.005, 0.02, 0.04, 0.09, 0.2], size=len(view))
+        toolkit = RealtimeTrackerRuntime(Runtime(latencies), realtime.grace, interval)
+        theirs = [toolkit.initialize(0)[0]] + [toolkit.update(step)[0] for step in range(1, len(view))]
+        frames = run_one_pass(_Counter(list(view.frames)), view, "counter", RealtimeClock(interval, realtime.grace),
+                              latency_model=lambda step, measured: latencies[step])
+        ours = [0] + [int(x) for x in frames.boxes[1:, 0]]
+        assert ours == theirs, k
+        assert (frames.latency_ms[1:] == 0).any()  # some frames were missed: the comparison is not vacuous

@@ -21,12 +21,14 @@ from harness.store import ShardFrames, StoredShard
 from trackers import Tracker
 
 if TYPE_CHECKING:
-    from harness.experiments.supervised import RealtimeClock
+    from harness.experiments.supervised import LatencyModel, RealtimeClock
 
 
-def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock: RealtimeClock | None = None) -> ShardFrames:
+def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock: RealtimeClock | None = None,
+                 latency_model: LatencyModel | None = None) -> ShardFrames:
     """Run a tracker over every annotated frame of a sequence, timing each call; with a real-time `clock`,
-    a frame that arrives while the tracker is still busy gets its last box without a call (latency 0)."""
+    a frame that arrives while the tracker is still busy gets its last box without a call (latency 0).
+    `latency_model` (tests): the seconds a call counts for, from its frame and its measured seconds."""
     from harness.runner.frames import prefetch_frames  # OpenCV, for runs only: scoring never imports it
 
     paths = frame_paths(sequence)
@@ -45,6 +47,7 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock:
         if i == 0:
             tracker.next_frame_file(paths[i])
             _, seconds = timed_call(lambda: tracker.initialize(image, first.copy()), tracker_name, sequence.name, 0)
+            seconds = latency_model(i, seconds) if latency_model else seconds
             boxes[0] = first
             if clock:
                 clock.reset()
@@ -54,6 +57,7 @@ def run_one_pass(tracker: Tracker, sequence: Sequence, tracker_name: str, clock:
         else:
             tracker.next_frame_file(paths[i])
             prediction, seconds = timed_call(lambda: tracker.track(image), tracker_name, sequence.name, i)
+            seconds = latency_model(i, seconds) if latency_model else seconds
             boxes[i] = checked_box(prediction, tracker_name, sequence.name, i)
             scores[i], masks[i] = prediction.score, checked_mask(prediction, tracker_name, sequence.name, i)
             if clock:
