@@ -196,7 +196,7 @@ def main() -> None:
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
-    eaos, _, ars = report["results"]["baseline"]["results"]
+    eaos, _, ars, *_per_sequence = report["results"]["baseline"]["results"]
     rows = []
     for name, eao, ar in zip(report["trackers"], eaos, ars):
         mine = ours[name].values
