@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,13 +95,18 @@ def synthetic_root(seed: int = 0, cache: Path | None = None, size: Size = FULL) 
     never see a half-written benchmark; the loser of a race discards its copy.
     """
     parent = Path(cache) if cache is not None else cache_dir()
-    final = parent / f"{size.folder}-seed{seed}"
+    return built_once(parent / f"{size.folder}-seed{seed}", lambda folder: generate(folder, seed, size))
+
+
+def built_once(final: Path, build: Callable[[Path], object]) -> Path:
+    """`final`, made by `build` into a temporary folder beside it and renamed into place on first use, so that
+    concurrent callers never see a half-written folder; the loser of a race discards its copy."""
     if final.is_dir():
         return final
-    parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=parent))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        generate(temporary, seed, size)
+        build(temporary)
         os.rename(temporary, final)
     except OSError:
         if not final.is_dir():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -99,20 +98,9 @@ def _mask_line(box: np.ndarray, width: int, height: int) -> str:
 def synthetic_vot_root(kind: str) -> Path:
     """The generated root of the `synthetic_vot` (kind "masks": VOT2022's kind of ground truth) or
     `synthetic_votlt` (kind "longterm") benchmark, from the default synthetic sequences, built on first use in
-    the synthetic benchmark's cache (written aside and renamed into place, as the synthetic root is)."""
-    from benchmarks.synthetic import DEFAULT, cache_dir, load_synthetic
+    the synthetic benchmark's cache."""
+    from benchmarks.synthetic import DEFAULT, built_once, cache_dir, load_synthetic
 
-    final = cache_dir() / f"{DEFAULT.folder}-seed0-vot-{kind}"
-    if final.is_dir():
-        return final
-    sequences = load_synthetic(size=DEFAULT)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    try:
-        write_vot_root(sequences, temporary, masks=kind == "masks", longterm=kind == "longterm")
-        os.rename(temporary, final)
-    except OSError:
-        if not final.is_dir():
-            raise
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return final
+    return built_once(cache_dir() / f"{DEFAULT.folder}-seed0-vot-{kind}",
+                      lambda folder: write_vot_root(load_synthetic(size=DEFAULT), folder, masks=kind == "masks",
+                                                    longterm=kind == "longterm"))
