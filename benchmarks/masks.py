@@ -101,17 +101,29 @@ class Masks:
         counts = np.diff(self.starts)[order]
         starts = np.concatenate([[0], np.cumsum(counts)])
         picked = np.repeat(self.starts[:-1][order] - starts[:-1], counts) + np.arange(starts[-1])
-        taken = Masks(self.offsets[order], self.sizes[order], self.runs[picked], starts, self.special[order])
+        taken = object.__new__(Masks)  # this sequence's masks, already checked: no check again
+        for name, value in (("offsets", self.offsets[order]), ("sizes", self.sizes[order]),
+                            ("runs", self.runs[picked]), ("starts", starts), ("special", self.special[order])):
+            object.__setattr__(taken, name, value)
         # The frames' pixels are this sequence's, renumbered: decoded once for all the views taken of it (the
         # multistart anchor runs cover each frame about as many times as there are anchors).
+        taken.__dict__["_spans"] = self.spans_of(order)
+        taken.__dict__["_bounds"] = self.bounds()[order]
+        taken.__dict__["_pixels"] = {within: counts[order] for within, counts in self.__dict__.get("_pixels", {}).items()}
+        return taken
+
+    def spans_of(self, order: np.ndarray) -> Spans:
+        """The spans of frames `order`, numbered 0, 1, ... in that order (decoded once, here)."""
         spans = self.spans()
         bounds = np.searchsorted(spans.frame, np.arange(len(self) + 1))
         sizes = np.diff(bounds)[order]
         first = np.concatenate([[0], np.cumsum(sizes)])
         rows = np.repeat(bounds[:-1][order] - first[:-1], sizes) + np.arange(first[-1])
-        taken.__dict__["_spans"] = Spans(np.repeat(np.arange(len(order)), sizes), spans.row[rows], spans.x0[rows],
-                                         spans.x1[rows])
-        return taken
+        return Spans(np.repeat(np.arange(len(order)), sizes), spans.row[rows], spans.x0[rows], spans.x1[rows])
+
+    def frames(self, order: np.ndarray) -> MaskFrames:
+        """Frames `order` of these masks as a view that copies their runs only when something reads them."""
+        return MaskFrames(self, np.asarray(order, dtype=np.int64))
 
     def padded(self, length: int) -> Masks:
         """These masks followed by special frames up to `length` frames."""
@@ -185,6 +197,20 @@ class Masks:
         without pixels, as the toolkit bounds an empty mask (vot/region/raster.py ``mask_bounds``)."""
         return self._bounds
 
+    def pixels(self, within: tuple[int, int] | None = None) -> np.ndarray:
+        """(N,) float64 each frame's pixel count; only those inside an image of size `within` (width, height)
+        when given. Computed once per image size, and handed over by `take`."""
+        cache = self.__dict__.setdefault("_pixels", {})
+        if within not in cache:
+            s = self.spans()
+            if within is None:
+                lengths = s.x1 - s.x0
+            else:
+                lengths = np.clip(s.x1, 0, within[0]) - np.clip(s.x0, 0, within[0])
+                lengths = np.where((s.row >= 0) & (s.row < within[1]), lengths, 0)
+            cache[within] = np.bincount(s.frame, weights=lengths, minlength=len(self))
+        return cache[within]
+
     @property
     def empty(self) -> np.ndarray:
         """(N,) True where a frame has no pixels."""
@@ -221,3 +247,60 @@ def _runs(bitmap: np.ndarray) -> np.ndarray:
     edges = np.concatenate([[0], np.flatnonzero(flat[1:] != flat[:-1]) + 1, [flat.size]])
     lengths = np.diff(edges)
     return np.concatenate([[0], lengths]) if flat[0] else lengths
+
+
+class MaskFrames:
+    """Frames of a sequence's masks in a given order (an anchor run's), read like `Masks`: what scoring reads
+    (spans, bounds, pixel counts, emptiness) comes from the sequence's masks, decoded once for every view;
+    the runs are copied (`Masks.take`) only when something reads them (drawing, export)."""
+
+    def __init__(self, masks: Masks, order: np.ndarray) -> None:
+        self._masks, self._order = masks, order
+        self.offsets, self.sizes, self.special = masks.offsets[order], masks.sizes[order], masks.special[order]
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @functools.cached_property
+    def whole(self) -> Masks:
+        return self._masks.take(self._order)
+
+    @property
+    def runs(self) -> np.ndarray:
+        return self.whole.runs
+
+    @property
+    def starts(self) -> np.ndarray:
+        return self.whole.starts
+
+    def decode(self, frame: int) -> tuple[np.ndarray, tuple[int, int]]:
+        return self.whole.decode(frame)
+
+    @functools.cached_property
+    def _spans(self) -> Spans:
+        return self._masks.spans_of(self._order)
+
+    def spans(self) -> Spans:
+        return self._spans
+
+    def bounds(self) -> np.ndarray:
+        return self._masks.bounds()[self._order]
+
+    def pixels(self, within: tuple[int, int] | None = None) -> np.ndarray:
+        return self._masks.pixels(within)[self._order]
+
+    @property
+    def empty(self) -> np.ndarray:
+        return self._masks.empty[self._order]
+
+    def is_empty(self) -> np.ndarray:
+        return self._masks.is_empty()[self._order]
+
+    def boxes(self) -> np.ndarray:
+        return self._masks.boxes()[self._order]
+
+    def take(self, order: np.ndarray) -> MaskFrames:
+        return MaskFrames(self._masks, self._order[np.asarray(order, dtype=np.int64)])
+
+    def frames(self, order: np.ndarray) -> MaskFrames:
+        return self.take(order)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.masks import Masks
+from benchmarks.masks import MaskFrames, Masks
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ class Sequence:
     description: str = ""  # the target in words, where the benchmark gives one (LaSOT's nlp.txt)
     fps: float | None = None  # the capture frame rate, where the benchmark states it (VOT's `sequence` file)
     frame_values: dict[str, np.ndarray] = field(default_factory=dict)
-    masks: Masks | None = None
-    ignore_masks: Masks | None = None
+    masks: Masks | MaskFrames | None = None
+    ignore_masks: Masks | MaskFrames | None = None
 
     def __post_init__(self) -> None:
         gt = np.asarray(self.ground_truth, dtype=np.float64)

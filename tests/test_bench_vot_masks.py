@@ -235,3 +235,36 @@ def test_masks_taken_keep_their_pixels_decoded_once():
         for name in ("frame", "row", "x0", "x1"):
             np.testing.assert_array_equal(getattr(taken.spans(), name), getattr(fresh.spans(), name))
         np.testing.assert_array_equal(taken.bounds(), fresh.bounds())
+
+
+def test_a_view_of_some_frames_reads_as_those_frames_taken():
+    """`Masks.frames` (an anchor run's view, runs copied only when read) reads exactly as `Masks.take`."""
+    rng = np.random.default_rng(6)
+    frames = [None if rng.random() < 0.2 else (rng.random((rng.integers(1, 7), rng.integers(1, 7))) < 0.5,
+                                               (int(rng.integers(-3, 9)), int(rng.integers(-3, 9)))) for _ in range(25)]
+    masks = Masks.from_bitmaps(frames)
+    for order in (np.arange(25)[::-1], rng.integers(0, 25, 40)):
+        view, taken = masks.frames(order), masks.take(order)
+        for name in ("frame", "row", "x0", "x1"):
+            np.testing.assert_array_equal(getattr(view.spans(), name), getattr(taken.spans(), name))
+        for read in (lambda m: m.bounds(), lambda m: m.pixels(), lambda m: m.pixels((5, 4)), lambda m: m.empty,
+                     lambda m: m.is_empty(), lambda m: m.boxes(), lambda m: m.runs, lambda m: m.starts,
+                     lambda m: m.offsets, lambda m: m.sizes, lambda m: m.special):
+            np.testing.assert_array_equal(read(view), read(taken))
+        assert len(view) == len(order)
+        bitmap, offset = view.decode(3)
+        assert offset == taken.decode(3)[1] and np.array_equal(bitmap, taken.decode(3)[0])
+        inner = rng.integers(0, len(order), 7)
+        np.testing.assert_array_equal(view.take(inner).bounds(), taken.take(inner).bounds())
+
+
+def test_pixels_inside_an_image_are_counted_as_a_bitmap_would():
+    rng = np.random.default_rng(8)
+    frames = [(rng.random((6, 7)) < 0.5, (int(rng.integers(-4, 6)), int(rng.integers(-4, 6)))) for _ in range(20)]
+    masks = Masks.from_bitmaps(frames)
+    for i in range(20):
+        bitmap, (x, y) = masks.decode(i)
+        image = np.zeros((30, 30), bool)
+        image[y + 10:y + 10 + bitmap.shape[0], x + 10:x + 10 + bitmap.shape[1]] = bitmap
+        assert masks.pixels((8, 5))[i] == image[10:15, 10:18].sum()
+        assert masks.pixels()[i] == bitmap.sum()

@@ -85,8 +85,8 @@ def run_view(sequence: Sequence, run: AnchorRun) -> Sequence:
         frames=None if sequence.frames is None else MappedFrames(sequence.frames, tuple(int(i) for i in order)),
         frame_tags={k: _taken(v, order) for k, v in sequence.frame_tags.items()},
         frame_values={k: _taken(v, order) for k, v in sequence.frame_values.items()},
-        masks=None if sequence.masks is None else sequence.masks.take(order),
-        ignore_masks=None if sequence.ignore_masks is None else sequence.ignore_masks.take(order),
+        masks=None if sequence.masks is None else sequence.masks.frames(order),
+        ignore_masks=None if sequence.ignore_masks is None else sequence.ignore_masks.frames(order),
     )
 
 

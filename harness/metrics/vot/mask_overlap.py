@@ -43,6 +43,8 @@ class MaskSet(Protocol):
 
     def bounds(self) -> np.ndarray: ...
 
+    def pixels(self, within: tuple[int, int] | None = None) -> np.ndarray: ...
+
 
 @dataclass(frozen=True)
 class _Spans:
@@ -98,7 +100,13 @@ def mask_overlaps(
     ignored = None if ignore is None else _clip(_spans(ignore), window)
     if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
         rect, mask = (first, second) if isinstance(first, np.ndarray) else (second, first)
-        inter, union = _rect_mask(_rect_raster(rect, window), _clip(_spans(mask), window), ignored, n)
+        if ignored is None:
+            rect_pixels = _rect_raster(rect, window)
+            inter = _within(_spans(mask), rect_pixels, n)
+            # the window holds the mask's bounds cut to the image: its pixels there are those in the image
+            union = rect_pixels.area().astype(np.float64) + mask.pixels(bounds) - inter
+        else:
+            inter, union = _rect_mask(_rect_raster(rect, window), _clip(_spans(mask), window), ignored, n)
     else:
         inter, union = _mask_mask(_clip(_spans(first), window), _clip(_spans(second), window), ignored, n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,7 +171,8 @@ def _clip(spans: _Spans, box: _Boxes) -> _Spans:
     f = spans.frame
     x0, x1 = np.maximum(spans.x0, box.c0[f]), np.minimum(spans.x1, box.c1[f])
     keep = (x1 > x0) & (spans.row >= box.r0[f]) & (spans.row < box.r1[f])
-    return _Spans(f[keep], spans.row[keep], x0[keep].astype(np.int64), x1[keep].astype(np.int64))
+    return _Spans(f[keep], spans.row[keep], x0[keep].astype(np.int64, copy=False),
+                  x1[keep].astype(np.int64, copy=False))
 
 
 def _count(spans: _Spans, n: int, box: _Boxes | None = None) -> np.ndarray:
@@ -173,14 +182,19 @@ def _count(spans: _Spans, n: int, box: _Boxes | None = None) -> np.ndarray:
     return np.bincount(spans.frame, weights=spans.x1 - spans.x0, minlength=n)
 
 
-def _rect_mask(rect: _Boxes, mask: _Spans, ignored: _Spans | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _within(spans: _Spans, box: _Boxes, n: int) -> np.ndarray:
+    """Pixels per frame inside its box, counted in one pass without cutting the spans out."""
+    f = spans.frame
+    length = np.minimum(spans.x1, box.c1[f]) - np.maximum(spans.x0, box.c0[f])
+    inside = (length > 0) & (spans.row >= box.r0[f]) & (spans.row < box.r1[f])
+    return np.bincount(f, weights=np.where(inside, length, 0), minlength=n)
+
+
+def _rect_mask(rect: _Boxes, mask: _Spans, ignored: _Spans, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Intersection and union of a rectangle and a mask in their windows, without the ignored pixels."""
-    area = rect.area().astype(np.float64)
-    if ignored is not None:
-        mask = _pieces(mask, ignored, keep=1)
-        area = area - _count(ignored, n, rect)
+    mask = _pieces(mask, ignored, keep=1)
     inter = _count(mask, n, rect)
-    return inter, area + _count(mask, n) - inter
+    return inter, rect.area().astype(np.float64) - _count(ignored, n, rect) + _count(mask, n) - inter
 
 
 def _mask_mask(a: _Spans, b: _Spans, ignored: _Spans | None, n: int) -> tuple[np.ndarray, np.ndarray]:
