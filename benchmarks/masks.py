@@ -211,7 +211,7 @@ class Masks:
             cache[within] = np.bincount(s.frame, weights=lengths, minlength=len(self))
         return cache[within]
 
-    @property
+    @functools.cached_property
     def empty(self) -> np.ndarray:
         """(N,) True where a frame has no pixels."""
         return np.bincount(self.spans().frame, minlength=len(self)) == 0
