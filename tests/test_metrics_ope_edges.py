@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
+from harness.errors import EvaluationError
 from harness.metrics.fields import Terms
 from harness.metrics.ope.evaluate import SequenceInput, evaluate
 from harness.metrics.ope.profiles import get_profile
@@ -170,3 +171,25 @@ def test_got10k_ao_pools_every_repetition_of_a_sequence_as_its_toolkit_does() ->
     assert first.precision_curve.tolist() == pooled.precision_curve.tolist()
     not_pooling = dataclasses.replace(get_profile("got10k"), pools_repetitions=False)
     assert evaluate([a, b], not_pooling).ao == first.ao
+
+
+def test_got10k_repetitions_of_another_length_are_cut_by_the_profiles_length_rule() -> None:
+    """Each repetition goes through the length rule that repetition 1 does (the got10k profile truncates
+    both to the shorter, as got10k's otb.py does): a run 4 frames short pools its first 21 frames, a run 3
+    frames long pools the 25 annotated ones; against got10k's rect_iou on the cut arrays. A profile that
+    refuses other lengths (raise) names the sequence for a repetition too."""
+    from got10k.utils.metrics import rect_iou
+
+    rng = np.random.default_rng(21)
+    gt = np.column_stack([rng.uniform(0, 40, 25), rng.uniform(0, 30, 25), rng.uniform(5, 25, (25, 2))])
+    first, short, long = (gt + rng.normal(0, 4, gt.shape) for _ in range(3))
+    short, long = short[:21], np.concatenate([long, long[:3]])
+    seq = SequenceInput("a", first, gt, np.zeros(25, bool), repetitions=(short, long))
+    toolkit = np.concatenate([rect_iou(first[1:], gt[1:]), rect_iou(short[1:], gt[1:21]), rect_iou(long[1:25], gt[1:])])
+    result = evaluate([seq], "got10k")
+    # the same values summed in another order: 1e-15 is a few ulps of a mean of ~0.6
+    assert result.ao == pytest.approx(toolkit.mean(), abs=1e-15)
+    assert result.sequence_terms["ao"].denominator[:, 0].tolist() == [24 + 20 + 24]
+    strict = dataclasses.replace(get_profile("got10k"), name="got10k_strict", length_mismatch="raise")
+    with pytest.raises(EvaluationError, match="r.txt: sequence a has 21 predicted boxes for 25 ground-truth frames"):
+        evaluate([dataclasses.replace(seq, source="r.txt")], strict)

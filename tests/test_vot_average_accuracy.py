@@ -116,6 +116,7 @@ def test_average_accuracy_equals_the_toolkit_classes(data, variant: str) -> None
     assert ours.terms()["accuracy"].total() == pytest.approx(overall, abs=1e-12, rel=0)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a trajectory keeping no frame adds 0 without numpy's 0 / 0
 def test_known_answers_by_hand() -> None:
     """Burn-in 1 leaves out the initialisation frame only, burn-in 2 the frame after it as well; an initialisation on unknown ground truth starts no burn-in (the first test that matches wins);
     a trajectory keeping no frame adds 0; sequences weigh by length."""
@@ -144,3 +145,79 @@ def test_bad_shapes_and_statuses_are_named() -> None:
         average_accuracy([AccuracySequence("a", np.zeros(4), np.array([1, 3, 7, 3]), flags, flags)])
     with pytest.raises(ProfileError, match="burnin=-1 must be an integer >= 0"):
         dataclasses.replace(TOOLKIT, burnin=-1)
+
+
+def test_result_fields_carry_the_toolkit_values(data) -> None:
+    """What eval --json, the tables and the reports read of a result: the profile's name, the table's column,
+    per-sequence figures and the JSON, each equal to the toolkit's SequenceAccuracy / AverageAccuracy."""
+    experiment, sequences, inputs = data
+    analysis = vot_accuracy.SequenceAccuracy(burnin=TOOLKIT.burnin, ignore_unknown=TOOLKIT.ignore_unknown,
+                                             ignore_invisible=TOOLKIT.ignore_invisible, bounded=TOOLKIT.bounded)
+    results = Grid(len(sequences), 1)
+    for i, seq in enumerate(sequences):
+        results[i, 0] = analysis.subcompute(experiment, None, seq, [])
+    overall, = vot_accuracy.AverageAccuracy(weighted=True).aggregate(None, sequences, results)
+    ours = average_accuracy(inputs)
+    assert ours.profile == "vot_toolkit" and ours.table_fields == ("accuracy",)
+    want = {seq.name: results[i, 0][0] for i, seq in enumerate(sequences)}
+    assert ours.per_sequence() == {"accuracy": pytest.approx(want, abs=1e-12, rel=0)}
+    as_json = ours.to_json()
+    assert as_json["accuracy"] == pytest.approx(overall, abs=1e-12, rel=0)
+    assert {s: v["accuracy"] for s, v in as_json["per_sequence"].items()} == pytest.approx(want, abs=1e-12, rel=0)
+    # the stored terms (fields.Terms): a length-weighted mean is num = accuracy x length, den = length; an
+    # unweighted one num = accuracy, den = 1
+    lengths = [len(s.gt_unknown) for s in inputs]
+    assert ours.terms()["accuracy"].denominator[:, 0].tolist() == lengths
+    unweighted = average_accuracy(inputs, VARIANTS["invisible_unknown_unweighted"])
+    assert unweighted.terms()["accuracy"].denominator[:, 0].tolist() == [1.0] * len(inputs)
+    np.testing.assert_array_equal(unweighted.terms()["accuracy"].numerator[:, 0],
+                                  list(unweighted.per_sequence()["accuracy"].values()))
+
+
+def test_the_threshold_and_single_kept_frames_as_gather_overlaps() -> None:
+    """gather_overlaps leaves out a frame whose overlap equals the threshold (`overlaps[i] <= threshold`), and
+    a trajectory keeping one frame scores that frame's overlap: against the toolkit's function on regions
+    whose overlaps are exact (2 x 10 and 5 x 10 boxes in a 10 x 10 target: 0.2 and 0.5)."""
+    truth = [Rectangle(10.0, 10.0, 10.0, 10.0)] * 4
+    regions = [Special(Trajectory.INITIALIZATION), Rectangle(10.0, 10.0, 2.0, 10.0), Rectangle(10.0, 10.0, 5.0, 10.0),
+               Special(Trajectory.FAILURE)]
+    overlaps = np.array(calculate_overlaps(regions, truth, (WIDTH, HEIGHT)))
+    status = np.array([1, 3, 3, 2])
+    flags = np.zeros(4, bool)
+    at = dataclasses.replace(TOOLKIT, name="t", threshold=0.2)
+    theirs, _ = vot_accuracy.gather_overlaps(regions, truth, burnin=1, threshold=0.2, bounds=(WIDTH, HEIGHT))
+    assert theirs.tolist() == [0.5]
+    assert average_accuracy([AccuracySequence("a", overlaps, status, flags, flags)], at).values["accuracy"] == 0.5
+    theirs, _ = vot_accuracy.gather_overlaps(regions, truth, burnin=1, bounds=(WIDTH, HEIGHT))
+    assert theirs.tolist() == [0.2, 0.5]
+    assert average_accuracy([AccuracySequence("a", overlaps, status, flags, flags)]).values["accuracy"] == \
+        pytest.approx(np.mean(theirs), abs=1e-15)
+
+
+def test_loose_inputs_score_as_exact_ones() -> None:
+    """Overlaps given as float32 are scored in float64 (the toolkit's are Python floats), and flags and
+    statuses given as 0/1 numbers (a column read from text) as booleans and codes: the same figures."""
+    rng = np.random.default_rng(4)
+    n = 80
+    overlaps = rng.uniform(0, 1, (2, n)).astype(np.float32)
+    status = np.where(rng.random((2, n)) < 0.1, 0, 3)
+    status[:, [0, 40]] = 1
+    unknown, empty = rng.random(n) < 0.1, rng.random(n) < 0.1
+    exact = AccuracySequence("a", overlaps.astype(np.float64), status, unknown, empty)
+    loose = AccuracySequence("a", overlaps, status.astype(float), unknown.astype(float), empty.astype(float))
+    for profile in VARIANTS.values():
+        assert average_accuracy([loose], profile).values == average_accuracy([exact], profile).values
+
+
+def test_profiles_refuse_what_the_toolkit_cannot_mean() -> None:
+    for burnin in (0, 1, 10):
+        assert dataclasses.replace(TOOLKIT, burnin=burnin).burnin == burnin
+    for threshold in (None, 0.0, 0.3, 1.0):
+        assert dataclasses.replace(TOOLKIT, threshold=threshold).threshold == threshold
+    for bad in ({"burnin": -1}, {"burnin": True}, {"burnin": 1.5}, {"threshold": -0.1}, {"threshold": 1.5},
+                {"threshold": 2.5}, {"threshold": 1}):
+        with pytest.raises(ProfileError, match=f"profile vot_toolkit: {next(iter(bad))}="):
+            dataclasses.replace(TOOLKIT, **bad)
+    flags = np.zeros(4, bool)
+    with pytest.raises(EvaluationError, match=r"sequence a has 4 ground-truth frames \(\(3,\) empty flags\)"):
+        average_accuracy([AccuracySequence("a", np.zeros(4), np.ones(4), flags, np.zeros(3, bool))])

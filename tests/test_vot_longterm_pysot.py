@@ -151,6 +151,8 @@ def test_fewer_confidences_than_thresholds_are_refused_as_pysot_fails_on_them() 
         _determine_thresholds(np.arange(97.0))
     with pytest.raises(EvaluationError, match="picks 98 thresholds .* these results have 97"):
         pysot_thresholds(np.r_[np.arange(97.0), np.nan, np.nan], 100)
+    # exactly as many as it picks: delta 1, ranks 0 .. 97, every confidence a threshold
+    np.testing.assert_array_equal(pysot_thresholds(np.arange(98.0), 100), _determine_thresholds(np.arange(98.0))[::-1])
 
 
 def test_known_answer_by_hand() -> None:

@@ -5,6 +5,8 @@ same bits; the tolerance only keeps the comparison honest should a count differ 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,84 @@ def test_refusals() -> None:
         mask_overlaps(np.zeros((2, 4)), np.zeros((2, 4)))
     with pytest.raises(EvaluationError, match=r"got an array of shape \(2, 8\)"):
         mask_overlaps(np.zeros((2, 8)), masks)
+
+
+def _compare(prediction: np.ndarray | Masks, truth: Masks, bounds: tuple[int, int] | None,
+             ignore: Masks | None = None) -> np.ndarray:
+    theirs_pred = _rectangles(prediction) if isinstance(prediction, np.ndarray) else _toolkit(prediction)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty union divides 0 / 0 silently
+        ours = mask_overlaps(prediction, truth, bounds, ignore)
+    theirs = region.calculate_overlaps(theirs_pred, _toolkit(truth), bounds, None if ignore is None else _toolkit(ignore))
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+    return ours
+
+
+def test_edge_cases_equal_calculate_overlaps() -> None:
+    """Cases the random draw rarely reaches, each against the toolkit: a rectangle with one NaN value (no
+    region at all, though its other values would make a box), rectangles starting on the image's last row
+    or ending on its first, a window left of the origin without bounds (the slice cut to nothing), regions
+    one pixel wide or high in the same column or row (the union has no width or height: 1), a rectangle on a
+    checkerboard (runs of one pixel) beside a frame without a mask, masks with no pixels on both sides,
+    masks over negative columns on two rows, no region against a mask in column -1 (nothing is bounded by
+    (0, 0, 0, 0)), one pixel left of an ignore mask (a union of 1), and rectangles far from the origin
+    whose x + w and y + h the toolkit sums in float32 (2^25 + 1 is not a float32)."""
+    square = np.ones((3, 3), bool)
+    nan_one = np.array([[np.nan, 2, 3, 3], [2, np.nan, 3, 3]])
+    assert _compare(nan_one, Masks.from_bitmaps([(square, (0, 2)), (square, (2, 0))]), (WIDTH, HEIGHT)).tolist() == [0, 0]
+    edges = np.array([[2, HEIGHT - 1, 3, 5], [2, -4, 3, 5]])  # one row of each inside the image
+    truth = Masks.from_bitmaps([(square, (2, HEIGHT - 3)), (square, (2, 0))])
+    assert _compare(edges, truth, (WIDTH, HEIGHT)).tolist() == [1 / 3, 1 / 3]
+    assert _compare(np.array([[-8, 2, 8, 3]]), Masks.from_bitmaps([(square, (-8, 2))]), None).tolist() == [0.0]
+    # a column in the box's column 1 (the toolkit's reader drops a mask whose pixels are all in column 0)
+    column, row = np.tile([False, True], (3, 1)), np.ones((1, 3), bool)
+    lines = Masks.from_bitmaps([(column, (4, 6)), (row, (6, 5))])
+    assert _compare(Masks.from_bitmaps([(column, (4, 5)), (row, (5, 5))]), lines, (WIDTH, HEIGHT)).tolist() == [1, 1]
+    empty = Masks.from_bitmaps([None, (np.zeros((2, 2), bool), (5, 5))])
+    assert _compare(empty, empty, None).tolist() == [1.0, 1.0]
+    stripes = np.eye(2, 16, 5, dtype=bool) | np.eye(2, 16, 12, dtype=bool)
+    assert _compare(Masks.from_bitmaps([(np.ones((2, 16), bool), (-6, 0))]), Masks.from_bitmaps([(stripes, (-6, 0))]),
+                    None).tolist() == [4 / 32]
+    checker = np.indices((4, 4)).sum(axis=0) % 2 == 0  # one-pixel runs; no mask at all in the last frame
+    assert _compare(np.array([[2, 2, 4, 4], [2, 2, 3, 3]]), Masks.from_bitmaps([(checker, (2, 2)), None]),
+                    (WIDTH, HEIGHT)).tolist() == [0.5, 0.0]
+    left_column = Masks.from_bitmaps([(np.tile([False, True], (3, 1)), (-2, 5))])
+    assert _compare(np.full((1, 4), np.nan), left_column, None).tolist() == [0.0]
+    corner = Masks.from_bitmaps([(np.array([[True, True], [True, False]]), (2, 2))])
+    assert _compare(np.array([[2, 2, 2, 2]]), Masks.from_bitmaps([(square[:2, :2], (2, 2))]), (WIDTH, HEIGHT),
+                    corner).tolist() == [1.0]
+    far = 2**25
+    rects = np.array([[far + 1, 10, 5, 3], [far + 3, 10, 6, 3], [10, far + 1, 3, 5], [10, far + 3, 3, 6]])
+    truth = Masks.from_bitmaps([(np.ones((3, 12), bool), (far - 2, 10))] * 2 + [(np.ones((12, 3), bool), (10, far - 2))] * 2)
+    assert _compare(rects, truth, None).tolist() == [1 / 3] * 4
+
+
+def test_masks_far_apart_are_ordered_without_overflow() -> None:
+    """Masks 2^31 px apart in two frames, without bounds: the sort key of frame, row and column would pass
+    int64 (frames x rows x columns >= 2^62), so the spans are sorted on the three arrays; hand-counted:
+    2 shared pixels of 4 + 4 - 2, and the same pixels."""
+    square = np.ones((2, 2), bool)
+    low, high = -(2**30), 2**30
+    ours = mask_overlaps(Masks.from_bitmaps([(square, (low, low)), (square, (high, high))]),
+                         Masks.from_bitmaps([(square, (low + 1, low)), (square, (high, high))]))
+    assert ours.tolist() == [1 / 3, 1.0]
+
+
+def test_rectangles_given_as_lists_with_nulls() -> None:
+    """Rectangles read from JSON: null stands for a missing value, as NaN does (a frame without a region)."""
+    truth = Masks.from_bitmaps([(np.ones((3, 3), bool), (2, 2))] * 2)
+    listed = mask_overlaps([[None, None, None, None], [3, 3, 3, 3]], truth, (WIDTH, HEIGHT))
+    assert listed.tolist() == mask_overlaps(np.array([[np.nan] * 4, [3, 3, 3, 3]]), truth, (WIDTH, HEIGHT)).tolist()
+    assert listed.tolist() == [0.0, 4 / 14]
+
+
+def test_refusals_name_the_side_and_the_counts() -> None:
+    masks = Masks.from_bitmaps([None, None])
+    with pytest.raises(EvaluationError, match=r"predictions must be masks or \(N, 4\) rectangles"):
+        mask_overlaps(np.zeros((2, 3)), masks)
+    with pytest.raises(EvaluationError, match=r"ground truth must be masks or \(N, 4\) rectangles"):
+        mask_overlaps(masks, np.zeros(2))
+    with pytest.raises(EvaluationError, match="2 predictions, 2 ground-truth frames, 3 ignore masks; expected"):
+        mask_overlaps(masks, masks, None, Masks.from_bitmaps([None] * 3))
+    with pytest.raises(EvaluationError, match="2 predictions, 3 ground-truth frames; expected"):
+        mask_overlaps(masks, Masks.from_bitmaps([None] * 3))

@@ -15,6 +15,8 @@ two orders differ by a few ulps of sums of at most 755 overlaps in [0, 1], far b
 from __future__ import annotations
 
 import dataclasses
+import warnings
+
 import numpy as np
 import pytest
 
@@ -194,6 +196,7 @@ def test_the_eao_curve_equals_compute_eao_partial_on_runs_of_every_length(seed: 
     assert ours.values["eao"] == pytest.approx(np.mean(curve[profile.low:profile.high + 1]), abs=1e-12, rel=0)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # curve points no run reaches: 0 without a 0 / 0 warning
 def test_known_answers_by_hand() -> None:
     """grace 2: the run 0, .5, 0, 0, .5, .5 fails at frame 2 (the countdown hits zero on frame 3); accuracy
     (0 + .5) / 2, robustness 2 / 6; a run that never fails contributes its prefix means only within its
@@ -217,6 +220,7 @@ def test_known_answers_by_hand() -> None:
         {"accuracy": 0.0, "robustness": 2 / 5}
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no frame tracked: NaN and 0 without numpy's 0 / 0 warning
 def test_sequences_weigh_robustness_by_length_and_accuracy_by_tracked_frames() -> None:
     """AverageAccuracyRobustness.aggregate: a 10-frame sequence tracked to the end with overlap 1 and a
     4-frame one failing at once (grace 1) give A = 1 (the failed one tracks no frame) and R = 10 / 14."""
@@ -242,3 +246,95 @@ def test_inputs_the_toolkit_cannot_score_are_named() -> None:
         dataclasses.replace(TOOLKIT, low=755, high=115)
     with pytest.raises(ProfileError, match="unknown multistart profile 'pysot'"):
         evaluate_multistart([MultistartSequence("a", 5, (run,))], "pysot")
+
+
+def test_result_declarations() -> None:
+    """What the reports, tables and eval --json read of a result: the EAO plot over sequence length in 0..1
+    with the score's interval shaded, the AR plot in the unit square, the table's EAO / A / R, per-sequence
+    figures and the JSON (the run of test_known_answers_by_hand that never fails)."""
+    profile = dataclasses.replace(TOOLKIT, name="hand", grace=2, low=1, high=5)
+    never = AnchorRun(0, False, np.array([0, 1, .5, .5]), np.zeros(4, bool))
+    result = evaluate_multistart([MultistartSequence("b", 4, (never,))], profile)
+    eao = (1 + .75 + 2 / 3 + 0) / 4
+    assert result.profile == "hand" and result.table_fields == ("eao", "accuracy", "robustness")
+    (curve,) = result.curves()
+    assert (curve.name, curve.label, curve.x_label, curve.field, curve.shade, curve.y_range) == (
+        "eao_curve", "expected average overlap", "sequence length (frames)", "eao", (1.0, 5.0), (0.0, 1.0))
+    np.testing.assert_array_equal(curve.x, np.arange(5))
+    np.testing.assert_allclose(curve.y, [0, 1, .75, 2 / 3, 0], atol=1e-15)
+    assert [(s.name, s.label, s.x, s.y, s.x_range, s.y_range) for s in result.scatters()] == [
+        ("ar_plot", "accuracy-robustness", "robustness", "accuracy", (0.0, 1.0), (0.0, 1.0))]
+    assert result.groups() == {} and set(result.terms()) == {"eao", "accuracy", "robustness"}
+    assert result.per_sequence() == {"accuracy": {"b": 0.5}, "robustness": {"b": 1.0}}
+    got = result.to_json()
+    assert got.pop("eao") == pytest.approx(eao, abs=1e-15)
+    np.testing.assert_allclose(got.pop("eao_curve"), [0, 1, .75, 2 / 3, 0], atol=1e-15)
+    assert got == {"accuracy": 0.5, "robustness": 1.0, "eao_interval": [1, 5],
+                   "per_sequence": {"b": {"accuracy": 0.5, "robustness": 1.0}}}
+    assert curve.terms.sequences == ("b",)
+
+
+def test_profiles_refuse_what_the_toolkit_cannot_mean() -> None:
+    """grace 0 (never fails) and burnin 0 (no image bounds: the toolkit's `proxy.size if self.burnin`) are
+    the toolkit's own options; negative counts, flags for counts, thresholds outside [0, 1] and an empty or
+    reversed EAO interval are not."""
+    assert dataclasses.replace(TOOLKIT, burnin=1).bounded and not dataclasses.replace(TOOLKIT, burnin=0).bounded
+    for good in ({"grace": 0}, {"burnin": 0}, {"threshold": 0.0}, {"threshold": 1.0}, {"low": 1, "high": 2}):
+        assert dataclasses.replace(TOOLKIT, **good)
+    for bad in ({"grace": -1}, {"grace": True}, {"burnin": 2.0}, {"threshold": 1.5}, {"threshold": -0.5},
+                {"threshold": 1}, {"low": 0}, {"low": 755}):
+        with pytest.raises(ProfileError, match=f"profile vot_toolkit: .*{next(iter(bad))}="):
+            dataclasses.replace(TOOLKIT, **bad)
+
+
+def test_a_run_failing_on_its_anchor_frame_as_compute_eao_partial() -> None:
+    """grace 1: a one-frame run whose only frame is bad fails at once, and the toolkit's compute_eao_partial
+    gives its curve point 1 the sum of its overlaps after the anchor (none) over j - 1 = 0: NaN, and so the
+    EAO; a sequence whose runs track one frame in all has that frame's overlap as its accuracy."""
+    profile = dataclasses.replace(TOOLKIT, name="grace1", grace=1, low=1, high=6)
+    runs = (AnchorRun(0, False, np.array([1, .5, .2, 0, .9]), np.zeros(5, bool)),
+            AnchorRun(4, False, np.array([0.0]), np.zeros(1, bool)),
+            AnchorRun(2, True, np.array([1, .6, .3]), np.zeros(3, bool)))
+    overlaps, success = [], []
+    for run in runs:
+        progress = _toolkit_progress(run.overlaps, run.gt_empty, profile.grace, profile.threshold)
+        overlaps.append([*run.overlaps[:progress], *[0.0] * (len(run.overlaps) - progress)])
+        success.append(progress == len(run.overlaps))
+    with np.errstate(invalid="ignore", divide="ignore"):  # the toolkit's own 0 / 0
+        partial = vot_multistart.compute_eao_partial(overlaps, success, profile.high)
+    curve, = vot_multistart.EAOCurve(high=profile.high).aggregate(None, [None], [(partial, 1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ours divides silently
+        result = evaluate_multistart([MultistartSequence("s", 5, runs)], profile)
+    np.testing.assert_allclose(result.eao_curve, curve, atol=1e-15, rtol=0, equal_nan=True)
+    assert np.isnan(result.eao_curve[1]) and np.isnan(result.values["eao"])
+    assert result.per_sequence_figures["s"] == {"accuracy": pytest.approx(3.6 / 6, abs=1e-15), "robustness": 6 / 9}
+    one = AnchorRun(0, False, np.array([.7, 0.0]), np.zeros(2, bool))
+    assert evaluate_multistart([MultistartSequence("o", 2, (one,))], profile).per_sequence_figures["o"] == \
+        {"accuracy": .7, "robustness": .5}
+
+
+def test_loose_inputs_score_as_exact_ones(workspace) -> None:
+    """Overlaps given as float32 are scored in float64 (the toolkit's are Python floats), and ground-truth
+    flags given as 0/1 numbers as booleans: the same figures and curve."""
+    _, _, inputs = workspace
+    loose = [dataclasses.replace(s, runs=tuple(dataclasses.replace(r, overlaps=r.overlaps.astype(np.float32),
+                                                                   gt_empty=r.gt_empty.astype(float)) for r in s.runs))
+             for s in inputs]
+    exact = [dataclasses.replace(s, runs=tuple(dataclasses.replace(r, overlaps=r.overlaps.astype(np.float32)
+                                                                   .astype(np.float64)) for r in s.runs))
+             for s in inputs]
+    ours, theirs = evaluate_multistart(loose, SHORT), evaluate_multistart(exact, SHORT)
+    assert ours.values == theirs.values and ours.eao_curve.tolist() == theirs.eao_curve.tolist()
+
+
+def test_runs_that_do_not_fit_their_sequence_are_named() -> None:
+    run = AnchorRun(0, False, np.ones(5), np.zeros(5, bool))
+    with pytest.raises(EvaluationError, match=r"the forward run of a from frame 0 has \(5,\) overlaps and \(4,\) "
+                                              r"ground-truth flags; a 5-frame sequence gives it \(5,\) of each"):
+        evaluate_multistart([MultistartSequence("a", 5, (dataclasses.replace(run, gt_empty=np.zeros(4, bool)),))])
+    with pytest.raises(EvaluationError, match="the forward run of a from frame 5 has"):
+        past = AnchorRun(5, False, np.ones(0), np.zeros(0, bool))
+        evaluate_multistart([MultistartSequence("a", 5, (run, past))])
+    with pytest.raises(EvaluationError, match=r"the backward run of a from frame 3 has \(5,\) overlaps"):
+        evaluate_multistart([MultistartSequence("a", 5, (AnchorRun(3, True, np.ones(5), np.zeros(5, bool)),))])
