@@ -66,11 +66,14 @@ def test_eao_curve_declared_to_renderers_is_the_toolkits() -> None:
     [("vot_toolkit", "ar_robustness"), ("pysot", "failures_per_100_frames"), ("got10k", "tag_weighted_failures")],
 )
 def test_accuracy_robustness_plot_uses_each_toolkits_robustness(profile: str, robustness: str) -> None:
-    """The AR plot's x axis is the toolkit's AR-plot robustness where it has one (VOT toolkit), else the
-    robustness the profile reports: pysot's failures per 100 frames even though pysot also reports an EAO."""
+    """The AR plot's x axis is the toolkit's AR-plot robustness where it has one (VOT toolkit; both axes 0..1
+    as the toolkit draws them), else the robustness the profile reports, unbounded (pysot's failures per 100
+    frames even though pysot also reports an EAO); accuracy is 0..1 under every profile."""
     truth, runs = _small_benchmark()
     result = evaluate_vot(runs, truth, profile, INTERVAL)
-    assert result.scatters() == [Scatter("ar_plot", "accuracy-robustness", x=robustness, y="accuracy")]
+    x_range = (0.0, 1.0) if robustness == "ar_robustness" else None
+    assert result.scatters() == [Scatter("ar_plot", "accuracy-robustness", x=robustness, y="accuracy",
+                                         x_range=x_range, y_range=(0.0, 1.0))]
 
 
 def _copy(truth: list[VOTSequenceTruth]) -> list[VOTSequenceTruth]:

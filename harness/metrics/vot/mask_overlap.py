@@ -53,9 +53,6 @@ class _Spans:
     x0: np.ndarray
     x1: np.ndarray
 
-    def take(self, keep: np.ndarray) -> _Spans:
-        return _Spans(self.frame[keep], self.row[keep], self.x0[keep], self.x1[keep])
-
 
 @dataclass(frozen=True)
 class _Boxes:
