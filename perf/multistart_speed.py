@@ -55,14 +55,12 @@ SPACING = 50  # frames between anchors, as in VOT2022's anchor.value files
 TRACKERS = ["steady", "drifting", "failing", "wandering", "lost"]
 
 WHERE_THE_TIME_GOES = """Where the harness's time goes (cProfile of one tracker's `MULTISTART.score`, 892,981 run frames,
-27 s on the loaded machine above; not re-measured by the script): 14 s (52%) in `Masks._spans`, decoding
-the ground-truth masks' runs into row spans again for every anchor run (`run_view` takes the run's frames
-with `Masks.take`, a new object whose cached spans start empty), so each ground-truth frame is decoded
-about 15 times (once per run covering it); 5.1 s in `mask_overlap._clip` and 4.2 s in `_count` (the
-overlaps proper), 2.9 s in `run_view` (1.9 s of it `Masks.take`). Reading the store is 0.6-1.3 s per
-tracker and `load_vot` (parsing 54,751 mask lines) 6.5 s once per eval. Decoding each sequence's spans
-once and taking the runs' spans from them would remove about half of the scoring time: the likely way
-past 20x; not done here."""
+2.85 s of CPU at load 2.5 before the last two changes; not re-measured by the script): about 45 % counting each
+rectangle's intersection with its ground-truth mask (`mask_overlap._within`, one pass over the mask's row
+spans per run frame: a frame covered by 15 anchor runs is counted 15 times, once per prediction), 25 % taking
+each run's frames' spans from the sequence's masks (`Masks.spans_of`: decoded once per sequence), the rest the
+runs' views, emptiness and the analyses (`evaluate_multistart`, 0.16 s). Once per eval: `load_vot` parses the
+54,751 mask lines (about 3 s) and each tracker's shards are read from its pack (about 0.5 s)."""
 
 
 def box_path(length: int, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
