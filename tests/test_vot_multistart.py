@@ -35,7 +35,7 @@ BENCH = "vot2022stb"
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    return write_vot_root(load_synthetic(size=DEFAULT)[:4], tmp_path_factory.mktemp("vot2022stb"), masks=False)
+    return write_vot_root(load_synthetic(size=DEFAULT)[:2], tmp_path_factory.mktemp("vot2022stb"), masks=False)
 
 
 @pytest.fixture(scope="module")

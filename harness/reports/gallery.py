@@ -181,7 +181,8 @@ def build_gallery(results: Path, section: Scored, report: Path, viewers: str = "
     losses: dict[str, list[Loss]] = {}
     colours = {}
     for name in names:  # one tracker's runs in memory at a time
-        views = tracker_views(results, record, chosen, list(runs.values()), name, stored, 1, profile)
+        views = tracker_views(results, record, chosen, list(runs.values()), name, stored, 1, profile,
+                              whole_only=True)
         colours[name] = next((v.colour for v in views.values()), "#888")
         losses[name] = [Loss(name, q, int(k), int(runs[q].order[k]) + 1, _groups(runs[q], int(k), grouping))
                         for q, v in views.items() for k in loss_steps(chosen, v, runs[q].view.absent)]
@@ -196,7 +197,8 @@ def build_gallery(results: Path, section: Scored, report: Path, viewers: str = "
     needed = sorted((q for q in runs if q in wanted or count[q]), key=lambda q: (-count[q], order[q]))
     for chunk in _chunks(needed, CHUNK):
         chunk_runs = [runs[q] for q in chunk]
-        per_tracker = {name: tracker_views(results, record, chosen, chunk_runs, name, stored, 1, profile)
+        per_tracker = {name: tracker_views(results, record, chosen, chunk_runs, name, stored, 1, profile,
+                                           whole_only=True)
                        for name in sorted(names)}
         for q in chunk:
             trackers = [views[q] for views in per_tracker.values() if q in views]

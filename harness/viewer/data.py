@@ -114,14 +114,17 @@ def gather(results: Path, bench: str, sequence: str, *, root: Path | None = None
 
 
 def tracker_views(results: Path, record, chosen: Experiment, runs: list[Run], tracker: str, stored: list[str],
-                  repetition: int = 1, profile: str | None = None) -> dict[str, TrackerView]:
+                  repetition: int = 1, profile: str | None = None, whole_only: bool = False) -> dict[str, TrackerView]:
     """`tracker`'s stored run `repetition` of each of `runs`' sequences that has one (sequence name -> view), its
-    shards read at once; `stored`: the benchmark's stored trackers, which its colour is chosen among."""
-    return _tracker_views(results, record, chosen, runs, tracker, stored, repetition, profile)[0]
+    shards read at once; `stored`: the benchmark's stored trackers, which its colour is chosen among.
+    `whole_only`: a run stored with another number of frames than its sequence has (an imported result some
+    profiles pad or cut) is left out, where it is otherwise an error."""
+    return _tracker_views(results, record, chosen, runs, tracker, stored, repetition, profile, whole_only)[0]
 
 
 def _tracker_views(results: Path, record, chosen: Experiment, runs: list[Run], tracker: str, stored: list[str],
-                   repetition: int, profile: str | None) -> tuple[dict[str, TrackerView], dict[str, list[StoredShard]]]:
+                   repetition: int, profile: str | None, whole_only: bool = False,
+                   ) -> tuple[dict[str, TrackerView], dict[str, list[StoredShard]]]:
     lengths = chosen.shard_lengths([r.sequence for r in runs])
     shards = read_tracker(results, record.name, chosen.name, tracker, [r.sequence.name for r in runs], frames=lengths)
     views = {}
@@ -130,6 +133,8 @@ def _tracker_views(results: Path, record, chosen: Experiment, runs: list[Run], t
         if shard is None:
             continue
         if len(shard.boxes) != len(run.view):
+            if whole_only:
+                continue
             raise HarnessError(f"{shard.source}: {len(shard.boxes)} frames stored, {run.sequence.name!r} "
                                f"({run.words}) has {len(run.view)}")
         overlap_of = _overlap_function(chosen, record, profile, run.sequence, run.view)
