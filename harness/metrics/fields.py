@@ -170,3 +170,12 @@ class Result(Protocol):
 def headline(result: Result) -> Field:
     """The figure results of this kind are ranked by: the first one the result reports."""
     return next(f for f in result.fields if result.values.get(f.name) is not None)
+
+
+def by_figure(per_sequence_figures: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """sequence -> figure -> value, turned into figure -> sequence -> value (`Result.per_sequence`)."""
+    figures: dict[str, dict[str, float]] = {}
+    for sequence, values in per_sequence_figures.items():
+        for name, value in values.items():
+            figures.setdefault(name, {})[sequence] = value
+    return figures

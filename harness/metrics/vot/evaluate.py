@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from harness.errors import EvaluationError
-from harness.metrics.fields import Curve, Field, Scatter, Terms
+from harness.metrics.fields import Curve, Field, Scatter, Terms, by_figure
 from harness.metrics.vot import scores as vot_scores
 from harness.metrics.vot.frames import Frames
 from harness.metrics.vot.profiles import VOTProfile, get_profile
@@ -111,11 +111,7 @@ class VOTResult:
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
         """figure -> sequence -> value."""
-        figures: dict[str, dict[str, float]] = {}
-        for sequence, values in self.per_sequence_figures.items():
-            for name, value in values.items():
-                figures.setdefault(name, {})[sequence] = value
-        return figures
+        return by_figure(self.per_sequence_figures)
 
     def to_json(self) -> dict:
         curve = None if self.eao_curve is None else [float(v) for v in self.eao_curve]

@@ -23,7 +23,7 @@ import numpy as np
 
 from harness.errors import EvaluationError, ProfileError
 from harness.metrics.conventions import check_conventions, define
-from harness.metrics.fields import Curve, Field, Scatter, Terms
+from harness.metrics.fields import Curve, Field, Scatter, Terms, by_figure
 
 # Each figure is read at one threshold picked from every sequence's confidences pooled and chosen where the mean
 # F-score over all sequences peaks: a resample of the sequences moves both, so per-sequence sums cannot give it.
@@ -163,11 +163,7 @@ class LongTermResult:
         return {}
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
-        figures: dict[str, dict[str, float]] = {}
-        for sequence, values in self.per_sequence_figures.items():
-            for name, value in values.items():
-                figures.setdefault(name, {})[sequence] = value
-        return figures
+        return by_figure(self.per_sequence_figures)
 
     def to_json(self) -> dict:
         def floats(values: np.ndarray) -> list[float | None]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from harness.errors import EvaluationError, ProfileError
 from harness.metrics.conventions import check_conventions, define
-from harness.metrics.fields import Curve, Field, Scatter, Terms
+from harness.metrics.fields import Curve, Field, Scatter, Terms, by_figure
 
 FIELDS = (
     Field("eao", "EAO", "higher", description="multistart expected average overlap over the stack's interval"),
@@ -133,11 +133,7 @@ class MultistartResult:
         return {}
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
-        figures: dict[str, dict[str, float]] = {}
-        for sequence, values in self.per_sequence_figures.items():
-            for name, value in values.items():
-                figures.setdefault(name, {})[sequence] = value
-        return figures
+        return by_figure(self.per_sequence_figures)
 
     def to_json(self) -> dict:
         return {**self.values, "eao_curve": [float(v) for v in self.eao_curve],
