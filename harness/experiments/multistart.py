@@ -82,7 +82,7 @@ def run_view(sequence: Sequence, run: AnchorRun) -> Sequence:
         sequence,
         ground_truth=sequence.ground_truth[order],
         absent=sequence.absent[order],
-        frames=None if sequence.frames is None else MappedFrames(sequence.frames, tuple(int(i) for i in order)),
+        frames=None if sequence.frames is None else MappedFrames(sequence.frames, tuple(order.tolist())),
         frame_tags={k: _taken(v, order) for k, v in sequence.frame_tags.items()},
         frame_values={k: _taken(v, order) for k, v in sequence.frame_values.items()},
         masks=None if sequence.masks is None else sequence.masks.frames(order),

@@ -73,17 +73,14 @@ class Unsupervised(Experiment):
 
 
 @dataclass(frozen=True)
-class LongTerm(Experiment):
+class LongTerm(Unsupervised):
+    """The toolkit's unsupervised experiment as the long-term stacks score it."""
+
     name: str = "longterm"
     title: str = "long-term"
     vot_type: str = "longterm"
-    default_repetitions: int = 1
-    first_repetition_only: bool = False
     kind: ClassVar[str] = "long-term"
     profiles: ClassVar[Mapping[str, LongTermProfile]] = LONGTERM_PROFILES
-
-    def run(self, tracker: Tracker, sequence: Sequence, tracker_name: str) -> ShardFrames:
-        return run_one_pass(tracker, sequence, tracker_name)
 
     def score(self, shards: Mapping[str, list[StoredShard]], sequences: list[Sequence], profile: LongTermProfile,
               record: BenchmarkRecord, pad_missing: bool = False) -> LongTermResult:
