@@ -21,6 +21,7 @@ from harness.evaluate import score_trackers
 from harness.experiments import experiment
 from harness.runner.dispatch import run_shards
 from harness.store import Provenance, ShardFrames, ShardKey, write_shard
+from tests.vot2020_stores import assert_longterm_equal
 from trackers.registry import get_plugin
 
 pytestmark = pytest.mark.slow
@@ -86,15 +87,7 @@ def test_toolkit_scores_longterm_runs_as_the_harness(tmp_path, sequences, ray_ad
             figures = result.per_sequence_figures[sequence]
             assert figures["precision"] == pytest.approx(precision, abs=1e-9), (name, sequence)
             assert figures["recall"] == pytest.approx(recall, abs=1e-9), (name, sequence)
-    for name, (precision, recall, f_score), pr, f in zip(names, tpr, pr_curves, f_curves):
-        result = ours[name]
-        assert result.values["f_score"] == pytest.approx(f_score, abs=1e-9), name
-        assert result.values["precision"] == pytest.approx(precision, abs=1e-9), name
-        assert result.values["recall"] == pytest.approx(recall, abs=1e-9), name
-        # the toolkit's curve points are (recall, precision)
-        np.testing.assert_allclose(result.precision_curve, [p for _, p in pr[0]], atol=1e-9, err_msg=name)
-        np.testing.assert_allclose(result.recall_curve, [r for r, _ in pr[0]], atol=1e-9, err_msg=name)
-        np.testing.assert_allclose(result.f_curve, f[0], atol=1e-9, err_msg=name)
+    assert_longterm_equal(ours, names, tpr, pr_curves, f_curves)
     assert len({round(r.values["f_score"], 6) for r in ours.values()}) == 3
 
 

@@ -28,6 +28,7 @@ from harness.experiments import experiment
 from harness.experiments.redetection import Redetection
 from harness.runner.dispatch import run_shards
 from harness.store import Provenance, ShardFrames, ShardKey, write_shard
+from tests.vot2020_stores import assert_longterm_equal
 from trackers.registry import get_plugin
 
 BENCH = "votlt2022"
@@ -150,14 +151,5 @@ def test_toolkit_scores_redetection_runs_as_the_harness(tmp_path, root, loaded, 
     (entry,) = report["results"].values()
     tpr, pr_curves, f_curves, _per_sequence = entry["results"]
     assert sorted(report["trackers"]) == sorted(ours)
-    # 1e-9: the toolkit sums in Python loops, the harness with numpy; they differ by a few ulps at most
-    for name, (precision, recall, f_score), pr, f in zip(report["trackers"], tpr, pr_curves, f_curves):
-        result = ours[name]
-        assert result.values["f_score"] == pytest.approx(f_score, abs=1e-9), name
-        assert result.values["precision"] == pytest.approx(precision, abs=1e-9), name
-        assert result.values["recall"] == pytest.approx(recall, abs=1e-9), name
-        # the toolkit's curve points are (recall, precision)
-        np.testing.assert_allclose(result.precision_curve, [p for _, p in pr[0]], atol=1e-9, err_msg=name)
-        np.testing.assert_allclose(result.recall_curve, [r for r, _ in pr[0]], atol=1e-9, err_msg=name)
-        np.testing.assert_allclose(result.f_curve, f[0], atol=1e-9, err_msg=name)
+    assert_longterm_equal(ours, list(report["trackers"]), tpr, pr_curves, f_curves)
     assert len({round(r.values["f_score"], 6) for r in ours.values()}) == 3

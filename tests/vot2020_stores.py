@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from benchmarks.synthetic import DEFAULT, load_synthetic
 from benchmarks.synthetic_vot import write_vot_root
@@ -75,3 +76,18 @@ def store(results: Path, benchmark_roots: dict[str, Path]) -> Path:
             write_short_term(results, benchmark_roots["synthetic_vot"], protocol, tracker, seed=10 * j + i)
         write_longterm(results, benchmark_roots["synthetic_votlt"], tracker, seed=30 + i)
     return results
+
+
+def assert_longterm_equal(ours: dict, names: list[str], tpr: list, pr_curves: list, f_curves: list) -> None:
+    """Each tracker's long-term result (`ours`, by name) equals `vot analysis`'s average_tpr, pr_curve and f_curve
+    (its report's results in tracker order `names`) to 1e-9: the toolkit sums in Python loops, the harness with
+    numpy; they differ by a few ulps at most."""
+    for name, (precision, recall, f_score), pr, f in zip(names, tpr, pr_curves, f_curves):
+        result = ours[name]
+        assert result.values["f_score"] == pytest.approx(f_score, abs=1e-9), name
+        assert result.values["precision"] == pytest.approx(precision, abs=1e-9), name
+        assert result.values["recall"] == pytest.approx(recall, abs=1e-9), name
+        # the toolkit's curve points are (recall, precision)
+        np.testing.assert_allclose(result.precision_curve, [p for _, p in pr[0]], atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(result.recall_curve, [r for r, _ in pr[0]], atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(result.f_curve, f[0], atol=1e-9, err_msg=name)
